@@ -1,0 +1,259 @@
+"""The ``kbot`` command line. Every command takes ``--config PATH``; mistakes exit non-zero with
+one clear line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kbot import orgcsv
+from kbot.clock import SystemClock
+from kbot.config import Config, ConfigError, ensure_secret_key, load_config
+from kbot.logs import setup_logging
+from storage import admins, orgs, rooms, tokens
+from storage.audit import CLI_ACTOR
+from storage.engine import create_engine, safe_url, session_factory
+from storage.errors import StorageError
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.types import ORG_TYPES, ROOM_TYPES
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+class CliError(Exception):
+    pass
+
+
+@dataclass
+class Ctx:
+    cfg: Config
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: SystemClock
+
+
+Handler = Callable[[Ctx, argparse.Namespace], Awaitable[None]]
+
+
+async def db_upgrade(ctx: Ctx, args: argparse.Namespace) -> None:
+    before = await current_revision(ctx.engine)
+    await upgrade(ctx.engine)
+    after = await current_revision(ctx.engine)
+    print(f"database {safe_url(ctx.cfg.database.url)}: schema {before or 'empty'} -> {after}")
+
+
+async def org_add(ctx: Ctx, args: argparse.Namespace) -> None:
+    spec = orgs.OrgSpec(type=args.type, code=args.code, name=args.name, parent_code=args.parent)
+    async with ctx.sessions.begin() as s:
+        org = await orgs.add_org(s, spec, at=ctx.clock.now(), actor=CLI_ACTOR)
+    print(f"org {org.code} ({org.type}) added: {org.name}")
+
+
+async def org_import(ctx: Ctx, args: argparse.Namespace) -> None:
+    specs = orgcsv.read_org_csv(Path(args.file))
+    async with ctx.sessions.begin() as s:
+        added = await orgs.add_many(s, specs, at=ctx.clock.now(), actor=CLI_ACTOR)
+    print(f"imported {len(added)} orgs from {args.file}")
+
+
+async def org_list(ctx: Ctx, args: argparse.Namespace) -> None:
+    async with ctx.sessions() as s:
+        rows = await orgs.list_orgs(s)
+    codes = {o.id: o.code for o in rows}
+    _table(
+        ["code", "type", "name", "parent"],
+        [[o.code, o.type, o.name, codes.get(o.parent_id or 0, "-")] for o in rows],
+    )
+
+
+async def admin_add(ctx: Ctx, args: argparse.Namespace) -> None:
+    async with ctx.sessions.begin() as s:
+        admin = await admins.add_admin(
+            s,
+            kakao_user_id=args.kakao_user_id,
+            org_code=args.org,
+            name=args.name,
+            mb_id=args.mb_id,
+            at=ctx.clock.now(),
+            actor=CLI_ACTOR,
+        )
+    print(f"admin #{admin.id} {admin.name} added for org {args.org}")
+
+
+async def admin_list(ctx: Ctx, args: argparse.Namespace) -> None:
+    async with ctx.sessions() as s:
+        rows = await admins.list_admins(s)
+        codes = {o.id: o.code for o in await orgs.list_orgs(s)}
+    _table(
+        ["id", "kakao_user_id", "name", "org", "mb_id", "active"],
+        [[a.id, a.kakao_user_id, a.name, codes[a.org_id], a.mb_id or "-", a.active] for a in rows],
+    )
+
+
+async def room_add(ctx: Ctx, args: argparse.Namespace) -> None:
+    async with ctx.sessions.begin() as s:
+        room = await rooms.add_room(
+            s,
+            chat_id=args.room_id,
+            name=args.name,
+            org_code=args.org,
+            room_type=args.type,
+            device=args.device,
+            at=ctx.clock.now(),
+            actor=CLI_ACTOR,
+        )
+    print(f"room {room.chat_id} ({room.room_type}) added for org {args.org}: {room.name}")
+
+
+async def room_list(ctx: Ctx, args: argparse.Namespace) -> None:
+    async with ctx.sessions() as s:
+        rows = await rooms.list_rooms(s)
+        codes = {o.id: o.code for o in await orgs.list_orgs(s)}
+    _table(
+        ["chat_id", "name", "type", "org", "device", "active"],
+        [
+            [r.chat_id, r.name, r.room_type, codes[r.org_id], r.device or "default", r.active]
+            for r in rows
+        ],
+    )
+
+
+async def token_create(ctx: Ctx, args: argparse.Namespace) -> None:
+    async with ctx.sessions.begin() as s:
+        token, plain = await tokens.create_token(
+            s, kakao_user_id=args.admin, name=args.name, at=ctx.clock.now(), actor=CLI_ACTOR
+        )
+    print(f"token #{token.id} '{token.name}' for admin {args.admin} (shown once, keep it safe):")
+    print(plain)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(header: list[str], rows: list[list[object]]) -> None:
+    cells = [header, *[[str(c) for c in r] for r in rows]]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
+    for r in cells:
+        padded = (c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True))
+        print("  ".join(padded).rstrip())
+    if not rows:
+        print("(none)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help="TOML config (default ./config.toml)")
+    p = argparse.ArgumentParser(
+        prog="kbot", description="Scheduled KakaoTalk messages.", parents=[common]
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def cmd(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        help: str,
+        handler: Handler | None,
+    ) -> argparse.ArgumentParser:
+        sp = parent.add_parser(name, help=help, parents=[common])
+        sp.set_defaults(handler=handler)
+        return sp
+
+    cmd(sub, "serve", "web server + webhooks + scheduler in one process", None)
+    db = cmd(sub, "db", "database schema", None).add_subparsers(dest="sub", required=True)
+    cmd(db, "upgrade", "create or migrate the schema (adopts the seed's tables)", db_upgrade)
+
+    org = cmd(sub, "org", "orgs: headquarters > distributor > agency > branch", None)
+    org_sub = org.add_subparsers(dest="sub", required=True)
+    a = cmd(org_sub, "add", "add one org", org_add)
+    a.add_argument("--type", required=True, choices=ORG_TYPES)
+    a.add_argument("--code", required=True, help="dt_id / ag_id / br_id, e.g. BR001")
+    a.add_argument("--name", required=True)
+    a.add_argument("--parent", help="code of the org above it (required except headquarters)")
+    cmd(org_sub, "import", "add orgs from CSV type,code,name,parent_code", org_import).add_argument(
+        "file"
+    )
+    cmd(org_sub, "list", "list orgs", org_list)
+
+    adm = cmd(sub, "admin", "admins (KakaoTalk users acting for an org)", None)
+    adm_sub = adm.add_subparsers(dest="sub", required=True)
+    a = cmd(adm_sub, "add", "add an admin", admin_add)
+    a.add_argument("--kakao-user-id", required=True)
+    a.add_argument("--org", required=True, help="org code")
+    a.add_argument("--name", required=True)
+    a.add_argument("--mb-id", help="the PHP site's member id (created_by_mb_id)")
+    cmd(adm_sub, "list", "list admins", admin_list)
+
+    room = cmd(sub, "room", "rooms the bot may send to", None)
+    room_sub = room.add_subparsers(dest="sub", required=True)
+    a = cmd(room_sub, "add", "register a room", room_add)
+    a.add_argument("--room-id", required=True, help="the KakaoTalk chat_id")
+    a.add_argument("--name", required=True)
+    a.add_argument("--org", required=True, help="owning org code")
+    a.add_argument("--type", default="live", choices=ROOM_TYPES)
+    a.add_argument("--device", help="Iris device name (default: the first device)")
+    cmd(room_sub, "list", "list rooms", room_list)
+
+    tok = cmd(sub, "token", "REST API tokens", None).add_subparsers(dest="sub", required=True)
+    a = cmd(tok, "create", "create a bearer token (printed once)", token_create)
+    a.add_argument("--admin", required=True, metavar="KAKAO_USER_ID")
+    a.add_argument("--name", default="api", metavar="LABEL")
+    return p
+
+
+def _load(path: str | None) -> Config:
+    if path is None:
+        return load_config(DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    return load_config(path)
+
+
+async def _run(cfg: Config, handler: Handler, args: argparse.Namespace) -> None:
+    engine = create_engine(cfg.database)
+    try:
+        if handler is not db_upgrade:
+            current = await current_revision(engine)
+            if current != head_revision():
+                raise CliError(
+                    f"database schema is at {current or 'nothing'}: run `kbot db upgrade` first"
+                )
+        await handler(Ctx(cfg, engine, session_factory(engine), SystemClock()), args)
+    except (OperationalError, ProgrammingError, OSError) as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
+        raise CliError(f"database {safe_url(cfg.database.url)}: {reason}") from None
+    finally:
+        await engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        cfg = _load(args.config)
+    except ConfigError as exc:
+        print(f"kbot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(cfg.logging.level)
+    if args.command == "serve":
+        from web.app import run
+
+        run(ensure_secret_key(cfg))
+        return 0
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        asyncio.run(_run(cfg, args.handler, args))
+    except (StorageError, CliError) as exc:
+        print(f"kbot: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

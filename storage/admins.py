@@ -1,0 +1,66 @@
+"""Admins: KakaoTalk users acting for one org."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit, orgs
+from storage.errors import Conflict, Invalid, NotFound
+from storage.kbot_models import Admin
+
+
+async def add_admin(
+    session: AsyncSession,
+    *,
+    kakao_user_id: str,
+    org_code: str,
+    name: str,
+    mb_id: str | None = None,
+    at: datetime,
+    actor: str,
+) -> Admin:
+    kakao_user_id = kakao_user_id.strip()
+    if not kakao_user_id or len(kakao_user_id) > 100:
+        raise Invalid("kakao user id must be 1-100 characters")
+    if not name.strip() or len(name) > 100:
+        raise Invalid("name must be 1-100 characters")
+    if mb_id is not None and len(mb_id) > 50:
+        raise Invalid("mb_id must be at most 50 characters")
+    org = await orgs.get_by_code(session, org_code)
+    existing = await session.scalar(select(Admin).where(Admin.kakao_user_id == kakao_user_id))
+    if existing is not None:
+        raise Conflict(f"kakao user {kakao_user_id} is already an admin (admin #{existing.id})")
+    admin = Admin(kakao_user_id=kakao_user_id, org_id=org.id, name=name.strip(), mb_id=mb_id)
+    session.add(admin)
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        action="create",
+        entity="admin",
+        entity_id=kakao_user_id,
+        after=audit.snapshot(admin),
+    )
+    return admin
+
+
+async def get_by_kakao_id(session: AsyncSession, kakao_user_id: str) -> Admin:
+    admin = await session.scalar(select(Admin).where(Admin.kakao_user_id == kakao_user_id))
+    if admin is None:
+        raise NotFound(f"no admin with kakao user id {kakao_user_id}")
+    return admin
+
+
+async def find_active(session: AsyncSession, kakao_user_id: str) -> Admin | None:
+    """The active admin behind a KakaoTalk user id, or None (the identity check)."""
+    return await session.scalar(
+        select(Admin).where(Admin.kakao_user_id == kakao_user_id, Admin.active.is_(True))
+    )
+
+
+async def list_admins(session: AsyncSession) -> list[Admin]:
+    return list(await session.scalars(select(Admin).order_by(Admin.id)))

@@ -1,0 +1,53 @@
+"""The audit trail: who changed what, when, with the row before and after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbot.timeutil import to_utc_naive
+from storage.kbot_models import AuditEntry
+from storage.models import Base
+
+CLI_ACTOR = "cli"
+
+
+def snapshot(row: Base) -> dict[str, Any]:
+    """A JSON-safe dict of a model row's columns."""
+    out: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        if isinstance(value, datetime | date | time):
+            value = value.isoformat()
+        elif isinstance(value, frozenset | set):
+            value = sorted(value)
+        out[column.key] = value
+    return out
+
+
+def record(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor_admin_id: int | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=to_utc_naive(at),
+            actor=actor[:120],
+            actor_admin_id=actor_admin_id,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=before,
+            after=after,
+        )
+    )

@@ -1,0 +1,191 @@
+"""kbot's own tables: the org hierarchy, rooms, admins, images, API tokens, one-time codes, the
+audit trail, and the scheduler's per-occurrence bookkeeping.
+
+DATETIME columns here hold naive UTC (see ``kbot.timeutil``), except ``kbot_images.upload_date``,
+which is local time like the seed's image JSON it is copied into.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import MYSQL_TABLE_ARGS, NOW, Base
+from storage.types import ORG_TYPES, ROOM_TYPES, enum
+
+BIGINT_PK = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Org(Base):
+    __tablename__ = "kbot_orgs"
+    __table_args__ = (Index("ix_kbot_orgs_parent_id", "parent_id"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(enum(*ORG_TYPES, name="org_type"), nullable=False)
+    code: Mapped[str] = mapped_column(String(50), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("kbot_orgs.id"))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, server_default=NOW)
+
+
+class Room(Base):
+    __tablename__ = "kbot_rooms"
+    __table_args__ = (Index("ix_kbot_rooms_org_id", "org_id"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    room_type: Mapped[str] = mapped_column(
+        enum(*ROOM_TYPES, name="room_type"), nullable=False, server_default="live"
+    )
+    org_id: Mapped[int] = mapped_column(ForeignKey("kbot_orgs.id"), nullable=False)
+    device: Mapped[str | None] = mapped_column(String(50))  # Iris device name; None = default
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, server_default=NOW)
+
+
+class Admin(Base):
+    __tablename__ = "kbot_admins"
+    __table_args__ = (Index("ix_kbot_admins_org_id", "org_id"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kakao_user_id: Mapped[str] = mapped_column(String(100), nullable=False, unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("kbot_orgs.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    mb_id: Mapped[str | None] = mapped_column(String(50))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, server_default=NOW)
+
+
+class Image(Base):
+    """An uploaded image: the seed's section 3.3 metadata plus its digest and owner."""
+
+    __tablename__ = "kbot_images"
+    __table_args__ = (Index("ix_kbot_images_org_id", "org_id"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    original_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    file_path: Mapped[str] = mapped_column(String(500), nullable=False)
+    file_url: Mapped[str] = mapped_column(String(500), nullable=False)
+    file_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    mime_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("kbot_orgs.id"))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("kbot_admins.id"))
+    upload_date: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class ApiToken(Base):
+    __tablename__ = "kbot_api_tokens"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admin_id: Mapped[int] = mapped_column(
+        ForeignKey("kbot_admins.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OneTimeCode(Base):
+    """Single-use, expiring codes: admin pairing invites and web login links (stored hashed)."""
+
+    __tablename__ = "kbot_one_time_codes"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20), nullable=False)  # 'invite' | 'web_login'
+    code_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    admin_id: Mapped[int | None] = mapped_column(ForeignKey("kbot_admins.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class AuditEntry(Base):
+    __tablename__ = "kbot_audit_log"
+    __table_args__ = (Index("ix_kbot_audit_log_entity", "entity", "entity_id"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(BIGINT_PK, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    actor: Mapped[str] = mapped_column(String(120), nullable=False)  # "cli", "admin:12 (홍길동)"
+    actor_admin_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ScheduleMeta(Base):
+    """kbot's per-schedule state kept beside ``kb_schedule`` (whose columns stay the seed's)."""
+
+    __tablename__ = "kbot_schedule_meta"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_schedule.id", ondelete="CASCADE"), primary_key=True
+    )
+    creator_admin_id: Mapped[int | None] = mapped_column(Integer)
+    notify_room_id: Mapped[str | None] = mapped_column(String(100))
+    test_room_id: Mapped[str | None] = mapped_column(String(100))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+
+class Occurrence(Base):
+    """One claimed send of a schedule, unique per (schedule, scheduled time, kind).
+
+    The claim writes this row and advances ``kb_schedule.next_send_at`` in one transaction;
+    ``parts_done`` records confirmed parts so a crashed send resumes instead of repeating, and
+    ``lease_owner``/``lease_expires_at`` let a live worker hold it while an expired lease is
+    taken over. ``log_id`` points at the final ``kb_schedule_logs`` row.
+    """
+
+    __tablename__ = "kbot_occurrences"
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "scheduled_at", "kind", name="uq_kbot_occurrence"),
+        Index("ix_kbot_occurrences_state_lease", "state", "lease_expires_at"),
+        Index("ix_kbot_occurrences_room_started", "target_room_id", "started_at"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BIGINT_PK, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_schedule.id", ondelete="CASCADE"), nullable=False
+    )
+    scheduled_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # local, as the log
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)  # scheduled | manual | test
+    target_room_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    state: Mapped[str] = mapped_column(String(10), nullable=False)  # pending|sending|done|skipped
+    parts_total: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    parts_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    log_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

@@ -1,0 +1,121 @@
+"""The org hierarchy: headquarters > distributor > agency > branch.
+
+``is_within`` is the one query-backed answer to "is org X inside org Y's subtree" that every
+permission check uses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.errors import Conflict, Invalid, NotFound
+from storage.kbot_models import Org
+from storage.types import ORG_TYPES
+
+LEVEL = {t: i for i, t in enumerate(ORG_TYPES)}  # headquarters 0 ... branch 3
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
+KOREAN_TYPE = {"headquarters": "본사", "distributor": "총판", "agency": "대리점", "branch": "지점"}
+
+
+@dataclass(frozen=True, slots=True)
+class OrgSpec:
+    type: str
+    code: str
+    name: str
+    parent_code: str | None = None
+
+
+def validate_spec(spec: OrgSpec) -> None:
+    """Checks that need no database: raise ``Invalid`` naming the bad field."""
+    if spec.type not in LEVEL:
+        raise Invalid(f"type '{spec.type}' is not one of {', '.join(ORG_TYPES)}")
+    if not CODE_RE.match(spec.code):
+        raise Invalid(
+            f"code '{spec.code}' must be 1-50 letters, digits, '_', '-' or '.' (e.g. BR001)"
+        )
+    if not spec.name.strip() or len(spec.name) > 100:
+        raise Invalid("name must be 1-100 characters")
+    if spec.type == "headquarters" and spec.parent_code:
+        raise Invalid("a headquarters org cannot have a parent")
+    if spec.type != "headquarters" and not spec.parent_code:
+        raise Invalid(f"a {spec.type} needs --parent (the code of the org above it)")
+
+
+def check_parent(spec: OrgSpec, parent_type: str) -> None:
+    if LEVEL[parent_type] >= LEVEL[spec.type]:
+        raise Invalid(
+            f"a {parent_type} cannot be the parent of a {spec.type}: the parent must be higher "
+            "(headquarters > distributor > agency > branch)"
+        )
+
+
+async def get_by_code(session: AsyncSession, code: str) -> Org:
+    org = await session.scalar(select(Org).where(Org.code == code))
+    if org is None:
+        raise NotFound(f"unknown org code '{code}'")
+    return org
+
+
+async def add_org(session: AsyncSession, spec: OrgSpec, *, at: datetime, actor: str) -> Org:
+    validate_spec(spec)
+    if await session.scalar(select(Org.id).where(Org.code == spec.code)) is not None:
+        raise Conflict(f"org code '{spec.code}' already exists")
+    parent_id = None
+    if spec.parent_code:
+        parent = await get_by_code(session, spec.parent_code)
+        check_parent(spec, parent.type)
+        parent_id = parent.id
+    org = Org(type=spec.type, code=spec.code, name=spec.name.strip(), parent_id=parent_id)
+    session.add(org)
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        action="create",
+        entity="org",
+        entity_id=org.code,
+        after={"type": org.type, "code": org.code, "name": org.name, "parent": spec.parent_code},
+    )
+    return org
+
+
+async def add_many(
+    session: AsyncSession, specs: list[tuple[int, OrgSpec]], *, at: datetime, actor: str
+) -> list[Org]:
+    """Add orgs in file order; a parent may be defined earlier in the same batch. Errors name
+    the line number. The caller's transaction makes it all-or-nothing."""
+    added = []
+    for line, spec in specs:
+        try:
+            added.append(await add_org(session, spec, at=at, actor=actor))
+        except (Invalid, Conflict, NotFound) as exc:
+            raise type(exc)(f"line {line}: {exc}") from None
+    return added
+
+
+async def list_orgs(session: AsyncSession) -> list[Org]:
+    return list(await session.scalars(select(Org).order_by(Org.id)))
+
+
+async def is_within(session: AsyncSession, org_id: int, ancestor_id: int) -> bool:
+    """True when ``org_id`` is ``ancestor_id`` or lies anywhere below it."""
+    up = select(Org.id, Org.parent_id).where(Org.id == org_id).cte("up", recursive=True)
+    up = up.union_all(select(Org.id, Org.parent_id).join(up, Org.id == up.c.parent_id))
+    found = await session.scalar(
+        select(literal(1)).select_from(up).where(up.c.id == ancestor_id).limit(1)
+    )
+    return found is not None
+
+
+async def subtree_ids(session: AsyncSession, root_id: int) -> set[int]:
+    """``root_id`` and every org below it."""
+    down = select(Org.id).where(Org.id == root_id).cte("down", recursive=True)
+    down = down.union_all(select(Org.id).join(down, Org.parent_id == down.c.id))
+    return set(await session.scalars(select(down.c.id)))

@@ -1,0 +1,68 @@
+"""KakaoTalk rooms the bot may send to, each owned by one org."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit, orgs
+from storage.errors import Conflict, Invalid, NotFound
+from storage.kbot_models import Room
+from storage.types import ROOM_TYPES
+
+
+async def add_room(
+    session: AsyncSession,
+    *,
+    chat_id: str,
+    name: str,
+    org_code: str,
+    room_type: str = "live",
+    device: str | None = None,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> Room:
+    chat_id = chat_id.strip()
+    if not chat_id or len(chat_id) > 100:
+        raise Invalid("room id must be 1-100 characters (the KakaoTalk chat_id)")
+    if room_type not in ROOM_TYPES:
+        raise Invalid(f"room type '{room_type}' is not one of {', '.join(ROOM_TYPES)}")
+    if not name.strip() or len(name) > 200:
+        raise Invalid("room name must be 1-200 characters")
+    org = await orgs.get_by_code(session, org_code)
+    existing = await session.scalar(select(Room).where(Room.chat_id == chat_id))
+    if existing is not None:
+        raise Conflict(f"room {chat_id} is already registered (room #{existing.id})")
+    room = Room(
+        chat_id=chat_id, name=name.strip(), org_id=org.id, room_type=room_type, device=device
+    )
+    session.add(room)
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action="create",
+        entity="room",
+        entity_id=chat_id,
+        after=audit.snapshot(room),
+    )
+    return room
+
+
+async def get_room(session: AsyncSession, chat_id: str) -> Room:
+    room = await session.scalar(select(Room).where(Room.chat_id == chat_id))
+    if room is None:
+        raise NotFound(f"room {chat_id} is not registered")
+    return room
+
+
+async def list_rooms(session: AsyncSession, org_ids: set[int] | None = None) -> list[Room]:
+    query = select(Room).order_by(Room.id)
+    if org_ids is not None:
+        query = query.where(Room.org_id.in_(org_ids))
+    return list(await session.scalars(query))

@@ -1,0 +1,63 @@
+"""REST API bearer tokens. Only a SHA-256 digest is stored; the token is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbot.timeutil import to_utc_naive
+from storage import admins, audit
+from storage.kbot_models import Admin, ApiToken
+
+PREFIX = "kbt_"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def create_token(
+    session: AsyncSession, *, kakao_user_id: str, name: str, at: datetime, actor: str
+) -> tuple[ApiToken, str]:
+    admin = await admins.get_by_kakao_id(session, kakao_user_id)
+    plain = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        admin_id=admin.id, name=name[:100], token_hash=digest(plain), created_at=to_utc_naive(at)
+    )
+    session.add(token)
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        action="create",
+        entity="api_token",
+        entity_id=token.id,
+        after={"admin": kakao_user_id, "name": token.name},
+    )
+    return token, plain
+
+
+async def admin_for_token(session: AsyncSession, plain: str, *, at: datetime) -> Admin | None:
+    """The active admin a bearer token belongs to, or None; records the use."""
+    row = await session.execute(
+        select(ApiToken, Admin)
+        .join(Admin, Admin.id == ApiToken.admin_id)
+        .where(
+            ApiToken.token_hash == digest(plain),
+            ApiToken.revoked_at.is_(None),
+            Admin.active.is_(True),
+        )
+    )
+    found = row.first()
+    if found is None:
+        return None
+    token, admin = found
+    await session.execute(
+        update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=to_utc_naive(at))
+    )
+    return admin

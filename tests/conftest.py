@@ -1,0 +1,91 @@
+"""Shared fixtures. Every database test runs on a fresh SQLite file and, when
+``KBOT_TEST_MYSQL_URL`` is set (CI sets it), on a fresh MariaDB/MySQL database of its own."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pymysql
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kbot.config import Config, load_config
+from storage.engine import create_engine, session_factory
+from storage.migrate import upgrade
+
+MYSQL_ENV = "KBOT_TEST_MYSQL_URL"
+
+
+def mysql_server_url() -> str | None:
+    return os.environ.get(MYSQL_ENV) or None
+
+
+def _mysql_admin(url: str) -> pymysql.Connection:
+    u = make_url(url)
+    return pymysql.connect(
+        host=u.host or "127.0.0.1",
+        port=u.port or 3306,
+        user=u.username or "root",
+        password=u.password or "",
+        charset="utf8mb4",
+        autocommit=True,
+    )
+
+
+@pytest.fixture
+def mysql_database() -> Iterator[str]:
+    """A new empty database on the test MariaDB server, dropped afterwards."""
+    base = mysql_server_url()
+    if base is None:
+        pytest.skip(f"{MYSQL_ENV} is not set")
+    name = f"kbot_t_{uuid.uuid4().hex[:12]}"
+    admin = _mysql_admin(base)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database URL: a SQLite file, or a fresh MariaDB database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/kbot.db"
+    return request.getfixturevalue("mysql_database")
+
+
+@pytest.fixture
+def cfg(db_url: str, tmp_path: Path) -> Config:
+    data = tmp_path / "data"
+    return load_config(
+        env={
+            "KBOT_DATABASE__URL": db_url,
+            "KBOT_DATA_DIR": str(data),
+            "KBOT_WEB__UPLOAD_DIR": str(data / "images"),
+            "KBOT_WEB__SECRET_KEY": "test-secret-key-0123456789",
+        }
+    )
+
+
+@pytest.fixture
+async def engine(cfg: Config) -> AsyncIterator[AsyncEngine]:
+    """A migrated engine on the test database."""
+    eng = create_engine(cfg.database)
+    await upgrade(eng)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)

@@ -1,0 +1,45 @@
+"""``GET /healthz``: database reachability and scheduler heartbeat."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from web import keys
+
+log = logging.getLogger("kbot.health")
+DB_PING_TIMEOUT_S = 3
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app = request.app
+    cfg = app[keys.CONFIG]
+    db_ok = await _ping(app)
+    scheduler: dict[str, object] = {"enabled": cfg.scheduler.enabled}
+    scheduler_ok = True
+    if cfg.scheduler.enabled:
+        heartbeat = app[keys.HEARTBEAT]
+        age = heartbeat.age_s()
+        scheduler_ok = heartbeat.healthy()
+        scheduler.update(ok=scheduler_ok, heartbeat_age_s=None if age is None else round(age, 3))
+    healthy = db_ok and scheduler_ok
+    body = {
+        "status": "ok" if healthy else "unhealthy",
+        "database": {"ok": db_ok, "backend": app[keys.ENGINE].dialect.name},
+        "scheduler": scheduler,
+    }
+    return web.json_response(body, status=200 if healthy else 503)
+
+
+async def _ping(app: web.Application) -> bool:
+    try:
+        async with asyncio.timeout(DB_PING_TIMEOUT_S), app[keys.ENGINE].connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        log.warning("database ping failed: %s", type(exc).__name__)
+        return False

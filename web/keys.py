@@ -1,0 +1,17 @@
+"""Typed keys for everything the composition root puts on the aiohttp application."""
+
+from __future__ import annotations
+
+from aiohttp import ClientSession, web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from kbot.clock import Clock
+from kbot.config import Config
+from scheduler.heartbeat import Heartbeat
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+HTTP = web.AppKey("http", ClientSession)
+HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
