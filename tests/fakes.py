@@ -64,3 +64,132 @@ class FakeClock:
         """Jump to ``when`` without waking sleepers (for setting up a scenario)."""
         self._mono += (when - self._now).total_seconds()
         self._now = when.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class IrisCall:
+    """One ``POST /reply`` the fake received: its JSON body and the clock's monotonic time."""
+
+    body: dict[str, Any]
+    at: float
+
+
+@dataclass(frozen=True)
+class _Scripted:
+    kind: Literal["fail", "hang", "slow"]
+    status: int = 500
+    body: Any = None
+    delay_s: float = 0.0
+
+
+class FakeIris:
+    """A fake Iris device on a real port (127.0.0.1, ephemeral), speaking iris.md.
+
+    ``POST /reply`` answers ``{"success": true, "message": "success"}`` and is recorded in
+    ``calls`` on arrival (even when it then fails or hangs). Like Iris, a non-numeric room or
+    an unknown type answers HTTP 500 ``{"status": false, "message": ...}``. ``GET /config``
+    answers with ``bot_id`` (HTTP ``config_status``). Script the next calls with
+    ``fail_next`` / ``hang_next`` / ``slow_next``; ``release()`` answers every hanging call.
+    """
+
+    def __init__(self, clock: Clock | None = None, *, bot_id: str = "9900112233") -> None:
+        self.bot_id = bot_id
+        self.calls: list[IrisCall] = []
+        self.config_calls = 0
+        self.config_status = 200
+        self.url = ""
+        self._clock = clock
+        self._script: deque[_Scripted] = deque()
+        self._arrived = asyncio.Condition()
+        self._release = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+
+    def fail_next(
+        self, n: int = 1, *, status: int = 500, message: str = "fake failure", body: Any = None
+    ) -> None:
+        """Answer the next ``n`` calls with ``status`` and ``body`` (a str is sent as text;
+        default: Iris's error shape with ``message``)."""
+        body = {"status": False, "message": message} if body is None else body
+        self._script.extend(_Scripted("fail", status=status, body=body) for _ in range(n))
+
+    def hang_next(self, n: int = 1) -> None:
+        """Leave the next ``n`` calls unanswered until ``release()``."""
+        self._script.extend(_Scripted("hang") for _ in range(n))
+
+    def slow_next(self, n: int = 1, *, delay_s: float) -> None:
+        """Answer the next ``n`` calls successfully after ``delay_s`` real seconds."""
+        self._script.extend(_Scripted("slow", delay_s=delay_s) for _ in range(n))
+
+    def release(self) -> None:
+        self._release.set()
+        self._release = asyncio.Event()
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [call.body for call in self.calls]
+
+    async def wait_for_calls(self, n: int) -> list[IrisCall]:
+        """Wait until at least ``n`` calls arrived (the 5 s limit only guards against a hang)."""
+        async with asyncio.timeout(5), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.calls) >= n)
+        return list(self.calls)
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_post("/reply", self._reply)
+        app.router.add_get("/config", self._config)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self.url
+
+    async def close(self) -> None:
+        self.release()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeIris:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _reply(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        now = self._clock.monotonic() if self._clock else asyncio.get_running_loop().time()
+        async with self._arrived:
+            self.calls.append(IrisCall(body, now))
+            self._arrived.notify_all()
+        if not str(body.get("room", "")).isdigit():
+            return _iris_error(f'For input string: "{body.get("room")}"')
+        if body.get("type", "text") not in ("text", "image", "image_multiple"):
+            return _iris_error("Failed to convert request body to class ReplyRequest")
+        step = self._script.popleft() if self._script else None
+        if step is not None and step.kind == "fail":
+            if isinstance(step.body, str):
+                return web.Response(status=step.status, text=step.body)
+            return web.json_response(step.body, status=step.status)
+        if step is not None and step.kind == "hang":
+            await self._release.wait()
+        if step is not None and step.kind == "slow":
+            await asyncio.sleep(step.delay_s)
+        return web.json_response({"success": True, "message": "success"})
+
+    async def _config(self, request: web.Request) -> web.StreamResponse:
+        self.config_calls += 1
+        config = {
+            "bot_name": "fake-iris",
+            "bot_http_port": 3000,
+            "web_server_endpoint": "",
+            "db_polling_rate": 100,
+            "message_send_rate": 50,
+            "bot_id": self.bot_id,
+        }
+        return web.json_response(config, status=self.config_status)
+
+
+def _iris_error(message: str) -> web.Response:
+    return web.json_response({"status": False, "message": message}, status=500)

@@ -1,0 +1,132 @@
+"""The schedule form: ``key: value`` lines, ``내용:`` last with the message on the lines after.
+
+Tolerated: ``:``, ``：`` or ``=`` between key and value; spaces and tabs anywhere; blank
+lines; Korean or English keys; ``# comment`` after a value (as in the blank form) and whole
+comment lines. A key with an empty value counts as not given, so a half-filled blank form
+works. The message text keeps its inner line breaks; only the blank lines before it and the
+whitespace after it are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+from typing import Any
+
+from commands.errors import CommandError, quote, shorten
+from commands.form_fields import BY_KEY, FIELDS, MESSAGE_TEXT, FormField, example_line
+from commands.form_values import InvalidValue, RoomType, ScheduleType, SendOrder, Status, squash
+from commands.verbs import VERBS, Action
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleForm:
+    """The fields the user wrote; None means not given (an edit leaves it unchanged)."""
+
+    title: str | None = None
+    description: str | None = None
+    room: str | None = None  # chat_id or a registered room's name, resolved later
+    room_type: RoomType | None = None
+    schedule_type: ScheduleType | None = None
+    schedule_date: date | None = None
+    weekdays: frozenset[str] | None = None  # 'monday'..'sunday'
+    schedule_time: time | None = None
+    valid_from: datetime | None = None  # naive, local time of the configured zone
+    valid_until: datetime | None = None  # naive, local time of the configured zone
+    send_order: SendOrder | None = None
+    send_interval_seconds: int | None = None
+    image_ids: tuple[int, ...] | None = None  # in the order given; () clears the images
+    status: Status | None = None
+    message_text: str | None = None
+
+    def given(self) -> dict[str, object]:
+        """Only the fields that were provided, by attribute name."""
+        return {
+            field.name: value
+            for field in fields(self)
+            if (value := getattr(self, field.name)) is not None
+        }
+
+
+_SEPARATOR = re.compile(r"[:：=]")
+_COMMENT = re.compile(r"(?:^|\s)#(?:\s.*)?$", re.DOTALL)
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t\u3000]*\n)+")
+
+
+def parse_form(lines: list[str], *, today: date) -> ScheduleForm:
+    """The form written on ``lines``; ``CommandError`` names the first bad key or value.
+
+    ``today`` (local date) resolves ``오늘``/``내일`` and dates written without a year.
+    """
+    values: dict[str, Any] = {}
+    seen: set[str] = set()
+    for index, line in enumerate(lines):
+        if not line.strip() or _COMMENT.fullmatch(line.strip()):
+            continue
+        typed_key, raw = _split(line)
+        field = _field(typed_key)
+        if field.name in seen:
+            message = "같은 항목이 두 번 있습니다. 한 번만 적어 주세요."
+            raise CommandError(field.key, message, example_line(field.name))
+        seen.add(field.name)
+        if field.name == MESSAGE_TEXT:
+            text = _message_text(raw, lines[index + 1 :])
+            if text:
+                values[MESSAGE_TEXT] = text
+            break
+        value = _COMMENT.sub("", raw).strip()
+        if value:
+            values[field.name] = _parse_value(field, value, today)
+    return ScheduleForm(**values)
+
+
+def _split(line: str) -> tuple[str, str]:
+    separator = _SEPARATOR.search(line)
+    if separator is None or not line[: separator.start()].strip():
+        raise CommandError(
+            "양식",
+            f"{quote(line)} 줄을 알아볼 수 없습니다. 한 줄에 '항목: 값'으로 적고, "
+            "보낼 메시지는 '내용:' 다음 줄부터 적어 주세요.",
+            example_line("schedule_time"),
+        )
+    return line[: separator.start()].strip(), line[separator.end() :]
+
+
+def _field(typed_key: str) -> FormField:
+    field = BY_KEY.get(squash(typed_key))
+    if field is None:
+        keys = ", ".join(field.key for field in FIELDS)
+        raise CommandError(
+            shorten(typed_key, 20),
+            f"알 수 없는 항목입니다. 쓸 수 있는 항목: {keys}",
+            example_line("title"),
+        )
+    return field
+
+
+def _parse_value(field: FormField, value: str, today: date) -> object:
+    try:
+        return field.parse(value, today)
+    except InvalidValue as problem:
+        raise CommandError(field.key, str(problem), example_line(field.name)) from None
+
+
+def _message_text(same_line: str, following: list[str]) -> str:
+    text = "\n".join([same_line.lstrip(), *following])
+    return _LEADING_BLANK_LINES.sub("", text).rstrip()
+
+
+def blank_form(prefix: str) -> str:
+    """The blank form the bot sends for a bare create command, ready to copy and fill in."""
+    create = next(verb for verb in VERBS if verb.action is Action.SCHEDULE_CREATE)
+    lines = [f"{prefix}{create.korean}"]
+    for field in FIELDS:
+        if field.name == MESSAGE_TEXT:
+            lines += [f"# {field.hint}", f"{field.key}:"]
+        else:
+            lines.append(f"{field.key}:    # {field.hint}")
+    return "\n".join(lines)
+
+
+BLANK_FORM = blank_form("!")
