@@ -16,6 +16,7 @@ from scheduler.heartbeat import Heartbeat
 from storage.engine import create_engine, safe_url, session_factory
 from storage.migrate import current_revision, head_revision
 from web import health, keys
+from web.transport import bot_sender_ctx
 
 log = logging.getLogger("kbot.app")
 
@@ -33,6 +34,7 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
     )
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
+    app.cleanup_ctx.append(bot_sender_ctx)
     app.router.add_get("/healthz", health.healthz)
     return app
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.iris import IrisSender
+from bot.sender import BotSender
 from kbot.clock import Clock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
@@ -15,3 +17,5 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 HTTP = web.AppKey("http", ClientSession)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
+SENDER = web.AppKey("sender", BotSender)
+IRIS = web.AppKey("iris", IrisSender)  # only with transport "iris"
