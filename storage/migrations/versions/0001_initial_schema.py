@@ -11,6 +11,8 @@ Create Date: 2026-11-26
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -102,7 +104,7 @@ CREATE TABLE IF NOT EXISTS `kb_schedule_logs` (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='카카오봇 스케줄링 발송 로그';
 """
 
-MYSQL = {
+MYSQL: dict[str, Any] = {
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_unicode_ci",
     "mysql_engine": "InnoDB",
