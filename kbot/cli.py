@@ -10,6 +10,7 @@ import sys
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -19,7 +20,7 @@ from kbot import orgcsv
 from kbot.clock import SystemClock
 from kbot.config import Config, ConfigError, ensure_secret_key, load_config
 from kbot.logs import setup_logging
-from storage import admins, orgs, rooms, tokens
+from storage import admins, one_time_codes, orgs, rooms, tokens
 from storage.audit import CLI_ACTOR
 from storage.engine import create_engine, safe_url, session_factory
 from storage.errors import StorageError
@@ -87,6 +88,23 @@ async def admin_add(ctx: Ctx, args: argparse.Namespace) -> None:
             actor=CLI_ACTOR,
         )
     print(f"admin #{admin.id} {admin.name} added for org {args.org}")
+
+
+async def admin_invite(ctx: Ctx, args: argparse.Namespace) -> None:
+    async with ctx.sessions.begin() as s:
+        invite = await one_time_codes.create_invite(
+            s,
+            org_code=args.org,
+            name=args.name,
+            mb_id=args.mb_id,
+            ttl=timedelta(hours=args.ttl_hours),
+            at=ctx.clock.now(),
+            actor=CLI_ACTOR,
+        )
+    until = f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"
+    print(f"invite for {invite.name} ({invite.org_code}), valid until {until}.")
+    print("The new admin types this in KakaoTalk (to the bot or in a room with it):")
+    print(f"{ctx.cfg.bot.command_prefix}관리자 인증 {invite.code}")
 
 
 async def admin_list(ctx: Ctx, args: argparse.Namespace) -> None:
@@ -191,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--org", required=True, help="org code")
     a.add_argument("--name", required=True)
     a.add_argument("--mb-id", help="the PHP site's member id (created_by_mb_id)")
+    a = cmd(adm_sub, "invite", "print a one-time pairing code for a new admin", admin_invite)
+    a.add_argument("--org", required=True, help="org code")
+    a.add_argument("--name", required=True)
+    a.add_argument("--mb-id", help="the PHP site's member id (created_by_mb_id)")
+    a.add_argument("--ttl-hours", type=float, default=24, help="hours the code stays valid")
     cmd(adm_sub, "list", "list admins", admin_list)
 
     room = cmd(sub, "room", "rooms the bot may send to", None)

@@ -1,0 +1,112 @@
+"""Handlers of the account and room commands: pairing, who am I, room registration, web link."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.events import ChatEvent
+from commands.context import CommandContext
+from commands.errors import CommandError, quote
+from commands.grammar import AdminVerify, RoomRegister
+from commands.permissions import Operation, authorize, visible_org_ids
+from commands.schedules import actor_label
+from storage import one_time_codes, orgs, rooms
+from storage.errors import Conflict, NotFound
+from storage.kbot_models import Admin, Org, Room
+
+_ROOMS_SHOWN = 20
+
+
+async def admin_verify(
+    ctx: CommandContext, admin: Admin | None, event: ChatEvent, command: AdminVerify
+) -> list[str]:
+    if admin is not None:
+        return [
+            f"{admin.name}님은 이미 관리자로 인증되어 있습니다. {ctx.prefix}내정보 로 확인하세요."
+        ]
+    try:
+        async with ctx.sessions.begin() as s:
+            paired = await one_time_codes.accept_invite(
+                s, code=command.code, kakao_user_id=event.user_id, at=ctx.clock.now()
+            )
+            if paired is None:
+                raise CommandError(
+                    "인증코드",
+                    "코드가 맞지 않거나 만료되었거나 이미 쓰였습니다. 새 코드를 받아 주세요.",
+                    f"{ctx.prefix}관리자 인증 ABCD2345EFGH",
+                )
+            org = await s.get(Org, paired.org_id)
+    except Conflict:
+        return [
+            "이 카카오 계정은 이미 관리자로 등록되어 있습니다(비활성). "
+            "본사 담당자에게 문의해 주세요."
+        ]
+    assert org is not None
+    return [
+        f"✅ {paired.name}님, {org.name}({orgs.KOREAN_TYPE[org.type]}) 관리자로 인증되었습니다. "
+        f"{ctx.prefix}도움말 로 명령어를 확인하세요."
+    ]
+
+
+async def who_am_i(ctx: CommandContext, admin: Admin) -> list[str]:
+    async with ctx.sessions() as s:
+        org = await s.get(Org, admin.org_id)
+        assert org is not None  # kbot_admins.org_id is a foreign key
+        visible = await visible_org_ids(s, admin)
+        manageable = [r for r in await rooms.list_rooms(s, visible) if r.active]
+    lines = [
+        f"👤 {admin.name}" + (f" ({admin.mb_id})" if admin.mb_id else ""),
+        f"소속: {org.name} [{org.code}] · {orgs.KOREAN_TYPE[org.type]}",
+        f"관리할 수 있는 방 {len(manageable)}개:",
+        *(f"• {r.name} ({r.chat_id})" for r in manageable[:_ROOMS_SHOWN]),
+    ]
+    if len(manageable) > _ROOMS_SHOWN:
+        lines.append(f"… 외 {len(manageable) - _ROOMS_SHOWN}개")
+    return ["\n".join(lines)]
+
+
+async def room_register(
+    ctx: CommandContext, admin: Admin, event: ChatEvent, command: RoomRegister
+) -> list[str]:
+    if event.is_direct:
+        return ["방 등록은 등록할 단톡방 안에서 입력해 주세요."]
+    example = f"{ctx.prefix}방 등록 BR001"
+    async with ctx.sessions.begin() as s:
+        try:
+            org = await orgs.get_by_code(s, command.org_code)
+        except NotFound:
+            raise CommandError(
+                "조직코드", f"{quote(command.org_code)} 조직이 없습니다.", example
+            ) from None
+        await authorize(s, admin, Operation.REGISTER_ROOM, room_org_id=org.id)
+        existing = await s.scalar(select(Room).where(Room.chat_id == event.room_id))
+        if existing is not None:
+            owner = await s.get(Org, existing.org_id)
+            return [
+                f"이 방은 이미 {owner.name if owner else '다른 조직'}의 방으로 등록되어 있습니다."
+            ]
+        room = await rooms.add_room(
+            s,
+            chat_id=event.room_id,
+            name=(event.room_name or event.room_id)[:200],
+            org_code=org.code,
+            at=ctx.clock.now(),
+            actor=actor_label(admin),
+            actor_admin_id=admin.id,
+        )
+    return [f"✅ 이 방({room.name})을 {org.name}의 발송 대상 방으로 등록했습니다."]
+
+
+async def web_login(ctx: CommandContext, admin: Admin, event: ChatEvent) -> list[str]:
+    if not event.is_direct:
+        return ["🔒 로그인 링크는 봇과의 1:1 채팅에서만 받을 수 있습니다."]
+    ttl = timedelta(seconds=ctx.cfg.web.login_link_ttl_s)
+    async with ctx.sessions.begin() as s:
+        code = await one_time_codes.create_web_login(
+            s, admin_id=admin.id, ttl=ttl, at=ctx.clock.now()
+        )
+    minutes = max(1, ctx.cfg.web.login_link_ttl_s // 60)
+    link = f"{ctx.cfg.server.public_url}/login/{code}"
+    return [f"🔗 웹 로그인 링크 ({minutes}분 동안 한 번만 쓸 수 있습니다):\n{link}"]

@@ -1,0 +1,97 @@
+"""Handlers of the ``스케줄`` commands: each turns a parsed command into Korean replies."""
+
+from __future__ import annotations
+
+from bot.events import ChatEvent
+from commands import format as fmt
+from commands.context import CommandContext
+from commands.form import blank_form
+from commands.grammar import (
+    ScheduleCreate,
+    ScheduleDelete,
+    ScheduleEdit,
+    ScheduleLogs,
+    ScheduleShow,
+    ScheduleTest,
+    ScheduleToggle,
+)
+from commands.permissions import Operation
+from storage.kbot_models import Admin
+
+SAVED_PREVIEW = 3  # next send times shown after a create or an edit
+SHOW_PREVIEW = 5
+LOG_COUNT = 10
+
+
+async def schedule_list(ctx: CommandContext, admin: Admin) -> list[str]:
+    rows = await ctx.schedules.list_visible(admin)
+    if not rows:
+        return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
+    header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
+    return fmt.split_messages(header, fmt.list_entries(rows))
+
+
+async def schedule_show(ctx: CommandContext, admin: Admin, command: ScheduleShow) -> list[str]:
+    found = await ctx.schedules.get(command.id, admin)
+    upcoming = ctx.schedules.upcoming(found.schedule, SHOW_PREVIEW)
+    return fmt.split_messages("", [fmt.details(found.schedule, found.room, upcoming)])
+
+
+async def schedule_create(
+    ctx: CommandContext, admin: Admin, event: ChatEvent, command: ScheduleCreate
+) -> list[str]:
+    if command.form is None:
+        return ["아래 양식을 복사해 채운 뒤 보내 주세요.", blank_form(ctx.prefix)]
+    row = await ctx.schedules.create(command.form, admin, current_room_id=event.room_id)
+    return [fmt.saved(row, "등록", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
+
+
+async def schedule_edit(
+    ctx: CommandContext, admin: Admin, event: ChatEvent, command: ScheduleEdit
+) -> list[str]:
+    row = await ctx.schedules.edit(command.id, command.form, admin, current_room_id=event.room_id)
+    return [fmt.saved(row, "수정", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
+
+
+async def schedule_delete(ctx: CommandContext, admin: Admin, command: ScheduleDelete) -> list[str]:
+    if not command.confirmed:
+        found = await ctx.schedules.get(command.id, admin, Operation.DELETE)
+        return [
+            f"#{command.id} {found.schedule.title} 스케줄을 정말 삭제하려면 "
+            f"`{ctx.prefix}스케줄 삭제 {command.id} 확인` 을 입력해 주세요."
+        ]
+    row = await ctx.schedules.delete(command.id, admin)
+    return [f"🗑 #{row.id} {row.title} 스케줄을 삭제했습니다."]
+
+
+async def schedule_toggle(ctx: CommandContext, admin: Admin, command: ScheduleToggle) -> list[str]:
+    row = await ctx.schedules.toggle(command.id, admin, on=command.on)
+    if command.on:
+        return [f"▶️ #{row.id} {row.title} 스케줄을 켰습니다. {fmt.next_line(row)}"]
+    return [
+        f"⏸ #{row.id} {row.title} 스케줄을 껐습니다. 다시 켜려면 {ctx.prefix}스케줄 켜기 {row.id}"
+    ]
+
+
+async def schedule_test(
+    ctx: CommandContext, admin: Admin, event: ChatEvent, command: ScheduleTest
+) -> list[str]:
+    room_id, result = await ctx.schedules.test_send(
+        command.id, admin, current_room_id=event.room_id
+    )
+    where = "이 방" if room_id == event.room_id else f"테스트 방({room_id})"
+    if result.status == "success":
+        return [
+            f"🧪 #{command.id} 테스트 발송을 {where}으로 보냈습니다. 다음 발송 시각은 그대로입니다."
+        ]
+    reason = f": {result.error_message}" if result.error_message else ""
+    label = "일부만 보냈습니다" if result.status == "partial" else "실패했습니다"
+    return [f"❌ #{command.id} 테스트 발송을 {where}으로 {label}{reason}"]
+
+
+async def schedule_logs(ctx: CommandContext, admin: Admin, command: ScheduleLogs) -> list[str]:
+    logs = await ctx.schedules.logs(command.id, admin, LOG_COUNT)
+    if not logs:
+        return [f"#{command.id} 스케줄은 아직 발송 기록이 없습니다."]
+    header = f"📜 #{command.id} 최근 발송 {len(logs)}건"
+    return fmt.split_messages(header, fmt.log_lines(logs))

@@ -1,0 +1,130 @@
+"""Chat event -> replies: identity, parsing, dispatch to a handler, and the error path.
+
+User mistakes become the Korean ``CommandError`` text, refusals the ``PermissionDenied`` text,
+and anything unexpected a log line with a correlation id plus a short apology quoting it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import assert_never
+
+from bot.events import ChatEvent
+from commands import handlers_account as account
+from commands import handlers_schedule as schedule
+from commands.context import CommandContext
+from commands.errors import CommandError
+from commands.grammar import (
+    AdminVerify,
+    Command,
+    Help,
+    RoomRegister,
+    ScheduleCreate,
+    ScheduleDelete,
+    ScheduleEdit,
+    ScheduleList,
+    ScheduleLogs,
+    ScheduleShow,
+    ScheduleTest,
+    ScheduleToggle,
+    WebLogin,
+    WhoAmI,
+    parse,
+)
+from commands.permissions import PermissionDenied
+from commands.verbs import help_text
+from kbot.timeutil import to_local_naive
+from storage import admins
+from storage.kbot_models import Admin
+
+log = logging.getLogger(__name__)
+
+NOT_ADMIN = (
+    "🔒 등록된 관리자만 쓸 수 있는 명령입니다 (권한 없음). 관리자 등록은 본사 담당자에게 "
+    "인증 코드를 받아 '{prefix}관리자 인증 코드' 로 해 주세요."
+)
+_UNKNOWN_VERB_FIELD = "명령"
+_VERIFY_FIELD = "인증코드"
+
+
+async def handle_event(ctx: CommandContext, event: ChatEvent) -> list[str] | None:
+    """The replies to ``event`` in order, or None to stay silent (chatter, own messages)."""
+    if event.is_mine or event.is_feed:
+        return None
+    today = to_local_naive(ctx.clock.now(), ctx.tz).date()
+    mistake: CommandError | None = None
+    command: Command | None = None
+    try:
+        command = parse(event.text, prefix=ctx.prefix, today=today)
+    except CommandError as exc:
+        mistake = exc
+    if command is None and mistake is None:
+        return None
+    try:
+        async with ctx.sessions() as s:
+            admin = await admins.find_active(s, event.user_id)
+        if admin is None:
+            return await _stranger(ctx, event, command, mistake)
+        if mistake is not None:
+            return [mistake.reply_text()]
+        assert command is not None
+        return await _dispatch(ctx, admin, event, command)
+    except CommandError as exc:
+        return [exc.reply_text()]
+    except PermissionDenied as exc:
+        return [exc.message]
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("command failed [ref %s] room=%s user=%s", ref, event.room_id, event.user_id)
+        return [f"😥 처리 중 문제가 생겼습니다. 잠시 후 다시 시도해 주세요. (오류 번호 {ref})"]
+
+
+async def _stranger(
+    ctx: CommandContext, event: ChatEvent, command: Command | None, mistake: CommandError | None
+) -> list[str] | None:
+    """Someone who is not an active admin: help and pairing work, the rest is refused once."""
+    if mistake is not None:
+        if mistake.field == _UNKNOWN_VERB_FIELD:
+            return None  # "!something" from a non-admin is chatter
+        if mistake.field == _VERIFY_FIELD:
+            return [mistake.reply_text()]
+    if isinstance(command, Help):
+        return [help_text(ctx.prefix)]
+    if isinstance(command, AdminVerify):
+        return await account.admin_verify(ctx, None, event, command)
+    return [NOT_ADMIN.format(prefix=ctx.prefix)]
+
+
+async def _dispatch(
+    ctx: CommandContext, admin: Admin, event: ChatEvent, command: Command
+) -> list[str]:
+    match command:
+        case Help():
+            return [help_text(ctx.prefix)]
+        case ScheduleList():
+            return await schedule.schedule_list(ctx, admin)
+        case ScheduleShow():
+            return await schedule.schedule_show(ctx, admin, command)
+        case ScheduleCreate():
+            return await schedule.schedule_create(ctx, admin, event, command)
+        case ScheduleEdit():
+            return await schedule.schedule_edit(ctx, admin, event, command)
+        case ScheduleDelete():
+            return await schedule.schedule_delete(ctx, admin, command)
+        case ScheduleToggle():
+            return await schedule.schedule_toggle(ctx, admin, command)
+        case ScheduleTest():
+            return await schedule.schedule_test(ctx, admin, event, command)
+        case ScheduleLogs():
+            return await schedule.schedule_logs(ctx, admin, command)
+        case RoomRegister():
+            return await account.room_register(ctx, admin, event, command)
+        case WebLogin():
+            return await account.web_login(ctx, admin, event)
+        case WhoAmI():
+            return await account.who_am_i(ctx, admin)
+        case AdminVerify():
+            return await account.admin_verify(ctx, admin, event, command)
+        case _:
+            assert_never(command)

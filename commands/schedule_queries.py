@@ -1,0 +1,67 @@
+"""Reading schedules with the permission rule applied: one, the visible list, the send log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commands.errors import CommandError
+from commands.permissions import Operation, authorize, visible_org_ids
+from storage.kbot_models import Admin, Room, ScheduleMeta
+from storage.models import Schedule, ScheduleLog
+
+
+class ScheduleNotFound(CommandError):
+    def __init__(self, schedule_id: int) -> None:
+        super().__init__(
+            "ID", f"#{schedule_id} 스케줄이 없습니다. 목록에서 번호를 확인해 주세요.", "스케줄 목록"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    schedule: Schedule
+    room: Room | None  # None: the target room is not registered
+    meta: ScheduleMeta | None
+
+
+async def load(
+    session: AsyncSession, schedule_id: int, actor: Admin, operation: Operation
+) -> Found:
+    """The schedule, once ``actor`` is allowed ``operation`` on it (its room's org decides)."""
+    row = await session.get(Schedule, schedule_id)
+    if row is None:
+        raise ScheduleNotFound(schedule_id)
+    room = await session.scalar(select(Room).where(Room.chat_id == row.target_room_id))
+    await authorize(session, actor, operation, room_org_id=room.org_id if room else None)
+    return Found(row, room, await session.get(ScheduleMeta, schedule_id))
+
+
+async def visible(session: AsyncSession, actor: Admin) -> list[tuple[Schedule, Room | None]]:
+    """The schedules ``actor`` may see, most relevant first: active ones by next send, then
+    the rest by id."""
+    org_ids = await visible_org_ids(session, actor)
+    query = select(Schedule, Room).outerjoin(Room, Room.chat_id == Schedule.target_room_id)
+    if org_ids is not None:
+        query = query.where(Room.org_id.in_(org_ids))
+    rows = [(s, r) for s, r in (await session.execute(query)).all()]
+    return sorted(rows, key=lambda pair: _relevance(pair[0]))
+
+
+def _relevance(row: Schedule) -> tuple[int, int, str, int]:
+    active = row.status == "active"
+    upcoming = active and row.next_send_at is not None
+    when = row.next_send_at.isoformat() if upcoming and row.next_send_at else ""
+    return (0 if active else 1, 0 if upcoming else 1, when, row.id)
+
+
+async def recent_logs(session: AsyncSession, schedule_id: int, limit: int) -> list[ScheduleLog]:
+    query = (
+        select(ScheduleLog)
+        .where(ScheduleLog.schedule_id == schedule_id)
+        .order_by(ScheduleLog.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(query))
