@@ -35,7 +35,9 @@ class ChatEvent:
     origin: str  # Iris v.origin ("MSG", "NEWMEM", ...); skill "MSG"
     attachments: dict[str, Any] = field(compare=False, repr=False)
     is_mine: bool  # the bot's own message echoed back
-    is_direct: bool  # 1:1 chat with the bot; Iris payloads do not say, so always False there
+    # 1:1 chat with the bot. Iris payloads carry no room type; in a KakaoTalk 1:1 chat the room
+    # is named after the other person, so Iris events count as direct when room == sender.
+    is_direct: bool
     raw: Mapping[str, Any] = field(compare=False, repr=False)
 
     @property
@@ -70,21 +72,23 @@ def parse_iris(body: Mapping[str, Any]) -> ChatEvent:
     if not isinstance(origin, str) or not isinstance(is_mine, bool):
         raise EventError("json.v has no string 'origin' or a non-boolean 'isMine'")
     text = _optional_str(body, "msg")
+    room_name = _optional_str(body, "room") or ""
+    sender_name = _optional_str(body, "sender") or ""
     if text is None:
         text = _optional_str(log, "message", where="json.")
     return ChatEvent(
         source="iris",
         event_id=_optional_str(log, "_id", where="json."),
         room_id=_numeric_id(log, "chat_id"),
-        room_name=_optional_str(body, "room") or "",
+        room_name=room_name,
         user_id=_numeric_id(log, "user_id"),
-        sender_name=_optional_str(body, "sender") or "",
+        sender_name=sender_name,
         text=text or "",
         message_type=_numeric_id(log, "type"),
         origin=origin,
         attachments=_iris_attachment(log.get("attachment")),
         is_mine=is_mine,
-        is_direct=False,
+        is_direct=bool(room_name) and room_name == sender_name,
         raw=body,
     )
 

@@ -14,10 +14,7 @@ from hypothesis import strategies as st
 
 from bot.events import MAX_BODY_BYTES, ChatEvent, EventError, load_body, parse_iris, parse_skill
 
-# The sample payloads live in tests/fixtures once copied into the repository; until then
-# they are read from the shared reference folder.
-_LOCAL = Path(__file__).parent / "fixtures"
-FIXTURES = _LOCAL if _LOCAL.is_dir() else Path("/work/shared/fixtures")
+FIXTURES = Path(__file__).parent / "fixtures"  # copies of shared/fixtures
 
 ROOM = "257378349297847"
 
@@ -84,8 +81,14 @@ def test_iris_fixture_parses(
     assert event.origin == origin
     assert event.is_mine is mine
     assert event.is_feed is feed
-    assert event.is_direct is False
+    assert event.is_direct is False  # group rooms: the room is not named after the sender
     assert event.raw is body
+
+
+def test_iris_one_to_one_chat_is_direct() -> None:
+    body = json.loads((FIXTURES / "iris" / "text_command.json").read_text("utf-8"))
+    body["room"] = body["sender"]  # KakaoTalk names a 1:1 room after the other person
+    assert parse_iris(body).is_direct is True
 
 
 def test_multiline_command_keeps_every_line() -> None:
