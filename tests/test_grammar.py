@@ -32,7 +32,7 @@ from commands.grammar import (
 from commands.verbs import VERBS, help_text
 
 TODAY = date(2026, 11, 26)
-FIXTURE = Path("/work/shared/fixtures/iris/multiline_command.json")
+FIXTURE = Path(__file__).parent / "fixtures" / "iris" / "multiline_command.json"
 
 
 def run(text: str, prefix: str = "!") -> Command | None:
