@@ -1,0 +1,151 @@
+"""Scheduler throughput: N schedules due at once over R rooms, sent over real HTTP to a fast
+fake Iris (no pacing, no room interval), on SQLite or MariaDB.
+
+    python -m bench.scheduler_bench [--schedules 10000] [--rooms 1000]
+        [--database sqlite+aiosqlite:///tmp/bench.db | mysql+aiomysql://root@127.0.0.1/bench]
+
+The database is created from scratch (SQLite file removed; MySQL database must exist and
+is emptied by the migration being run on it fresh). Prints occurrences/s, lateness p50/p99
+(first arrival at Iris minus due time) and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from bot.devices import IrisDevice
+from bot.iris import IrisSender
+from kbot.clock import SystemClock
+from kbot.config import load_config
+from scheduler.service import Scheduler
+from storage.engine import create_engine, is_mysql, session_factory
+from storage.kbot_models import Org, Room
+from storage.migrate import upgrade
+from storage.models import Schedule
+
+
+class FastIris:
+    """Answers every ``POST /reply`` at once and records its arrival time."""
+
+    def __init__(self, expected: int) -> None:
+        self.arrivals: list[float] = []
+        self.all_arrived = asyncio.Event()
+        self._expected = expected
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/reply", self._reply)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.arrivals.append(time.time())
+        if len(self.arrivals) >= self._expected:
+            self.all_arrived.set()
+        return web.json_response({"success": True, "message": "success"})
+
+
+async def seed(url: str, schedules: int, rooms: int, due: datetime) -> None:
+    engine = create_engine(load_config(env={"KBOT_DATABASE__URL": url}).database)
+    await upgrade(engine)
+    local_due = due.astimezone(load_config(env={}).tz).replace(tzinfo=None)
+    async with session_factory(engine)() as s, s.begin():
+        s.add(Org(id=1, type="headquarters", code="HQ", name="본사"))
+        await s.flush()
+        await s.execute(
+            insert(Room),
+            [{"chat_id": str(10_000 + n), "name": f"r{n}", "org_id": 1} for n in range(rooms)],
+        )
+        base = {
+            "title": "bench",
+            "created_by_type": "headquarters",
+            "created_by_id": "HQ",
+            "created_by_mb_id": "bench",
+            "schedule_type": "daily",
+            "schedule_time": local_due.time(),
+            "valid_from": local_due - timedelta(days=365),
+            "valid_until": local_due + timedelta(days=3650),
+            "next_send_at": local_due,
+            "send_interval_seconds": 0,
+        }
+        for start in range(0, schedules, 2000):
+            await s.execute(
+                insert(Schedule),
+                [
+                    {**base, "target_room_id": str(10_000 + n % rooms), "message_text": f"m{n}"}
+                    for n in range(start, min(schedules, start + 2000))
+                ],
+            )
+    await engine.dispose()
+
+
+async def main(url: str, schedules: int, rooms: int) -> None:
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    await seed(url, schedules, rooms, due)
+    iris = FastIris(schedules)
+    await iris.start()
+    cfg = load_config(
+        env={
+            "KBOT_DATABASE__URL": url,
+            "KBOT_SCHEDULER__ROOM_MIN_INTERVAL_S": "0",
+            "KBOT_SCHEDULER__ROOM_DAILY_LIMIT": "100000",
+            "KBOT_SCHEDULER__MISFIRE_GRACE_S": "3600",
+        }
+    )
+    engine = create_engine(cfg.database)
+    clock = SystemClock()
+    async with aiohttp.ClientSession() as http:
+        sender = IrisSender(http, [IrisDevice("default", iris.url, 0, 0, 10)], clock)
+        await sender.start()
+        scheduler = Scheduler(cfg, session_factory(engine), sender, clock, mysql=is_mysql(engine))
+        await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        began = time.time()
+        scheduler.start()
+        await iris.all_arrived.wait()
+        elapsed = time.time() - began
+        await scheduler.drain()
+        await scheduler.stop()
+        await sender.close()
+    await iris.close()
+    await engine.dispose()
+    lateness = sorted(t - due.timestamp() for t in iris.arrivals)
+    p99 = lateness[int(len(lateness) * 0.99) - 1]
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{engine.dialect.name}: {schedules} occurrences over {rooms} rooms in {elapsed:.1f}s = "
+        f"{schedules / elapsed:.0f} occurrences/s; lateness p50 {statistics.median(lateness):.2f}s "
+        f"p99 {p99:.2f}s; peak RSS {rss_mb:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schedules", type=int, default=10_000)
+    parser.add_argument("--rooms", type=int, default=1_000)
+    parser.add_argument("--database", default="sqlite+aiosqlite:////tmp/kbot_bench.db")
+    args = parser.parse_args()
+    parsed = make_url(args.database)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).unlink(missing_ok=True)
+    asyncio.run(main(args.database, args.schedules, args.rooms))

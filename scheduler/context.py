@@ -1,0 +1,79 @@
+"""What every part of the scheduler shares: the database, the clock, the settings, and this
+worker's identity (the lease owner written on the occurrences it holds)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kbot.clock import Clock
+from kbot.config import SchedulerConfig
+from kbot.timeutil import to_local_naive, to_utc_naive
+
+log = logging.getLogger("kbot.scheduler")
+T = TypeVar("T")
+Notify = Callable[[str, str], Awaitable[None]]
+_TRANSIENT_DB_CODES = (1205, 1213)  # MySQL lock wait timeout, deadlock
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    settings: SchedulerConfig
+    tz: ZoneInfo
+    owner: str
+    mysql: bool
+    ops_room_id: str = ""
+    notify: Notify | None = None
+
+    def local_now(self) -> datetime:
+        """Now as the seed's tables store it (naive local wall time)."""
+        return to_local_naive(self.clock.now(), self.tz)
+
+    def utc_now(self) -> datetime:
+        """Now as kbot's own tables store it (naive UTC)."""
+        return to_utc_naive(self.clock.now())
+
+    def lease_until(self) -> datetime:
+        return self.utc_now() + timedelta(seconds=self.settings.lease_s)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or lock wait (MySQL) or a busy database (SQLite): worth running again."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = orig.args[0] if orig is not None and orig.args else None
+    return code in _TRANSIENT_DB_CODES or "database is locked" in str(orig)
+
+
+async def in_transaction(
+    deps: Deps, work: Callable[[AsyncSession], Awaitable[T]], attempts: int = 5
+) -> T:
+    """Run ``work`` in one transaction, again from the start after a deadlock."""
+    for attempt in range(attempts):
+        try:
+            async with deps.sessions() as session, session.begin():
+                return await work(session)
+        except DBAPIError as exc:
+            if not is_transient(exc) or attempt == attempts - 1:
+                raise
+            log.info("transaction retried after %s", type(exc.orig).__name__)
+            await asyncio.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")

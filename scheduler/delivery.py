@@ -1,0 +1,188 @@
+"""Sending one claimed occurrence: checks, room slot, the parts in order with the schedule's
+interval between them, retries of retryable errors inside the grace window, progress after
+every confirmed part (so a crashed send resumes after it), and the final log."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.sender import PRIORITY_SCHEDULED, BotSender, SendError, SendResult
+from kbot.timeutil import from_local_naive
+from scheduler.context import Deps, in_transaction, log
+from scheduler.logbook import SKIPPED, Closed, Result, alert_text, close
+from scheduler.parts import Part, PartError, build_parts, load_image
+from scheduler.room_gate import Begun, begin
+from storage.kbot_models import Occurrence
+from storage.models import Schedule
+
+Pause = Callable[[float], Awaitable[bool]]  # waits; False when the scheduler is stopping
+
+
+class Interrupted(Exception):
+    """The scheduler is stopping or another worker holds the lease: leave the occurrence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # success | failed | partial | interrupted
+    log_id: int | None = None
+    error: str | None = None
+
+
+async def deliver(deps: Deps, sender: BotSender, pause: Pause, occ_id: int) -> Outcome:
+    begun = await begin(deps, occ_id, lambda occ, row: _precheck(deps, occ, row))
+    if begun is None:
+        return Outcome("interrupted", error="occurrence gone, closed or leased by another")
+    occ, row = begun.occ, begun.row
+    result = Result(responses=list((occ.detail or {}).get("responses", [])))
+    result.parts_done = occ.parts_done
+    try:
+        if begun.refusal is not None:
+            result.error = begun.refusal
+        else:
+            await _send(deps, sender, pause, begun, result)
+        closed = await _finish(deps, occ, row, result)
+    except Interrupted:
+        return Outcome("interrupted")
+    if closed.alert_rooms and deps.notify is not None:
+        text = alert_text(row, occ, result, closed)
+        for room in closed.alert_rooms:
+            try:
+                await deps.notify(room, text)
+            except Exception:
+                log.exception("alert to room %s failed", room)
+    return Outcome(result.status, closed.log_id, result.error)
+
+
+def _precheck(deps: Deps, occ: Occurrence, row: Schedule) -> str | None:
+    """Why an occurrence not yet begun must not be sent, from its rows alone."""
+    settings = deps.settings
+    try:
+        build_parts(row)
+    except PartError as exc:
+        return str(exc)
+    length = len(row.message_text or "")
+    if length > settings.max_text_length:
+        return f"text is {length} characters, more than max_text_length={settings.max_text_length}"
+    if occ.kind != "scheduled":
+        return None
+    if row.status == "inactive":
+        return f"{SKIPPED}schedule was deactivated"
+    late = (deps.clock.now() - from_local_naive(occ.scheduled_at, deps.tz)).total_seconds()
+    if late > settings.misfire_grace_s:
+        return f"{SKIPPED}started {int(late)}s late (misfire_grace_s={settings.misfire_grace_s}s)"
+    return None
+
+
+async def _send(deps: Deps, sender: BotSender, pause: Pause, begun: Begun, result: Result) -> None:
+    occ, row = begun.occ, begun.row
+    scheduled = from_local_naive(occ.scheduled_at, deps.tz)
+    deadline = scheduled + timedelta(seconds=deps.settings.misfire_grace_s)
+    try:
+        parts = build_parts(row)
+    except PartError as exc:  # a resumed send whose schedule was edited since
+        result.error = str(exc)
+        return
+    if begun.slot is None and deps.clock.now() > deadline:  # a crashed send found too late
+        gone = int((deps.clock.now() - scheduled).total_seconds())
+        result.error = f"remaining parts not sent: resumed {gone}s after the scheduled time"
+        _summarise(result, parts)
+        return
+    if begun.slot is not None:
+        wait = (begun.slot - deps.clock.now()).total_seconds()
+        if wait > 0:
+            log.info("occurrence %d waits %.0fs for room %s", occ.id, wait, occ.target_room_id)
+            if not await pause(wait):
+                raise Interrupted
+        late = (deps.clock.now() - scheduled).total_seconds()
+        if late >= 1:
+            log.info("occurrence %d of schedule %d sent %.0fs late", occ.id, row.id, late)
+    for index in range(result.parts_done, len(parts)):
+        gap = (row.send_interval_seconds or 0) if index > 0 else 0
+        if not await pause(gap):  # also: no part begins once the scheduler is stopping
+            raise Interrupted
+        part = parts[index]
+        try:
+            sent = await _send_part(deps, sender, pause, occ.target_room_id, part, deadline)
+        except (SendError, PartError) as exc:
+            result.error = f"{part.describe()}: {exc}"
+            if isinstance(exc, SendError) and exc.raw is not None:
+                result.responses.append(exc.raw)
+            break
+        except Exception as exc:  # a transport bug must still end in a log, not a retry loop
+            log.exception("occurrence %d: unexpected error sending %s", occ.id, part)
+            result.error = f"{part.describe()}: unexpected error {exc!r}"
+            break
+        result.responses.append(sent.raw)
+        result.parts_done = index + 1
+        if result.parts_done < len(parts):  # the last one is recorded with the log
+            await _progress(deps, occ.id, result.parts_done, len(parts), result.responses)
+    _summarise(result, parts)
+
+
+def _summarise(result: Result, parts: list[Part]) -> None:
+    confirmed = parts[: result.parts_done]
+    texts = [p.text for p in confirmed if p.kind == "text"]
+    result.text_sent = texts[0] if texts else None
+    result.sent_images = [p.image for p in confirmed if p.image is not None]
+    done = result.parts_done
+    result.status = "success" if done == len(parts) else ("partial" if done else "failed")
+
+
+async def _send_part(
+    deps: Deps, sender: BotSender, pause: Pause, room: str, part: Part, deadline: datetime
+) -> SendResult:
+    payload = await load_image(part.image) if part.image is not None else None
+    attempt = 0
+    while True:
+        try:
+            if payload is None:
+                return await sender.send_text(room, part.text, priority=PRIORITY_SCHEDULED)
+            return await sender.send_images(room, [payload], priority=PRIORITY_SCHEDULED)
+        except SendError as exc:
+            delay = deps.settings.retry_base_s * 2**attempt
+            if not exc.retryable or deps.clock.now() + timedelta(seconds=delay) > deadline:
+                raise
+            log.warning("room %s %s failed (%s), retry in %.0fs", room, part.describe(), exc, delay)
+            attempt += 1
+            if not await pause(delay):
+                raise Interrupted from exc
+
+
+async def _progress(deps: Deps, occ_id: int, done: int, total: int, responses: list[Any]) -> None:
+    async def work(session: AsyncSession) -> int:
+        outcome = await session.execute(
+            update(Occurrence)
+            .where(Occurrence.id == occ_id, Occurrence.lease_owner == deps.owner)
+            .values(
+                parts_done=done,
+                parts_total=total,
+                detail={"responses": responses},
+                lease_expires_at=deps.lease_until(),
+            )
+        )
+        return outcome.rowcount  # type: ignore[attr-defined]
+
+    if await in_transaction(deps, work) != 1:
+        log.warning("occurrence %d: lease lost to another worker, stopping", occ_id)
+        raise Interrupted
+
+
+async def _finish(deps: Deps, occ: Occurrence, row: Schedule, result: Result) -> Closed:
+    async def work(session: AsyncSession) -> Closed:
+        closed = await close(session, deps, occ, row, result, result.parts_done)
+        if closed is None:
+            raise Interrupted  # rolls the log back: the new lease holder writes it
+        return closed
+
+    try:
+        return await in_transaction(deps, work)
+    except Interrupted:
+        log.warning("occurrence %d: lease lost before its log was written", occ.id)
+        raise

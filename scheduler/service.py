@@ -1,0 +1,191 @@
+"""The scheduler: a loop that claims due occurrences and sends them, sleeping until the
+earliest ``next_send_at`` (re-checking at least every ``recheck_interval_s`` for rows other
+processes changed) unless ``wake()`` is called.
+
+Handlers that save a schedule should write ``next_send_at`` (or leave it NULL: the loop
+computes it) and then call ``wake()`` so a change shortly due is seen at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sender import BotSender
+from kbot.clock import Clock
+from kbot.config import Config
+from scheduler.claims import claim, next_wake
+from scheduler.context import Deps, Notify, log, worker_id
+from scheduler.delivery import Outcome, deliver
+from scheduler.heartbeat import Heartbeat
+from scheduler.leases import create_send_now, release, renew
+
+
+class Scheduler:
+    def __init__(
+        self,
+        cfg: Config,
+        sessions: async_sessionmaker[AsyncSession],
+        sender: BotSender,
+        clock: Clock,
+        *,
+        mysql: bool,
+        heartbeat: Heartbeat | None = None,
+        notify: Notify | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.deps = Deps(
+            sessions=sessions,
+            clock=clock,
+            settings=cfg.scheduler,
+            tz=cfg.tz,
+            owner=owner or worker_id(),
+            mysql=mysql,
+            ops_room_id=cfg.alerts.ops_room_id,
+            notify=notify,
+        )
+        self._sender = sender
+        self._heartbeat = heartbeat
+        self._woken = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._inflight: dict[int, asyncio.Task[Outcome]] = {}
+        self._manual: set[int] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        # claim in batches: wait until this many send slots are free (small claims cost as
+        # much database work as large ones)
+        self._low_water = max(
+            1, min(cfg.scheduler.claim_batch, cfg.scheduler.max_concurrent_sends) // 2
+        )
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks) and not self._stopping.is_set()
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._loop(), name="scheduler-loop"),
+            asyncio.create_task(self._renew_loop(), name="scheduler-leases"),
+        ]
+        log.info("scheduler started as %s", self.deps.owner)
+
+    def wake(self) -> None:
+        """Look at the schedules now (e.g. right after one was saved)."""
+        self._woken.set()
+
+    async def stop(self) -> None:
+        """Finish the parts in flight, give back every claim, and end the loop."""
+        self._stopping.set()
+        self._woken.set()
+        if self._tasks:
+            loop, lease_keeper = self._tasks
+            await loop  # ends after its current round; it starts no new one
+            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+            lease_keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lease_keeper
+        await release(self.deps)
+        log.info("scheduler stopped")
+
+    async def drain(self) -> None:
+        """Wait until the occurrences now in flight have ended (for tests and benchmarks)."""
+        while self._inflight:
+            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+
+    async def run_once(self) -> list[Outcome]:
+        """One round without the loop: claim what is due now and send it to the end."""
+        ids = await claim(self.deps, self.deps.settings.claim_batch, set(self._inflight))
+        self._manual.update(ids)
+        try:
+            return list(
+                await asyncio.gather(
+                    *(deliver(self.deps, self._sender, self._pause, i) for i in ids)
+                )
+            )
+        finally:
+            self._manual.difference_update(ids)
+
+    async def send_now(
+        self, schedule_id: int, *, kind: Literal["manual", "test"], room_id: str | None = None
+    ) -> Outcome:
+        """Send ``schedule_id`` now, logged as ``kind``; ``next_send_at`` does not move. Room
+        limits apply (waits for the minimum interval; a reached daily limit refuses, and the
+        outcome's ``error`` says why). ``LookupError`` for an unknown schedule."""
+        occ_id = await create_send_now(self.deps, schedule_id, kind, room_id)
+        self._manual.add(occ_id)
+        try:
+            return await deliver(self.deps, self._sender, self._pause, occ_id)
+        finally:
+            self._manual.discard(occ_id)
+
+    async def _pause(self, seconds: float) -> bool:
+        if seconds > 0:
+            await self._race(self._stopping, seconds)
+        return not self._stopping.is_set()
+
+    async def _race(self, event: asyncio.Event, seconds: float) -> None:
+        """Sleep ``seconds`` on the clock, or less when ``event`` is set."""
+        sleeper = asyncio.ensure_future(self.deps.clock.sleep(seconds))
+        waiter = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait((sleeper, waiter), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for fut in (sleeper, waiter):
+                fut.cancel()
+
+    async def _loop(self) -> None:
+        settings = self.deps.settings
+        while not self._stopping.is_set():
+            if self._heartbeat is not None:
+                self._heartbeat.beat()
+            self._woken.clear()
+            delay = settings.recheck_interval_s
+            try:
+                delay = await self._claim_round()
+            except Exception:
+                log.exception("scheduler round failed; retrying in %ss", delay)
+            if delay > 0 and not self._stopping.is_set():
+                await self._race(self._woken, delay)
+
+    async def _claim_round(self) -> float:
+        settings = self.deps.settings
+        free = settings.max_concurrent_sends - len(self._inflight)
+        if free < self._low_water and self._inflight:
+            return settings.recheck_interval_s  # finishing sends wake the loop
+        limit = min(free, settings.claim_batch)
+        exclude = set(self._inflight) | self._manual
+        ids = await claim(self.deps, limit, exclude)
+        for occ_id in ids:
+            task = asyncio.create_task(self._deliver(occ_id), name=f"occurrence-{occ_id}")
+            self._inflight[occ_id] = task
+        if len(ids) == limit:
+            return 0.0
+        wait = await next_wake(self.deps)
+        if wait is None:
+            return settings.recheck_interval_s
+        if wait <= 0 and not ids:
+            wait = min(1.0, settings.recheck_interval_s)  # due rows locked by another worker
+        return min(wait, settings.recheck_interval_s)
+
+    async def _deliver(self, occ_id: int) -> Outcome:
+        try:
+            return await deliver(self.deps, self._sender, self._pause, occ_id)
+        except Exception as exc:
+            log.exception("occurrence %d failed unexpectedly; its lease will expire", occ_id)
+            return Outcome("interrupted", error=repr(exc))
+        finally:
+            self._inflight.pop(occ_id, None)
+            free = self.deps.settings.max_concurrent_sends - len(self._inflight)
+            if free == self._low_water:
+                self._woken.set()
+
+    async def _renew_loop(self) -> None:
+        interval = self.deps.settings.lease_s / 3
+        while True:
+            await self.deps.clock.sleep(interval)
+            try:
+                await renew(self.deps, set(self._inflight) | self._manual)
+            except Exception:
+                log.exception("renewing leases failed")

@@ -1,0 +1,218 @@
+"""Misfires and downtime, the room limits of seed 7.3, the room access re-check, and
+send-now (manual and test sends)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kbot.config import Config
+from storage.kbot_models import Occurrence, Room, ScheduleMeta
+from storage.models import Schedule, ScheduleLog
+from tests.fakes import FakeClock
+from tests.sched_support import (
+    OTHER_ROOM,
+    START,
+    RecordingSender,
+    add_schedule,
+    local,
+    make_world,
+    run,
+    scheduler,
+    with_settings,
+)
+
+DUE = START + timedelta(minutes=30)  # 09:30 local
+
+
+@pytest.fixture
+async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await make_world(sessions)
+
+
+async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
+    async with sessions() as s:
+        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
+
+
+async def next_send_at(sessions: async_sessionmaker[AsyncSession], sid: int) -> object:
+    async with sessions() as s:
+        return await s.scalar(select(Schedule.next_send_at).where(Schedule.id == sid))
+
+
+async def test_late_within_grace_is_sent(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE + timedelta(minutes=5))
+    sid = await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    [outcome] = await run(clock, scheduler(with_settings(cfg), sessions, sender, clock).run_once())
+    assert outcome.status == "success" and len(sender.sent) == 1
+    [entry] = await logs(sessions)
+    assert (entry.scheduled_at, entry.started_at) == (
+        local(2026, 12, 1, 9, 30),
+        local(2026, 12, 1, 9, 35),
+    )
+    assert await next_send_at(sessions, sid) == local(2026, 12, 2, 9, 30)
+
+
+async def test_late_beyond_grace_is_skipped_and_logged(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE + timedelta(minutes=11))
+    sid = await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    assert await scheduler(with_settings(cfg), sessions, sender, clock).run_once() == []
+    assert sender.sent == []
+    [entry] = await logs(sessions)
+    assert entry.status == "failed"
+    assert (entry.error_message or "").startswith("skipped: missed by 660s")
+    assert await next_send_at(sessions, sid) == local(2026, 12, 2, 9, 30)
+
+
+async def test_after_downtime_each_schedule_decides_once(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE + timedelta(days=3, hours=3))  # 12:30 local, three days later
+    sid = await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    sched = scheduler(with_settings(cfg), sessions, sender, clock)
+    await sched.run_once()
+    await sched.run_once()
+    assert sender.sent == []
+    assert len(await logs(sessions)) == 1
+    assert await next_send_at(sessions, sid) == local(2026, 12, 5, 9, 30)
+
+
+async def test_room_min_interval_makes_later_sends_wait_their_turn(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE)
+    for _ in range(3):
+        await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    config = with_settings(cfg, room_min_interval_s=30)
+    outcomes = await run(clock, scheduler(config, sessions, sender, clock).run_once())
+    assert [o.status for o in outcomes] == ["success"] * 3
+    times = sorted(s.at for s in sender.sent)
+    assert [b - a for a, b in itertools.pairwise(times)] == [30.0, 30.0]
+
+
+async def test_room_daily_limit_skips_with_a_reason(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE)
+    for _ in range(3):
+        await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    config = with_settings(cfg, room_daily_limit=2)
+    outcomes = await run(clock, scheduler(config, sessions, sender, clock).run_once())
+    assert sorted(o.status for o in outcomes) == ["failed", "success", "success"]
+    assert len(sender.sent) == 2
+    refused = [e for e in await logs(sessions) if e.status == "failed"]
+    assert (refused[0].error_message or "").startswith("skipped: room daily limit reached (2")
+
+
+async def test_text_longer_than_the_limit_is_not_sent(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE)
+    await add_schedule(sessions, message_text="가" * 11)
+    sender = RecordingSender(clock)
+    config = with_settings(cfg, max_text_length=10)
+    [outcome] = await run(clock, scheduler(config, sessions, sender, clock).run_once())
+    assert outcome.status == "failed" and sender.sent == []
+    assert "max_text_length=10" in (outcome.error or "")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("deactivate", "room deactivated"),
+        ("outside", "outside the creator org BR1"),
+        ("unregistered", "room not registered"),
+    ],
+)
+async def test_room_access_is_checked_again_right_before_sending(
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    world: None,
+    change: str,
+    reason: str,
+) -> None:
+    clock = FakeClock(DUE)
+    values: dict[str, str] = {}
+    if change == "outside":
+        values = {"created_by_type": "branch", "created_by_id": "BR1", "target_room_id": OTHER_ROOM}
+    if change == "unregistered":
+        values = {"target_room_id": "31337"}
+    await add_schedule(sessions, **values)
+    if change == "deactivate":
+        async with sessions() as s, s.begin():
+            await s.execute(update(Room).values(active=False))
+    sender = RecordingSender(clock)
+    [outcome] = await run(clock, scheduler(with_settings(cfg), sessions, sender, clock).run_once())
+    assert outcome.status == "failed" and sender.sent == []
+    [entry] = await logs(sessions)
+    assert reason in (entry.error_message or "")
+
+
+async def test_test_send_does_not_move_the_next_send(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(START)
+    sid = await add_schedule(sessions)
+    async with sessions() as s, s.begin():
+        s.add(
+            ScheduleMeta(
+                schedule_id=sid, test_room_id=OTHER_ROOM, consecutive_failures=0, version=0
+            )
+        )
+        await s.execute(update(Schedule).values(created_by_type="headquarters", created_by_id="HQ"))
+    sender = RecordingSender(clock)
+    sched = scheduler(with_settings(cfg), sessions, sender, clock)
+    first = await run(clock, sched.send_now(sid, kind="test"))
+    second = await run(clock, sched.send_now(sid, kind="manual"))
+    assert (first.status, second.status) == ("success", "success")
+    assert [s.room for s in sender.sent] == [OTHER_ROOM, "1001"]
+    assert await next_send_at(sessions, sid) == local(2026, 12, 1, 9, 30)
+    async with sessions() as s:
+        kinds = list(await s.scalars(select(Occurrence.kind).order_by(Occurrence.id)))
+        row = await s.get(Schedule, sid)
+        assert row is not None
+    assert kinds == ["test", "manual"]
+    assert row.send_count == 1  # a test send is not counted
+    assert [e.id for e in await logs(sessions)] == [first.log_id, second.log_id]
+
+
+async def test_send_now_waits_for_the_room_interval_and_respects_the_daily_limit(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(START)
+    sid = await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    config = with_settings(cfg, room_min_interval_s=30, room_daily_limit=2)
+    sched = scheduler(config, sessions, sender, clock)
+    outcomes = await run(
+        clock, asyncio.gather(*(sched.send_now(sid, kind="manual") for _ in range(2)))
+    )
+    assert [o.status for o in outcomes] == ["success", "success"]
+    assert sender.sent[1].at - sender.sent[0].at == 30
+    refused = await run(clock, sched.send_now(sid, kind="manual"))
+    assert refused.status == "failed"
+    assert "daily limit" in (refused.error or "")
+    assert len(sender.sent) == 2
+
+
+async def test_send_now_of_an_unknown_schedule_raises(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(START)
+    sched = scheduler(with_settings(cfg), sessions, RecordingSender(clock), clock)
+    with pytest.raises(LookupError):
+        await sched.send_now(404, kind="test")

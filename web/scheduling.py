@@ -1,0 +1,51 @@
+"""The scheduler's place in the web process: built from the app's resources in a cleanup
+context, started when ``scheduler.enabled``, stopped (parts in flight finished, claims given
+back) on shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.sender import PRIORITY_SCHEDULED, BotSender
+from scheduler.context import Notify
+from scheduler.service import Scheduler
+from storage.engine import is_mysql
+from web import keys
+
+log = logging.getLogger("kbot.scheduling")
+
+
+def chat_alerts(sender: BotSender) -> Notify:
+    """Alerts go into a KakaoTalk room through the bot itself."""
+
+    async def notify(room_id: str, text: str) -> None:
+        await sender.send_text(room_id, text, priority=PRIORITY_SCHEDULED)
+
+    return notify
+
+
+async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    cfg = app[keys.CONFIG]
+    sender = app[keys.SENDER]
+    scheduler = Scheduler(
+        cfg,
+        app[keys.SESSIONS],
+        sender,
+        app[keys.CLOCK],
+        mysql=is_mysql(app[keys.ENGINE]),
+        heartbeat=app[keys.HEARTBEAT],
+        notify=chat_alerts(sender),
+    )
+    app[keys.SCHEDULER] = scheduler
+    if not cfg.scheduler.enabled:
+        log.info("scheduler disabled (scheduler.enabled = false)")
+        yield
+        return
+    scheduler.start()
+    try:
+        yield
+    finally:
+        await scheduler.stop()
