@@ -1,0 +1,248 @@
+"""Uploaded images: validated bytes stored under ``web.upload_dir`` with a generated name, and
+their rows in ``kbot_images``.
+
+The stored file name is ``img_<yyyymmdd>_<sha256[:16]>.<ext>`` (the upload's local date and
+content digest, the extension from the detected format); the uploaded name is kept only as
+``original_name`` for display. The same bytes uploaded twice give the same row.
+``image_json`` renders the seed's section 3.3 JSON that ``kb_schedule.message_images`` holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kbot.config import Config
+from kbot.timeutil import to_local_naive
+from storage import audit
+from storage.errors import Conflict, NotFound
+from storage.image_check import CheckedImage, check_image, display_name
+from storage.kbot_models import Admin, Image
+from storage.models import Schedule
+
+FILENAME_RE = re.compile(r"^img_[0-9]{8}_[0-9a-f]{16}\.(?:jpg|png|gif|webp)$")
+UPLOAD_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def upload_dir(cfg: Config) -> Path:
+    return Path(cfg.web.upload_dir).resolve()
+
+
+def stored_path(cfg: Config, filename: str) -> Path | None:
+    """The file behind a generated name, or None for anything that is not one."""
+    if not FILENAME_RE.fullmatch(filename):
+        return None
+    return upload_dir(cfg) / filename
+
+
+def actor_label(admin: Admin) -> str:
+    return f"admin:{admin.id} ({admin.name})"
+
+
+async def store_image(
+    session: AsyncSession,
+    *,
+    data: bytes,
+    original_name: str | None,
+    cfg: Config,
+    admin: Admin,
+    at: datetime,
+) -> tuple[Image, bool]:
+    """Validate and store an upload; return the row and whether it is new (False: the same
+    bytes were stored before and that row is returned). Raises ``ImageRejected``."""
+    checked: CheckedImage = await asyncio.to_thread(
+        check_image, data, max_bytes=cfg.web.max_image_bytes, max_pixels=cfg.web.max_image_pixels
+    )
+    digest = hashlib.sha256(data).hexdigest()
+    existing = await _by_digest(session, digest)
+    if existing is not None:
+        await _restore_file(existing, data)
+        return existing, False
+    local = to_local_naive(at, cfg.tz).replace(microsecond=0)
+    filename = f"img_{local:%Y%m%d}_{digest[:16]}.{checked.kind.ext}"
+    path = upload_dir(cfg) / filename
+    await asyncio.to_thread(_write_atomically, path, data)
+    image = Image(
+        filename=filename,
+        original_name=display_name(original_name, checked.kind.ext),
+        file_path=str(path),
+        file_url=f"{cfg.server.public_url}/images/{filename}",
+        file_size=len(data),
+        mime_type=checked.kind.mime_type,
+        width=checked.width,
+        height=checked.height,
+        sha256=digest,
+        org_id=admin.org_id,
+        uploaded_by=admin.id,
+        upload_date=local,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(image)
+    except IntegrityError:  # a concurrent upload of the same bytes won; read it past our snapshot
+        existing = await _by_digest(session, digest, locking=True)
+        if existing is None:
+            raise
+        return existing, False
+    audit.record(
+        session,
+        at=at,
+        actor=actor_label(admin),
+        actor_admin_id=admin.id,
+        action="create",
+        entity="image",
+        entity_id=image.id,
+        after=audit.snapshot(image),
+    )
+    return image, True
+
+
+def image_json(images: Iterable[Image]) -> dict[str, Any]:
+    """The seed's section 3.3 JSON for ``kb_schedule.message_images``, in the given order."""
+    return {"images": [image_entry(image) for image in images]}
+
+
+def image_entry(image: Image) -> dict[str, Any]:
+    return {
+        "id": image.id,
+        "filename": image.filename,
+        "original_name": image.original_name,
+        "file_path": image.file_path,
+        "file_url": image.file_url,
+        "file_size": image.file_size,
+        "mime_type": image.mime_type,
+        "upload_date": image.upload_date.strftime(UPLOAD_DATE_FORMAT),
+    }
+
+
+async def get_image(session: AsyncSession, image_id: int) -> Image:
+    image = await session.get(Image, image_id)
+    if image is None:
+        raise NotFound(f"이미지 #{image_id}을(를) 찾을 수 없습니다.")
+    return image
+
+
+async def get_images(session: AsyncSession, ids: Sequence[int]) -> list[Image]:
+    """The images with ``ids``, in that order; ``NotFound`` names every missing id."""
+    wanted = list(dict.fromkeys(ids))
+    found = {
+        image.id: image
+        for image in await session.scalars(select(Image).where(Image.id.in_(wanted)))
+    }
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        listed = ", ".join(f"#{i}" for i in missing)
+        raise NotFound(f"이미지 {listed}을(를) 찾을 수 없습니다.")
+    return [found[i] for i in ids]
+
+
+async def list_images(
+    session: AsyncSession, *, org_ids: set[int] | None, offset: int, limit: int
+) -> tuple[list[Image], int]:
+    """One page of images owned by ``org_ids`` (None: all), newest first, and the total."""
+    query = select(Image)
+    counted = select(func.count()).select_from(Image)
+    if org_ids is not None:
+        query = query.where(Image.org_id.in_(org_ids))
+        counted = counted.where(Image.org_id.in_(org_ids))
+    total = await session.scalar(counted) or 0
+    page = await session.scalars(query.order_by(Image.id.desc()).offset(offset).limit(limit))
+    return list(page), total
+
+
+async def schedules_using(session: AsyncSession, image_id: int) -> list[int]:
+    """Ids of ``kb_schedule`` rows whose ``message_images`` mention ``image_id``."""
+    rows = await session.execute(
+        select(Schedule.id, Schedule.message_images).where(Schedule.message_images.is_not(None))
+    )
+    return [sid for sid, value in rows if image_id in _referenced_ids(value)]
+
+
+async def delete_image(session: AsyncSession, image: Image, *, admin: Admin, at: datetime) -> Path:
+    """Delete the row; ``Conflict`` while a schedule still uses it. Returns the stored file,
+    which the caller removes (``remove_file``) once the transaction has committed."""
+    users = await schedules_using(session, image.id)
+    if users:
+        listed = ", ".join(f"#{sid}" for sid in users)
+        raise Conflict(
+            f"이미지 #{image.id}은(는) 스케줄 {listed}에서 사용 중이라 삭제할 수 없습니다. "
+            "스케줄에서 먼저 빼 주세요."
+        )
+    before = audit.snapshot(image)
+    await session.delete(image)
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor_label(admin),
+        actor_admin_id=admin.id,
+        action="delete",
+        entity="image",
+        entity_id=before["id"],
+        before=before,
+    )
+    return Path(image.file_path)
+
+
+def remove_file(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _referenced_ids(value: object) -> set[int]:
+    """Image ids in a stored ``message_images`` value, tolerating what the PHP site may have
+    written (a JSON string, string ids, stray entries)."""
+    if isinstance(value, str | bytes):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return set()
+    entries = value.get("images") if isinstance(value, dict) else value
+    ids: set[int] = set()
+    if not isinstance(entries, list):
+        return ids
+    for entry in entries:
+        raw = entry.get("id") if isinstance(entry, dict) else None
+        with contextlib.suppress(TypeError, ValueError):
+            ids.add(int(raw))  # type: ignore[arg-type]
+    return ids
+
+
+async def _by_digest(session: AsyncSession, digest: str, *, locking: bool = False) -> Image | None:
+    query = select(Image).where(Image.sha256 == digest)
+    return await session.scalar(query.with_for_update() if locking else query)
+
+
+async def _restore_file(image: Image, data: bytes) -> None:
+    path = Path(image.file_path)
+    if not await asyncio.to_thread(path.is_file):
+        await asyncio.to_thread(_write_atomically, path, data)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

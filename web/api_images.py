@@ -1,0 +1,169 @@
+"""Image routes: the REST API under ``/api/images`` (bearer token) and ``GET /images/{filename}``
+serving the stored files that ``file_url`` points at (public: Iris and KakaoTalk fetch them).
+
+An admin sees and deletes the images owned by its org's subtree (headquarters: all).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commands.permissions import visible_org_ids
+from storage import images
+from storage.image_check import ImageRejected
+from storage.kbot_models import Admin, Image
+from web import keys
+from web.api_auth import require_admin
+from web.api_errors import api_error
+from web.upload import UploadRejected, read_file_field
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+MAX_ID = 2**31 - 1
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Content-Disposition": "inline",
+    "Cache-Control": "public, max-age=31536000, immutable",  # the name is the content digest
+}
+
+
+def setup_image_routes(app: web.Application) -> None:
+    app.router.add_post("/api/images", upload_image)
+    app.router.add_get("/api/images", list_images)
+    app.router.add_get("/api/images/{image_id}", get_image)
+    app.router.add_delete("/api/images/{image_id}", delete_image)
+    app.router.add_get("/images/{filename}", serve_image_file)
+
+
+def image_dict(image: Image) -> dict[str, Any]:
+    """The seed's section 3.3 fields plus width, height and sha256."""
+    return {
+        **images.image_entry(image),
+        "width": image.width,
+        "height": image.height,
+        "sha256": image.sha256,
+    }
+
+
+async def upload_image(request: web.Request) -> web.Response:
+    """``POST /api/images`` (multipart, field ``file``): 201 with the new image, 200 with the
+    existing one when the same bytes were uploaded before."""
+    admin = await require_admin(request)
+    app = request.app
+    cfg = app[keys.CONFIG]
+    async with app[keys.SESSIONS]() as session:
+        if await visible_org_ids(session, admin) == set():
+            raise _inactive()
+    data, name = await _read_file_field(request, cfg.web.max_image_bytes)
+    try:
+        async with app[keys.SESSIONS].begin() as session:
+            image, created = await images.store_image(
+                session,
+                data=data,
+                original_name=name,
+                cfg=cfg,
+                admin=admin,
+                at=app[keys.CLOCK].now(),
+            )
+    except ImageRejected as exc:
+        status = 413 if exc.code == "too_large" else 422
+        raise api_error(status, exc.code, str(exc), exc.field) from None
+    return web.json_response(image_dict(image), status=201 if created else 200)
+
+
+async def list_images(request: web.Request) -> web.Response:
+    """``GET /api/images?page=&per_page=``: the images the actor may see, newest first."""
+    admin = await require_admin(request)
+    page = _int_param(request, "page", 1, 1, MAX_ID)
+    per_page = _int_param(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    async with request.app[keys.SESSIONS]() as session:
+        org_ids = await visible_org_ids(session, admin)
+        found, total = await images.list_images(
+            session, org_ids=org_ids, offset=(page - 1) * per_page, limit=per_page
+        )
+    return web.json_response(
+        {
+            "images": [image_dict(image) for image in found],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+        }
+    )
+
+
+async def get_image(request: web.Request) -> web.Response:
+    admin = await require_admin(request)
+    async with request.app[keys.SESSIONS]() as session:
+        image = await _visible_image(session, admin, _image_id(request), "조회할")
+    return web.json_response(image_dict(image))
+
+
+async def delete_image(request: web.Request) -> web.Response:
+    """``DELETE /api/images/{id}``: 409 while a schedule's ``message_images`` uses it."""
+    admin = await require_admin(request)
+    app = request.app
+    async with app[keys.SESSIONS].begin() as session:
+        image = await _visible_image(session, admin, _image_id(request), "삭제할")
+        stored = await images.delete_image(session, image, admin=admin, at=app[keys.CLOCK].now())
+    images.remove_file(stored)
+    return web.json_response({"deleted": True, "id": image.id})
+
+
+async def serve_image_file(request: web.Request) -> web.StreamResponse:
+    """``GET /images/{filename}``: only generated names, only from ``web.upload_dir``."""
+    filename = request.match_info["filename"]
+    path = images.stored_path(request.app[keys.CONFIG], filename)
+    if path is None or not path.is_file():
+        raise web.HTTPNotFound()
+    ext = filename.rsplit(".", 1)[1]
+    return web.FileResponse(path, headers={**FILE_HEADERS, "Content-Type": CONTENT_TYPES[ext]})
+
+
+async def _visible_image(session: AsyncSession, admin: Admin, image_id: int, verb: str) -> Image:
+    image = await images.get_image(session, image_id)
+    org_ids = await visible_org_ids(session, admin)
+    if org_ids == set():
+        raise _inactive()
+    if org_ids is not None and image.org_id not in org_ids:
+        raise api_error(
+            403,
+            "forbidden",
+            f"이미지 #{image_id}을(를) {verb} 권한이 없습니다. "
+            "소속 조직과 그 아래 조직의 이미지만 다룰 수 있습니다.",
+        )
+    return image
+
+
+def _inactive() -> web.HTTPException:
+    return api_error(403, "forbidden", "관리자 계정이나 소속 조직이 비활성 상태라 권한이 없습니다.")
+
+
+async def _read_file_field(request: web.Request, limit: int) -> tuple[bytes, str | None]:
+    try:
+        upload = await read_file_field(request, limit)
+    except UploadRejected as exc:
+        raise api_error(exc.status, exc.code, exc.message, exc.field) from None
+    return upload.data, upload.filename
+
+
+def _image_id(request: web.Request) -> int:
+    raw = request.match_info["image_id"]
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
+        raise api_error(404, "not_found", f"이미지 '{raw[:20]}'을(를) 찾을 수 없습니다.", "id")
+    return int(raw)
+
+
+def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
+        return int(raw)
+    raise api_error(
+        400, "invalid_parameter", f"{name}은(는) {low}~{high} 사이의 정수여야 합니다.", name
+    )
