@@ -1,0 +1,94 @@
+"""A real browser (Debian chromium through Playwright) against the real app on a real port:
+log in with a one-time link, upload an image with the form (the preview script runs under the
+page's CSP), see it listed with its id, open the send logs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import async_playwright
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kbot.config import Config
+from storage.kbot_models import Image
+from tests.command_world import START, USERS, build_world
+from tests.fakes import FakeClock
+from tests.web_pages_support import login_code, png, quiet
+from web.app import init_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs it)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return CHROMIUM
+
+
+async def test_login_upload_and_logs_in_a_browser(
+    chromium: Path,
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+    aiohttp_server: Any,
+) -> None:
+    await build_world(sessions)
+    clock = FakeClock(START)
+    server = await aiohttp_server(await init_app(quiet(cfg), clock=clock), host="127.0.0.1")
+    base = str(server.make_url("")).rstrip("/")
+    code = await login_code(sessions, USERS["BR1"], clock.now())
+    picture = tmp_path / "행사 안내.png"
+    picture.write_bytes(png(5, (64, 48)))
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
+        try:
+            page = await browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+
+            await page.goto(f"{base}/login/{code}")
+            await page.click("form.login button[type=submit]")
+            await page.wait_for_url(f"{base}/")
+            assert "김지점장" in await page.inner_text("h1")
+
+            await page.click("nav >> text=이미지")
+            await page.set_input_files("#file", str(picture))
+            await page.wait_for_selector("#preview:not([hidden])")  # the preview script ran
+            await page.click("form.upload button[type=submit]")
+            await page.wait_for_url("**/images?uploaded=*")
+            async with sessions() as s:
+                image = await s.scalar(select(Image))
+            assert image is not None and image.original_name == "행사 안내.png"
+            assert await page.inner_text("#uploaded-id") == f"#{image.id}"
+            listed = page.locator(f'.gallery li[data-id="{image.id}"]')
+            assert await listed.locator(".image-id").inner_text() == f"#{image.id}"
+            assert await listed.locator("img").evaluate("img => img.naturalWidth") == 64
+
+            await page.click("nav >> text=발송 로그")
+            await page.wait_for_url("**/logs")
+            assert await page.inner_text("h1") == "발송 로그"
+            assert "조건에 맞는 발송 기록이 없습니다." in await page.inner_text("main")
+            assert errors == []  # no CSP violations or script errors
+        finally:
+            await browser.close()

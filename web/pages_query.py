@@ -1,0 +1,42 @@
+"""Parsing the web pages' query and form parameters: anything malformed counts as absent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from urllib.parse import urlencode
+
+MAX_ID = 2**31 - 1
+
+
+def int_param(raw: object, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def choice_param(raw: object, choices: tuple[str, ...]) -> str | None:
+    return raw if isinstance(raw, str) and raw in choices else None
+
+
+def text_param(raw: object, *, max_length: int = 100) -> str | None:
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    return raw if raw and len(raw) <= max_length else None
+
+
+def date_param(raw: object) -> date | None:
+    if not isinstance(raw, str) or len(raw) != 10:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def query_string(params: Mapping[str, object], keys: tuple[str, ...]) -> str:
+    """``?a=1&b=2`` with only ``keys`` that have a value, or ``""``."""
+    kept = {k: v for k in keys if isinstance(v := params.get(k), str) and v}
+    return "?" + urlencode(kept) if kept else ""
