@@ -84,7 +84,7 @@ async def schedule_test(
         return [
             f"🧪 #{command.id} 테스트 발송을 {where}으로 보냈습니다. 다음 발송 시각은 그대로입니다."
         ]
-    reason = f": {result.error_message}" if result.error_message else ""
+    reason = f": {result.error}" if result.error else ""
     label = "일부만 보냈습니다" if result.status == "partial" else "실패했습니다"
     return [f"❌ #{command.id} 테스트 발송을 {where}으로 {label}{reason}"]
 

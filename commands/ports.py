@@ -6,14 +6,15 @@ from typing import Literal, Protocol
 
 
 class SendResult(Protocol):
-    """The outcome of an immediate send: the seed's log status (or "skipped") and why."""
+    """The outcome of an immediate send (``scheduler.delivery.Outcome``): the seed's log
+    status, or "interrupted" when shutdown stopped it, and why it did not fully succeed."""
 
     @property
-    def status(self) -> str:  # "success" | "failed" | "partial" | "skipped"
+    def status(self) -> str:  # "success" | "failed" | "partial" | "interrupted"
         ...
 
     @property
-    def error_message(self) -> str | None: ...
+    def error(self) -> str | None: ...
 
 
 class SchedulerPort(Protocol):

@@ -20,7 +20,8 @@ from kbot import orgcsv
 from kbot.clock import SystemClock
 from kbot.config import Config, ConfigError, ensure_secret_key, load_config
 from kbot.logs import setup_logging
-from storage import admins, one_time_codes, orgs, rooms, tokens
+from kbot.timeutil import to_local_naive
+from storage import admins, archive, backup, images, one_time_codes, orgs, rooms, tokens
 from storage.audit import CLI_ACTOR
 from storage.engine import create_engine, safe_url, session_factory
 from storage.errors import StorageError
@@ -154,6 +155,49 @@ async def token_create(ctx: Ctx, args: argparse.Namespace) -> None:
     print(plain)
 
 
+async def web_login(ctx: Ctx, args: argparse.Namespace) -> None:
+    ttl = ctx.cfg.web.login_link_ttl_s
+    async with ctx.sessions.begin() as s:
+        admin = await admins.get_by_kakao_id(s, args.admin)
+        if not admin.active:
+            raise CliError(f"admin {args.admin} is inactive")
+        code = await one_time_codes.create_web_login(
+            s, admin_id=admin.id, ttl=timedelta(seconds=ttl), at=ctx.clock.now()
+        )
+    print(f"one-time web login link for {admin.name}, valid for {ttl // 60} min:")
+    print(f"{ctx.cfg.server.public_url}/login/{code}")
+
+
+async def backup_write(ctx: Ctx, args: argparse.Namespace) -> None:
+    summary = await backup.write_backup(
+        ctx.engine,
+        Path(args.file),
+        upload_dir=images.upload_dir(ctx.cfg),
+        with_images=args.with_images,
+        at=ctx.clock.now(),
+    )
+    print(f"backup written to {args.file}: {summary.describe()}")
+
+
+async def backup_restore(ctx: Ctx, args: argparse.Namespace) -> None:
+    summary = await backup.restore_backup(
+        ctx.engine, Path(args.file), upload_dir=images.upload_dir(ctx.cfg), at=ctx.clock.now()
+    )
+    written = f"written {summary.created_at}, schema {summary.schema_revision}"
+    print(f"restored {args.file} ({written}): {summary.describe()}")
+
+
+async def logs_archive(ctx: Ctx, args: argparse.Namespace) -> None:
+    before = archive.parse_month(args.before)
+    directory = Path(args.dir) if args.dir else ctx.cfg.data_path / "archive"
+    today = to_local_naive(ctx.clock.now(), ctx.cfg.tz).date()
+    done = await archive.archive_logs(ctx.engine, before=before, directory=directory, today=today)
+    for month in done:
+        print(f"archived {month.rows} log rows of {month.month:%Y-%m} to {month.path}")
+    if not done:
+        print(f"no send logs scheduled before {before:%Y-%m}: nothing to archive")
+
+
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -230,6 +274,19 @@ def build_parser() -> argparse.ArgumentParser:
     a = cmd(tok, "create", "create a bearer token (printed once)", token_create)
     a.add_argument("--admin", required=True, metavar="KAKAO_USER_ID")
     a.add_argument("--name", default="api", metavar="LABEL")
+    a = cmd(sub, "web-login", "print a one-time login link to the web page", web_login)
+    a.add_argument("--admin", required=True, metavar="KAKAO_USER_ID")
+
+    a = cmd(sub, "backup", "write orgs, admins, rooms, schedules, images to FILE", backup_write)
+    a.add_argument("file", help="the .tar.gz to write (replaced atomically)")
+    a.add_argument("--with-images", action="store_true", help="include the image files")
+    a = cmd(sub, "restore", "restore a backup FILE into an empty database", backup_restore)
+    a.add_argument("file")
+    logs = cmd(sub, "logs", "send logs (kb_schedule_logs)", None)
+    logs_sub = logs.add_subparsers(dest="sub", required=True)
+    a = cmd(logs_sub, "archive", "move old logs into monthly .jsonl.gz files", logs_archive)
+    a.add_argument("--before", required=True, metavar="YYYY-MM", help="archive months before")
+    a.add_argument("--dir", help="archive directory (default DATA_DIR/archive)")
     return p
 
 

@@ -53,7 +53,7 @@ USERS = {code: f"9{index:08d}" for index, code in enumerate(TREE)} | {"BR1": BR1
 @dataclass
 class Sent:
     status: str = "success"
-    error_message: str | None = None
+    error: str | None = None
 
 
 @dataclass

@@ -379,7 +379,7 @@ async def test_edit_moving_to_a_room_out_of_reach_is_refused(
     assert "권한" in reply
     [reply] = await handle_event(ctx, event("!스케줄 보기 1", user=USERS["BR2"])) or []
     assert "매일 안내" in reply
-    port.result = Sent(status="failed", error_message="Iris 응답 없음")
+    port.result = Sent(status="failed", error="Iris 응답 없음")
     [failed] = (
         await handle_event(ctx, event("!스케줄 테스트 1", user=USERS["BR2"], room=ROOMS["BR2"]))
         or []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -15,12 +16,16 @@ from web.app import SchemaOutOfDate, init_app
 
 
 async def test_healthz_reports_database_and_scheduler(
-    aiohttp_client, cfg: Config, engine: AsyncEngine
+    cfg: Config, engine: AsyncEngine, aiohttp_client
 ) -> None:
     clock = FakeClock(datetime(2026, 12, 1, tzinfo=UTC))
     app = await init_app(cfg, clock=clock)
     client = await aiohttp_client(app)
-    app[keys.HEARTBEAT].beat()
+    assert app[keys.SCHEDULER].running
+    for _ in range(100):  # the loop's first round beats once it has read the database
+        if app[keys.HEARTBEAT].last_beat is not None:
+            break
+        await asyncio.sleep(0.02)
     resp = await client.get("/healthz")
     assert resp.status == 200
     body = await resp.json()
@@ -29,7 +34,8 @@ async def test_healthz_reports_database_and_scheduler(
     assert body["database"]["backend"] in ("sqlite", "mysql")
     assert body["scheduler"]["ok"] is True
 
-    await clock.advance(3600)  # the scheduler loop stopped beating
+    await app[keys.SCHEDULER].stop()  # the loop no longer beats ...
+    await clock.advance(3600)  # ... and an hour passes
     resp = await client.get("/healthz")
     assert resp.status == 503
     assert (await resp.json())["scheduler"]["ok"] is False

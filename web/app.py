@@ -4,19 +4,28 @@ one place and in reverse order."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
 from aiohttp import web
 
+from commands.context import build_context
+from commands.router import handle_event
 from kbot.clock import Clock, SystemClock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
 from storage.engine import create_engine, safe_url, session_factory
 from storage.migrate import current_revision, head_revision
 from web import health, keys
+from web.api_errors import json_errors
+from web.api_images import setup_image_routes
+from web.api_routes import setup_api_routes
+from web.pages import setup_pages
+from web.scheduling import scheduler_ctx
 from web.transport import bot_sender_ctx
+from web.webhooks import setup_webhooks
 
 log = logging.getLogger("kbot.app")
 
@@ -35,7 +44,14 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(bot_sender_ctx)
+    app.cleanup_ctx.append(scheduler_ctx)
+    app.cleanup_ctx.append(_commands)
+    setup_webhooks(app)  # after the sender: drained before it closes
     app.router.add_get("/healthz", health.healthz)
+    app.middlewares.append(json_errors)  # JSON errors under /api/
+    setup_image_routes(app)
+    setup_pages(app)  # the admin web page: login link, images, schedules, logs
+    setup_api_routes(app)
     return app
 
 
@@ -55,6 +71,18 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await engine.dispose()
+
+
+async def _commands(app: web.Application) -> AsyncIterator[None]:
+    """The chat command layer, handed to the webhooks as their handler; its schedule service
+    is shared with the REST API and the web pages (one validation, one permission check)."""
+    context = build_context(
+        app[keys.CONFIG], app[keys.SESSIONS], app[keys.CLOCK], app[keys.SCHEDULER]
+    )
+    app[keys.SCHEDULES] = context.schedules
+    if keys.COMMAND_HANDLER not in app:  # a handler set by the caller (tests) wins
+        app[keys.COMMAND_HANDLER] = functools.partial(handle_event, context)
+    yield
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:

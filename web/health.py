@@ -1,9 +1,13 @@
-"""``GET /healthz``: database reachability and scheduler heartbeat."""
+"""``GET /healthz``: database reachability and scheduler heartbeat; with the iris transport
+also whether each Iris device answered ``GET /config`` lately (reported only: an Iris outage
+is the alerts' job and does not make the process unhealthy)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy import text
@@ -13,6 +17,7 @@ from web import keys
 
 log = logging.getLogger("kbot.health")
 DB_PING_TIMEOUT_S = 3
+IRIS_FRESH_S = 120  # the transport asks every device for GET /config every 30 s
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -32,7 +37,19 @@ async def healthz(request: web.Request) -> web.Response:
         "database": {"ok": db_ok, "backend": app[keys.ENGINE].dialect.name},
         "scheduler": scheduler,
     }
+    if keys.IRIS in app:
+        body["iris"] = _iris(app[keys.IRIS].last_config_ok, app[keys.CLOCK].now())
     return web.json_response(body, status=200 if healthy else 503)
+
+
+def _iris(last_ok: Mapping[str, datetime | None], now: datetime) -> dict[str, object]:
+    return {
+        device: {
+            "ok": at is not None and (now - at).total_seconds() <= IRIS_FRESH_S,
+            "last_ok": None if at is None else at.isoformat(),
+        }
+        for device, at in last_ok.items()
+    }
 
 
 async def _ping(app: web.Application) -> bool:

@@ -7,9 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.iris import IrisSender
 from bot.sender import BotSender
+from commands.schedules import ScheduleService
 from kbot.clock import Clock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
+from scheduler.service import Scheduler
+from web.webhook_state import CommandHandler, WebhookState
 
 CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
@@ -19,3 +22,8 @@ HTTP = web.AppKey("http", ClientSession)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 SENDER = web.AppKey("sender", BotSender)
 IRIS = web.AppKey("iris", IrisSender)  # only with transport "iris"
+SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
+# the chat command layer the webhooks call; set by the composition root
+COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")
+WEBHOOKS = web.AppKey("webhooks", WebhookState)
+SCHEDULES = web.AppKey("schedules", ScheduleService)  # shared by chat, API and web pages

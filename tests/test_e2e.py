@@ -1,0 +1,169 @@
+"""The whole product over real HTTP: Iris-shaped webhooks in, the real command layer and
+scheduler, replies and scheduled sends out to a fake Iris. Time is a FakeClock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kbot.config import Config
+from storage.models import Schedule, ScheduleLog
+from tests.command_world import BR1_ROOM, BR1_USER, ROOMS, START, build_world
+from tests.fakes import FakeClock, FakeIris
+from web.app import init_app
+
+TOKEN = "e2e-token"
+FIXTURES = Path(__file__).parent / "fixtures" / "iris"
+
+
+def iris_body(
+    text_: str, *, user: str = BR1_USER, room: str = BR1_ROOM, _id: str
+) -> dict[str, Any]:
+    body = json.loads((FIXTURES / "text_command.json").read_text("utf-8"))
+    body["msg"] = body["json"]["message"] = text_
+    body["json"].update(user_id=user, chat_id=room, _id=_id)
+    return body
+
+
+@pytest.fixture
+async def fake_iris() -> AsyncIterator[FakeIris]:
+    async with FakeIris() as fake:
+        yield fake
+
+
+@pytest.fixture
+def e2e_cfg(cfg: Config, fake_iris: FakeIris) -> Config:
+    iris = cfg.bot.iris.model_copy(update={"url": fake_iris.url, "text_gap_ms": 0})
+    bot = cfg.bot.model_copy(
+        update={"transport": "iris", "iris": iris, "webhook_token": SecretStr(TOKEN)}
+    )
+    scheduler = cfg.scheduler.model_copy(update={"room_min_interval_s": 0})
+    return cfg.model_copy(update={"bot": bot, "scheduler": scheduler})
+
+
+async def eventually(sessions: async_sessionmaker[AsyncSession], query: Any) -> Any:
+    """The first row of ``query`` once the background send has written it (bounded wait for
+    the database write that follows a send the fake Iris already received)."""
+    for _ in range(200):
+        async with sessions() as s:
+            row = await s.scalar(query)
+        if row is not None:
+            return row
+        await asyncio.sleep(0.02)
+    raise AssertionError("row never appeared")
+
+
+async def tick(clock: FakeClock, seconds: float) -> None:
+    """Advance fake time, then let the woken loops finish their (real) database work and park
+    in ``sleep`` again before time moves on."""
+    parked = clock.sleepers
+    await clock.advance(seconds)
+    for _ in range(250):
+        if clock.sleepers >= parked:
+            return
+        await asyncio.sleep(0.02)
+
+
+class Chat:
+    def __init__(self, client: Any, iris: FakeIris) -> None:
+        self.client, self.iris, self.n = client, iris, 0
+
+    async def say(self, text_: str, **kw: Any) -> str:
+        """Post one message and return the bot's reply text."""
+        self.n += 1
+        before = len(self.iris.calls)
+        resp = await self.client.post(
+            "/webhook/iris",
+            json=iris_body(text_, _id=f"e2e{self.n}", **kw),
+            params={"token": TOKEN},
+        )
+        assert resp.status == 200
+        calls = await self.iris.wait_for_calls(before + 1)
+        return str(calls[-1].body["data"])
+
+
+async def test_admin_manages_schedules_and_they_are_sent_on_time(
+    e2e_cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    fake_iris: FakeIris,
+    aiohttp_client: Any,  # last: the app shuts down before the database goes away
+) -> None:
+    await build_world(sessions)
+    clock = FakeClock(START)  # Thursday 2026-11-26 09:12:00 in Seoul
+    client = await aiohttp_client(await init_app(e2e_cfg, clock=clock))
+    chat = Chat(client, fake_iris)
+
+    form = json.loads((FIXTURES / "multiline_command.json").read_text("utf-8"))["msg"]
+    reply = await chat.say(form)
+    assert "#1" in reply
+    assert "11/27(금) 09:30" in reply
+
+    reply = await chat.say(
+        "!스케줄 등록\n제목: 10초 뒤\n유형: 1회\n날짜: 2026-11-26\n시간: 09:12:10\n"
+        "내용:\n곧 시작합니다 🎉"
+    )
+    assert "#2" in reply
+    sent_before = len(fake_iris.calls)
+
+    await clock.advance(10)
+    calls = await fake_iris.wait_for_calls(sent_before + 1)
+    assert calls[-1].body == {"type": "text", "room": BR1_ROOM, "data": "곧 시작합니다 🎉"}
+    log = await eventually(sessions, select(ScheduleLog).where(ScheduleLog.schedule_id == 2))
+    async with sessions() as s:
+        assert log.status == "success"
+        assert log.scheduled_at == datetime(2026, 11, 26, 9, 12, 10)
+        once = await s.get(Schedule, 2)
+        assert once is not None and once.status == "completed" and once.send_count == 1
+
+    # The branch admin cannot touch another branch's room; a bad time names 시간.
+    assert "권한" in await chat.say(
+        f"!스케줄 등록\n제목: x\n방: {ROOMS['BR2']}\n유형: 매일\n시간: 10:00\n내용:\nx"
+    )
+    assert "시간" in await chat.say("!스케줄 등록\n제목: x\n유형: 매일\n시간: 25:61\n내용:\nx")
+    # An unknown user typing a command is told about 권한; chatter gets nothing.
+    assert "권한" in await chat.say("!스케줄 목록", user="555")
+
+
+async def test_rows_inserted_by_the_php_site_are_picked_up(
+    e2e_cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    fake_iris: FakeIris,
+    aiohttp_client: Any,  # last: the app shuts down before the database goes away
+) -> None:
+    await build_world(sessions)
+    clock = FakeClock(START)
+    await aiohttp_client(await init_app(e2e_cfg, clock=clock))
+    async with sessions.begin() as s:
+        for title, kind, days, at in (
+            ("매일 공지", "daily", None, "09:13:00"),
+            ("목요일 공지", "weekly", "thursday", "09:14:00"),
+        ):
+            await s.execute(
+                text(
+                    "INSERT INTO kb_schedule (title, created_by_type, created_by_id,"
+                    " created_by_mb_id, target_room_id, message_text, schedule_type,"
+                    " schedule_time, schedule_weekdays, valid_from, valid_until) VALUES"
+                    " (:title, 'branch', 'BR1', 'php', :room, :title, :kind, :at, :days,"
+                    " '2026-11-01 00:00:00', '2027-11-01 00:00:00')"
+                ),
+                {"title": title, "room": BR1_ROOM, "kind": kind, "at": at, "days": days},
+            )
+    for _ in range(int(timedelta(minutes=3).total_seconds() / 5)):
+        await tick(clock, 5)
+        if len(fake_iris.calls) >= 2:
+            break
+    calls = await fake_iris.wait_for_calls(2)
+    assert [c.body["data"] for c in calls[:2]] == ["매일 공지", "목요일 공지"]
+    async with sessions() as s:
+        rows = {r.title: r for r in await s.scalars(select(Schedule))}
+    assert rows["매일 공지"].next_send_at == datetime(2026, 11, 27, 9, 13)
+    assert rows["목요일 공지"].next_send_at == datetime(2026, 12, 3, 9, 14)

@@ -1,0 +1,89 @@
+"""What the webhooks keep between requests: the command handler they call, the Iris events
+already seen, the bot's own user id, and the background work still running."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Coroutine, Hashable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from bot.events import ChatEvent
+
+log = logging.getLogger("kbot.webhooks")
+T = TypeVar("T")
+
+RECENT_EVENT_IDS = 10_000
+SKILL_TIMEOUT_S = 4.0  # Kakao waits 5 s for a skill answer; keep a margin for the network
+
+
+class CommandHandler(Protocol):
+    """Decides the answer to one chat event: the reply texts in order, or ``None`` to stay
+    silent (not a command). ``commands.router.handle_event`` bound to its context fits."""
+
+    async def __call__(self, event: ChatEvent) -> list[str] | None: ...
+
+
+class RecentIds:
+    """The newest ``capacity`` keys seen, for dropping events Iris delivered twice."""
+
+    def __init__(self, capacity: int = RECENT_EVENT_IDS) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be at least 1")
+        self._capacity = capacity
+        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+
+    def seen(self, key: Hashable) -> bool:
+        """Record ``key``; ``True`` when it was already recorded."""
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return True
+        self._keys[key] = None
+        if len(self._keys) > self._capacity:
+            self._keys.popitem(last=False)
+        return False
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class BackgroundTasks:
+    """Work that outlives the request that started it, kept so shutdown can wait for it."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout_s: float) -> None:
+        """Wait up to ``timeout_s`` for the running tasks, then cancel what is left."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=timeout_s)
+        if pending:
+            log.warning("cancelling %d webhook task(s) still running at shutdown", len(pending))
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webhook task %s failed", task.get_name(), exc_info=task.exception())
+
+
+@dataclass
+class WebhookState:
+    bot_id: str | None  # the bot account's user_id, when known
+    recent: RecentIds = field(default_factory=RecentIds)
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    skill_timeout_s: float = SKILL_TIMEOUT_S
