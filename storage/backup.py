@@ -5,7 +5,7 @@ The file is a gzip'd tar archive. Its first member is ``backup.json``::
     {"format": "kbot-backup", "version": 1, "schema_revision": "0001",
      "created_at": "2026-11-26T14:00:00+00:00",
      "tables": {"kbot_orgs": [{"id": 1, ...}, ...], ...},
-     "images": ["img_20261126_0123456789abcdef.jpg", ...]}
+     "images": ["img_20261126_0123456789abcdef_o1.jpg", ...]}
 
 followed, when images were asked for, by ``images/<filename>`` for every file listed in
 ``images``. Rows keep every column: datetimes, dates and times as ISO strings, weekday sets as

@@ -1,9 +1,11 @@
 """Uploaded images: validated bytes stored under ``web.upload_dir`` with a generated name, and
 their rows in ``kbot_images``.
 
-The stored file name is ``img_<yyyymmdd>_<sha256[:16]>.<ext>`` (the upload's local date and
-content digest, the extension from the detected format); the uploaded name is kept only as
-``original_name`` for display. The same bytes uploaded twice give the same row.
+The stored file name is ``img_<yyyymmdd>_<sha256[:16]>_o<org id>.<ext>`` (the upload's local
+date, content digest and owning org, the extension from the detected format); the uploaded name
+is kept only as ``original_name`` for display. The same bytes uploaded twice by one org give the
+same row; another org uploading them gets a row (and file) of its own, since each org sees only
+its own images.
 ``image_json`` renders the seed's section 3.3 JSON that ``kb_schedule.message_images`` holds.
 """
 
@@ -33,7 +35,7 @@ from storage.image_check import CheckedImage, check_image, display_name
 from storage.kbot_models import Admin, Image
 from storage.models import Schedule
 
-FILENAME_RE = re.compile(r"^img_[0-9]{8}_[0-9a-f]{16}\.(?:jpg|png|gif|webp)$")
+FILENAME_RE = re.compile(r"^img_[0-9]{8}_[0-9a-f]{16}_o[0-9]{1,10}\.(?:jpg|png|gif|webp)$")
 UPLOAD_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -67,12 +69,12 @@ async def store_image(
         check_image, data, max_bytes=cfg.web.max_image_bytes, max_pixels=cfg.web.max_image_pixels
     )
     digest = hashlib.sha256(data).hexdigest()
-    existing = await _by_digest(session, digest)
+    existing = await _by_digest(session, digest, admin.org_id)
     if existing is not None:
         await _restore_file(existing, data)
         return existing, False
     local = to_local_naive(at, cfg.tz).replace(microsecond=0)
-    filename = f"img_{local:%Y%m%d}_{digest[:16]}.{checked.kind.ext}"
+    filename = f"img_{local:%Y%m%d}_{digest[:16]}_o{admin.org_id}.{checked.kind.ext}"
     path = upload_dir(cfg) / filename
     await asyncio.to_thread(_write_atomically, path, data)
     image = Image(
@@ -93,7 +95,7 @@ async def store_image(
         async with session.begin_nested():
             session.add(image)
     except IntegrityError:  # a concurrent upload of the same bytes won; read it past our snapshot
-        existing = await _by_digest(session, digest, locking=True)
+        existing = await _by_digest(session, digest, admin.org_id, locking=True)
         if existing is None:
             raise
         return existing, False
@@ -221,8 +223,12 @@ def _referenced_ids(value: object) -> set[int]:
     return ids
 
 
-async def _by_digest(session: AsyncSession, digest: str, *, locking: bool = False) -> Image | None:
-    query = select(Image).where(Image.sha256 == digest)
+async def _by_digest(
+    session: AsyncSession, digest: str, org_id: int, *, locking: bool = False
+) -> Image | None:
+    """The org's earlier upload of the same bytes (each org sees only its own images, so
+    identical uploads by two orgs are two rows)."""
+    query = select(Image).where(Image.sha256 == digest, Image.org_id == org_id)
     return await session.scalar(query.with_for_update() if locking else query)
 
 

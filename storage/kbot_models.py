@@ -76,7 +76,10 @@ class Image(Base):
     """An uploaded image: the seed's section 3.3 metadata plus its digest and owner."""
 
     __tablename__ = "kbot_images"
-    __table_args__ = (Index("ix_kbot_images_org_id", "org_id"), MYSQL_TABLE_ARGS)
+    __table_args__ = (
+        UniqueConstraint("org_id", "sha256", name="uq_kbot_images_org_sha256"),
+        MYSQL_TABLE_ARGS,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     filename: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
@@ -87,7 +90,7 @@ class Image(Base):
     mime_type: Mapped[str] = mapped_column(String(50), nullable=False)
     width: Mapped[int] = mapped_column(Integer, nullable=False)
     height: Mapped[int] = mapped_column(Integer, nullable=False)
-    sha256: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("kbot_orgs.id"))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("kbot_admins.id"))
     upload_date: Mapped[datetime] = mapped_column(DateTime, nullable=False)

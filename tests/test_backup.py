@@ -31,8 +31,8 @@ from tests.conftest import _mysql_admin
 
 AT = datetime(2026, 11, 26, 5, 0, tzinfo=UTC)
 IMAGE_BYTES = {
-    "img_20261126_0123456789abcdef.png": b"\x89PNG\r\n\x1a\n fake png \xf0\x9f\x98\x80",
-    "img_20261125_fedcba9876543210.jpg": b"\xff\xd8\xff fake jpeg " * 100,
+    "img_20261126_0123456789abcdef_o1.png": b"\x89PNG\r\n\x1a\n fake png \xf0\x9f\x98\x80",
+    "img_20261125_fedcba9876543210_o1.jpg": b"\xff\xd8\xff fake jpeg " * 100,
 }
 
 
@@ -114,7 +114,7 @@ async def populate(sessions: async_sessionmaker[AsyncSession], cfg: Config) -> s
             target_room_id="257378349297847",
             message_text="이번 주 특가 😀\n매장에서 확인하세요!",
             message_images={
-                "images": [{"id": 11, "filename": "img_20261126_0123456789abcdef.png"}]
+                "images": [{"id": 11, "filename": "img_20261126_0123456789abcdef_o1.png"}]
             },
             send_order="images_first",
             send_interval_seconds=3,
@@ -314,7 +314,7 @@ async def test_backup_without_image_files_and_with_one_missing(
         assert tar.getnames() == ["backup.json"]
     assert bare.stat().st_mode & 0o077 == 0  # token hashes and admin ids: owner only
 
-    gone = "img_20261125_fedcba9876543210.jpg"
+    gone = "img_20261125_fedcba9876543210_o1.jpg"
     (upload_dir(cfg) / gone).unlink()
     partial = tmp_path / "partial.tar.gz"
     summary = await write_backup(
@@ -325,7 +325,7 @@ async def test_backup_without_image_files_and_with_one_missing(
     restored_images = tmp_path / "restored-images"
     await restore_backup(target, partial, upload_dir=restored_images, at=AT)
     assert sorted(p.name for p in restored_images.iterdir()) == [
-        "img_20261126_0123456789abcdef.png"
+        "img_20261126_0123456789abcdef_o1.png"
     ]
     assert (await dump(target))["kbot_images"] == (await dump(engine))["kbot_images"]
 

@@ -41,7 +41,7 @@ SEED_FIELDS = {
     "mime_type",
     "upload_date",
 }
-NAME_RE = re.compile(r"^img_20261201_[0-9a-f]{16}\.(jpg|png|gif|webp)$")
+NAME_RE = re.compile(r"^img_20261201_[0-9a-f]{16}_o[0-9]+\.(jpg|png|gif|webp)$")
 
 
 def picture(fmt: str, size: tuple[int, int] = (32, 24), seed: int = 1, **save: Any) -> bytes:
@@ -207,6 +207,21 @@ async def test_same_bytes_twice_give_the_same_image(api: Api) -> None:
     assert (await first.json())["id"] == (await second.json())["id"]
     assert await api.image_count() == 1
     assert len(api.stored_files()) == 1
+
+
+async def test_two_orgs_uploading_the_same_bytes_each_get_their_own_image(api: Api) -> None:
+    """HQ's promotion picture uploaded by two branches: each branch can see and use its own."""
+    data = picture("PNG", seed=4)
+    first = await (await api.upload(data, who="b1")).json()
+    resp = await api.upload(data, who="b2")
+    assert resp.status == 201
+    second = await resp.json()
+    assert first["id"] != second["id"]
+    assert first["sha256"] == second["sha256"]
+    for who, image in (("b1", first), ("b2", second)):
+        own = await api.client.get(f"/api/images/{image['id']}", headers=api.auth(who))
+        assert own.status == 200
+    assert len(api.stored_files()) == 2
 
 
 DISGUISED = [
@@ -426,8 +441,8 @@ async def test_only_generated_names_are_served(api: Api) -> None:
         "/images/%2e%2e%2fsecret.txt",
         "/images/..%2F..%2Fetc%2Fpasswd",
         "/images/secret.txt",
-        "/images/img_20261201_0123456789abcdef.jpg",
-        "/images/img_20261201_0123456789abcdef.php",
+        "/images/img_20261201_0123456789abcdef_o1.jpg",
+        "/images/img_20261201_0123456789abcdef_o1.php",
     ):
         resp = await api.client.get(path)
         assert resp.status == 404, path

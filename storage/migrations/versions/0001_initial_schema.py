@@ -381,11 +381,9 @@ def _create_kbot_tables() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kbot_images")),
         sa.UniqueConstraint("filename", name=op.f("uq_kbot_images_filename")),
-        sa.UniqueConstraint("sha256", name=op.f("uq_kbot_images_sha256")),
+        sa.UniqueConstraint("org_id", "sha256", name="uq_kbot_images_org_sha256"),
         **MYSQL,
     )
-    with op.batch_alter_table("kbot_images", schema=None) as batch_op:
-        batch_op.create_index("ix_kbot_images_org_id", ["org_id"], unique=False)
 
     op.create_table(
         "kbot_api_tokens",
