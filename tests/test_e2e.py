@@ -16,9 +16,11 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kbot.config import Config
+from storage import one_time_codes
 from storage.models import Schedule, ScheduleLog
 from tests.command_world import BR1_ROOM, BR1_USER, ROOMS, START, build_world
 from tests.fakes import FakeClock, FakeIris
+from web import keys
 from web.app import init_app
 
 TOKEN = "e2e-token"
@@ -79,16 +81,22 @@ class Chat:
 
     async def say(self, text_: str, **kw: Any) -> str:
         """Post one message and return the bot's reply text."""
+        return (await self.say_all(text_, **kw))[-1]
+
+    async def say_all(
+        self, text_: str, *, expect: int = 1, sender: str | None = None, **kw: Any
+    ) -> list[str]:
+        """Post one message and return the texts of the next ``expect`` sends to Iris;
+        ``sender`` makes it a 1:1 chat (KakaoTalk names such a room after the person)."""
         self.n += 1
         before = len(self.iris.calls)
-        resp = await self.client.post(
-            "/webhook/iris",
-            json=iris_body(text_, _id=f"e2e{self.n}", **kw),
-            params={"token": TOKEN},
-        )
+        body = iris_body(text_, _id=f"e2e{self.n}", **kw)
+        if sender is not None:
+            body["sender"] = body["room"] = sender
+        resp = await self.client.post("/webhook/iris", json=body, params={"token": TOKEN})
         assert resp.status == 200
-        calls = await self.iris.wait_for_calls(before + 1)
-        return str(calls[-1].body["data"])
+        calls = await self.iris.wait_for_calls(before + expect)
+        return [str(call.body["data"]) for call in calls[before:]]
 
 
 async def test_admin_manages_schedules_and_they_are_sent_on_time(
@@ -167,3 +175,74 @@ async def test_rows_inserted_by_the_php_site_are_picked_up(
         rows = {r.title: r for r in await s.scalars(select(Schedule))}
     assert rows["매일 공지"].next_send_at == datetime(2026, 11, 27, 9, 13)
     assert rows["목요일 공지"].next_send_at == datetime(2026, 12, 3, 9, 14)
+
+
+async def test_every_chat_command_through_the_iris_webhook(
+    e2e_cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    fake_iris: FakeIris,
+    aiohttp_client: Any,
+) -> None:
+    await build_world(sessions)
+    clock = FakeClock(START)
+    client = await aiohttp_client(await init_app(e2e_cfg, clock=clock))
+    chat = Chat(client, fake_iris)
+
+    assert "!스케줄 목록" in await chat.say("!도움말")
+    assert "김지점장" in await chat.say("!내정보")
+    assert "제목:" in "\n".join(await chat.say_all("!스케줄 등록", expect=2))  # the blank form
+    form = json.loads((FIXTURES / "multiline_command.json").read_text("utf-8"))["msg"]
+    assert "#1" in await chat.say(form)
+    assert "#1" in await chat.say("!스케줄 목록")
+    shown = await chat.say("!스케줄 보기 1")
+    assert shown.count("09:30") >= 5  # the next five send times
+    assert "10:00" in await chat.say("!스케줄 수정 1\n시간: 10:00")
+    await chat.say("!스케줄 끄기 1")
+    async with sessions() as s:
+        assert (await s.get(Schedule, 1)).status == "inactive"  # type: ignore[union-attr]
+    await chat.say("!스케줄 켜기 1")
+    async with sessions() as s:
+        row = await s.get(Schedule, 1)
+        assert row is not None and row.status == "active"
+        next_before = row.next_send_at
+
+    sent, reply = await chat.say_all("!스케줄 테스트 1", expect=2)
+    assert sent.startswith("이번 주 특가 상품을 안내드립니다.")
+    assert "테스트" in reply
+    async with sessions() as s:
+        assert (await s.get(Schedule, 1)).next_send_at == next_before  # type: ignore[union-attr]
+    assert "성공" in await chat.say("!스케줄 로그 1")
+
+    assert "확인" in await chat.say("!스케줄 삭제 1")
+    async with sessions() as s:
+        assert await s.get(Schedule, 1) is not None  # not without 확인
+    assert "삭제" in await chat.say("!스케줄 삭제 1 확인")
+    async with sessions() as s:
+        assert await s.get(Schedule, 1) is None
+
+    assert "등록했습니다" in await chat.say("!방 등록 BR1", room="999000111")
+    assert "1:1" in await chat.say("!웹")
+    link = await chat.say("!웹", sender="김지점장")
+    assert f"{e2e_cfg.server.public_url}/login/" in link
+
+    async with sessions.begin() as s:
+        invite = await one_time_codes.create_invite(
+            s,
+            org_code="BR2",
+            name="새관리자",
+            mb_id=None,
+            ttl=timedelta(hours=1),
+            at=clock.now(),
+            actor="test",
+        )
+    assert "권한" in await chat.say("!스케줄 목록", user="777")
+    assert "새관리자" in await chat.say(f"!관리자 인증 {invite.code}", user="777")
+    assert "BR2" in await chat.say("!내정보", user="777")
+    # chatter and unknown commands from non-admins stay silent: nothing more reached Iris
+    before = len(fake_iris.calls)
+    resp = await client.post(
+        "/webhook/iris", json=iris_body("안녕하세요", _id="quiet"), params={"token": TOKEN}
+    )
+    assert resp.status == 200
+    await client.app[keys.WEBHOOKS].tasks.drain(5)
+    assert len(fake_iris.calls) == before
