@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commands.errors import CommandError, quote
 from commands.form import ScheduleForm
 from commands.form_fields import example_line
+from storage.images import image_json
 from storage.kbot_models import Image, Room
 from storage.models import Schedule
 
@@ -75,20 +76,8 @@ async def images_json(
             f"{', '.join(missing)}번 이미지가 없습니다. "
             "웹 페이지에서 올린 이미지 번호를 적어 주세요.",
         )
-    return {"images": [_image_entry(usable[i]) for i in ids]}
+    return image_json(usable[i] for i in ids)
 
-
-def _image_entry(image: Image) -> dict[str, Any]:
-    return {
-        "id": image.id,
-        "filename": image.filename,
-        "original_name": image.original_name,
-        "file_path": image.file_path,
-        "file_url": image.file_url,
-        "file_size": image.file_size,
-        "mime_type": image.mime_type,
-        "upload_date": image.upload_date.strftime("%Y-%m-%d %H:%M:%S"),
-    }
 
 
 def check_required(form: ScheduleForm) -> None:

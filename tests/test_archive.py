@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from kbot.cli import main
 from storage import archive
 from storage.archive import ArchiveError, archive_logs, parse_month
 from storage.models import Schedule, ScheduleLog
@@ -156,22 +155,6 @@ async def test_only_ended_months_can_be_archived(engine: AsyncEngine, tmp_path: 
     )
     with pytest.raises(ArchiveError, match="2026-12 is after the current month 2026-11"):
         await archive_logs(engine, before=date(2026, 12, 1), directory=tmp_path, today=TODAY)
-
-
-@pytest.fixture
-def kbot(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):
-    monkeypatch.setenv("KBOT_DATABASE__URL", db_url)
-    monkeypatch.setenv("KBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 def test_cli_archive(kbot, tmp_path: Path) -> None:

@@ -6,24 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from kbot.cli import main
-
-
-@pytest.fixture
-def kbot(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):
-    monkeypatch.setenv("KBOT_DATABASE__URL", db_url)
-    monkeypatch.setenv("KBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
 
 def test_commands_before_upgrade_say_what_to_do(kbot) -> None:
     code, _, err = kbot("org", "list")

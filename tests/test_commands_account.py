@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands.router import handle_event
-from kbot.cli import main
 from kbot.config import Config
 from storage import admins, one_time_codes
 from storage.kbot_models import Admin, OneTimeCode, Room
@@ -177,32 +174,16 @@ async def test_who_am_i_lists_manageable_rooms(
     assert BR1_ROOM in mine and ROOMS["BR2"] not in mine
 
 
-@pytest.fixture
-def kbot_cli(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-):
-    monkeypatch.setenv("KBOT_DATABASE__URL", db_url)
-    monkeypatch.setenv("KBOT_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-def test_cli_admin_invite_prints_a_code(kbot_cli) -> None:
-    assert kbot_cli("db", "upgrade")[0] == 0
+def test_cli_admin_invite_prints_a_code(kbot) -> None:
+    assert kbot("db", "upgrade")[0] == 0
     assert (
-        kbot_cli("org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사")[0] == 0
+        kbot("org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사")[0] == 0
     )
-    code, out, _ = kbot_cli(
+    code, out, _ = kbot(
         "admin", "invite", "--org", "HQ", "--name", "홍길동", "--ttl-hours", "2"
     )
     assert code == 0
     command = out.strip().splitlines()[-1]
     assert command.startswith("!관리자 인증 ") and len(command.split()[-1]) == 12
-    code, _, err = kbot_cli("admin", "invite", "--org", "NOPE", "--name", "x")
+    code, _, err = kbot("admin", "invite", "--org", "NOPE", "--name", "x")
     assert code == 1 and "NOPE" in err
