@@ -1,12 +1,14 @@
 """Scheduler throughput: N schedules due at once over R rooms, sent over real HTTP to a fast
 fake Iris (no pacing, no room interval), on SQLite or MariaDB.
 
-    python -m bench.scheduler_bench [--schedules 10000] [--rooms 1000]
+    python -m bench.scheduler_bench [--schedules 10000] [--rooms 1000] [--stored 0]
+        [--claim-batch N] [--max-concurrent-sends N]
         [--database sqlite+aiosqlite:///tmp/bench.db | mysql+aiomysql://root@127.0.0.1/bench]
 
-The database is created from scratch (SQLite file removed; MySQL database must exist and
-is emptied by the migration being run on it fresh). Prints occurrences/s, lateness p50/p99
-(first arrival at Iris minus due time) and peak RSS.
+The database is created from scratch (SQLite file removed; a MySQL database must exist and
+be empty). ``--stored`` adds that many more schedules, due tomorrow, to measure memory with
+a large table. Prints occurrences/s, lateness p50/p99 (first arrival at Iris minus due
+time) and peak RSS.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.engine import make_url
 
 from bot.devices import IrisDevice
@@ -66,7 +68,7 @@ class FastIris:
         return web.json_response({"success": True, "message": "success"})
 
 
-async def seed(url: str, schedules: int, rooms: int, due: datetime) -> None:
+async def seed(url: str, schedules: int, stored: int, rooms: int, due: datetime) -> None:
     engine = create_engine(load_config(env={"KBOT_DATABASE__URL": url}).database)
     await upgrade(engine)
     local_due = due.astimezone(load_config(env={}).tz).replace(tzinfo=None)
@@ -89,20 +91,41 @@ async def seed(url: str, schedules: int, rooms: int, due: datetime) -> None:
             "next_send_at": local_due,
             "send_interval_seconds": 0,
         }
-        for start in range(0, schedules, 2000):
+        tomorrow = local_due + timedelta(days=1)
+        for start in range(0, schedules + stored, 2000):
             await s.execute(
                 insert(Schedule),
                 [
-                    {**base, "target_room_id": str(10_000 + n % rooms), "message_text": f"m{n}"}
-                    for n in range(start, min(schedules, start + 2000))
+                    {
+                        **base,
+                        "target_room_id": str(10_000 + n % rooms),
+                        "message_text": f"m{n}",
+                        "next_send_at": local_due if n < schedules else tomorrow,
+                    }
+                    for n in range(start, min(schedules + stored, start + 2000))
                 ],
             )
     await engine.dispose()
 
 
-async def main(url: str, schedules: int, rooms: int) -> None:
+async def make_due(url: str, schedules: int, due: datetime) -> None:
+    """Point the first ``schedules`` rows at ``due`` (seeding many rows takes a while)."""
+    engine = create_engine(load_config(env={"KBOT_DATABASE__URL": url}).database)
+    local_due = due.astimezone(load_config(env={}).tz).replace(tzinfo=None)
+    async with session_factory(engine)() as s, s.begin():
+        await s.execute(
+            update(Schedule)
+            .where(Schedule.id <= schedules)
+            .values(next_send_at=local_due, schedule_time=local_due.time())
+        )
+    await engine.dispose()
+
+
+async def main(args: argparse.Namespace) -> None:
+    url, schedules = args.database, args.schedules
+    await seed(url, schedules, args.stored, args.rooms, datetime.now(UTC))
     due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
-    await seed(url, schedules, rooms, due)
+    await make_due(url, schedules, due)
     iris = FastIris(schedules)
     await iris.start()
     cfg = load_config(
@@ -111,6 +134,14 @@ async def main(url: str, schedules: int, rooms: int) -> None:
             "KBOT_SCHEDULER__ROOM_MIN_INTERVAL_S": "0",
             "KBOT_SCHEDULER__ROOM_DAILY_LIMIT": "100000",
             "KBOT_SCHEDULER__MISFIRE_GRACE_S": "3600",
+            **{
+                f"KBOT_SCHEDULER__{name.upper()}": str(value)
+                for name, value in (
+                    ("claim_batch", args.claim_batch),
+                    ("max_concurrent_sends", args.max_concurrent_sends),
+                )
+                if value is not None
+            },
         }
     )
     engine = create_engine(cfg.database)
@@ -133,7 +164,8 @@ async def main(url: str, schedules: int, rooms: int) -> None:
     p99 = lateness[int(len(lateness) * 0.99) - 1]
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{engine.dialect.name}: {schedules} occurrences over {rooms} rooms in {elapsed:.1f}s = "
+        f"{engine.dialect.name}: {schedules} occurrences over {args.rooms} rooms "
+        f"({args.stored} more stored) in {elapsed:.1f}s = "
         f"{schedules / elapsed:.0f} occurrences/s; lateness p50 {statistics.median(lateness):.2f}s "
         f"p99 {p99:.2f}s; peak RSS {rss_mb:.0f} MB"
     )
@@ -143,9 +175,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schedules", type=int, default=10_000)
     parser.add_argument("--rooms", type=int, default=1_000)
+    parser.add_argument("--stored", type=int, default=0)
+    parser.add_argument("--claim-batch", type=int)
+    parser.add_argument("--max-concurrent-sends", type=int)
     parser.add_argument("--database", default="sqlite+aiosqlite:////tmp/kbot_bench.db")
     args = parser.parse_args()
     parsed = make_url(args.database)
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         Path(parsed.database).unlink(missing_ok=True)
-    asyncio.run(main(args.database, args.schedules, args.rooms))
+    asyncio.run(main(args))

@@ -24,6 +24,7 @@ from kbot.timeutil import to_local_naive, to_utc_naive
 log = logging.getLogger("kbot.scheduler")
 T = TypeVar("T")
 Notify = Callable[[str, str], Awaitable[None]]
+OnOutcome = Callable[[str, float], None]  # (status, lateness_s) of a finished occurrence
 _TRANSIENT_DB_CODES = (1205, 1213)  # MySQL lock wait timeout, deadlock
 
 
@@ -41,6 +42,16 @@ class Deps:
     mysql: bool
     ops_room_id: str = ""
     notify: Notify | None = None
+    on_outcome: OnOutcome | None = None
+
+    def report(self, status: str, lateness_s: float) -> None:
+        """Tell ``on_outcome`` that an occurrence finished; its failure never stops a send."""
+        if self.on_outcome is None:
+            return
+        try:
+            self.on_outcome(status, lateness_s)
+        except Exception:
+            log.exception("on_outcome callback failed")
 
     def local_now(self) -> datetime:
         """Now as the seed's tables store it (naive local wall time)."""

@@ -1,6 +1,8 @@
 """Sending one claimed occurrence: checks, room slot, the parts in order with the schedule's
 interval between them, retries of retryable errors inside the grace window, progress after
-every confirmed part (so a crashed send resumes after it), and the final log."""
+every confirmed part but the last (so a crashed send resumes after it), and the final log,
+which also records the last part. The occurrence stays 'sending' until its log is written.
+Admission and the log go through the ``Pipeline``, batched with the other sends in flight."""
 
 from __future__ import annotations
 
@@ -13,13 +15,13 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sender import PRIORITY_SCHEDULED, BotSender, SendError, SendResult
-from kbot.timeutil import from_local_naive
+from kbot.timeutil import from_local_naive, from_utc_naive
 from scheduler.context import Deps, in_transaction, log
-from scheduler.logbook import SKIPPED, Closed, Result, alert_text, close
+from scheduler.logbook import Finished, Result, alert_text
 from scheduler.parts import Part, PartError, build_parts, load_image
-from scheduler.room_gate import Begun, begin
+from scheduler.pipeline import Pipeline
+from scheduler.room_gate import Begun
 from storage.kbot_models import Occurrence
-from storage.models import Schedule
 
 Pause = Callable[[float], Awaitable[bool]]  # waits; False when the scheduler is stopping
 
@@ -35,8 +37,13 @@ class Outcome:
     error: str | None = None
 
 
-async def deliver(deps: Deps, sender: BotSender, pause: Pause, occ_id: int) -> Outcome:
-    begun = await begin(deps, occ_id, lambda occ, row: _precheck(deps, occ, row))
+async def deliver(
+    deps: Deps, sender: BotSender, pause: Pause, occ_id: int, pipeline: Pipeline | None = None
+) -> Outcome:
+    """Send occurrence ``occ_id`` to the end; ``pipeline`` batches its database steps with
+    those of the other sends in flight."""
+    pipeline = pipeline or Pipeline(deps)
+    begun = await pipeline.begin.run(occ_id)
     if begun is None:
         return Outcome("interrupted", error="occurrence gone, closed or leased by another")
     occ, row = begun.occ, begun.row
@@ -47,9 +54,13 @@ async def deliver(deps: Deps, sender: BotSender, pause: Pause, occ_id: int) -> O
             result.error = begun.refusal
         else:
             await _send(deps, sender, pause, begun, result)
-        closed = await _finish(deps, occ, row, result)
+        closed = await pipeline.close.run(Finished(occ, row, result))
     except Interrupted:
         return Outcome("interrupted")
+    if closed is None:
+        log.warning("occurrence %d: lease lost before its log was written", occ.id)
+        return Outcome("interrupted")
+    deps.report(result.status, _lateness(deps, occ))
     if closed.alert_rooms and deps.notify is not None:
         text = alert_text(row, occ, result, closed)
         for room in closed.alert_rooms:
@@ -60,24 +71,12 @@ async def deliver(deps: Deps, sender: BotSender, pause: Pause, occ_id: int) -> O
     return Outcome(result.status, closed.log_id, result.error)
 
 
-def _precheck(deps: Deps, occ: Occurrence, row: Schedule) -> str | None:
-    """Why an occurrence not yet begun must not be sent, from its rows alone."""
-    settings = deps.settings
-    try:
-        build_parts(row)
-    except PartError as exc:
-        return str(exc)
-    length = len(row.message_text or "")
-    if length > settings.max_text_length:
-        return f"text is {length} characters, more than max_text_length={settings.max_text_length}"
-    if occ.kind != "scheduled":
-        return None
-    if row.status == "inactive":
-        return f"{SKIPPED}schedule was deactivated"
-    late = (deps.clock.now() - from_local_naive(occ.scheduled_at, deps.tz)).total_seconds()
-    if late > settings.misfire_grace_s:
-        return f"{SKIPPED}started {int(late)}s late (misfire_grace_s={settings.misfire_grace_s}s)"
-    return None
+def _lateness(deps: Deps, occ: Occurrence) -> float:
+    """Seconds from the scheduled time to the first part's start; 0 when never started."""
+    if occ.started_at is None:
+        return 0.0
+    scheduled = from_local_naive(occ.scheduled_at, deps.tz)
+    return (from_utc_naive(occ.started_at) - scheduled).total_seconds()
 
 
 async def _send(deps: Deps, sender: BotSender, pause: Pause, begun: Begun, result: Result) -> None:
@@ -172,17 +171,3 @@ async def _progress(deps: Deps, occ_id: int, done: int, total: int, responses: l
     if await in_transaction(deps, work) != 1:
         log.warning("occurrence %d: lease lost to another worker, stopping", occ_id)
         raise Interrupted
-
-
-async def _finish(deps: Deps, occ: Occurrence, row: Schedule, result: Result) -> Closed:
-    async def work(session: AsyncSession) -> Closed:
-        closed = await close(session, deps, occ, row, result, result.parts_done)
-        if closed is None:
-            raise Interrupted  # rolls the log back: the new lease holder writes it
-        return closed
-
-    try:
-        return await in_transaction(deps, work)
-    except Interrupted:
-        log.warning("occurrence %d: lease lost before its log was written", occ.id)
-        raise

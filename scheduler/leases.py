@@ -1,19 +1,21 @@
-"""Keeping and giving back the leases this worker holds on occurrences, and creating the
-occurrence of a send-now (manual or test send)."""
+"""Keeping and giving back the leases this worker holds on occurrences, taking over orphaned
+ones, and creating the occurrence of a send-now (manual or test send)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.context import Deps, in_transaction
+from scheduler.context import Deps, in_transaction, log
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule
 
 _OPEN = ("pending", "sending")
+_TABLE = cast(Table, Occurrence.__table__)
 
 
 async def renew(deps: Deps, ids: Collection[int]) -> None:
@@ -92,3 +94,35 @@ async def create_send_now(deps: Deps, schedule_id: int, kind: str, room_id: str 
         return occ.id
 
     return await in_transaction(deps, work)
+
+
+async def take_over(
+    session: AsyncSession, deps: Deps, limit: int, exclude: Collection[int]
+) -> list[int]:
+    """Lease up to ``limit`` orphaned occurrences (expired or released leases, not in
+    ``exclude``) to this worker, inside the caller's transaction; their ids."""
+    query = (
+        select(_TABLE.c.id, _TABLE.c.lease_owner)
+        .where(
+            _TABLE.c.state.in_(_OPEN),
+            or_(_TABLE.c.lease_owner.is_(None), _TABLE.c.lease_expires_at < deps.utc_now()),
+        )
+        .order_by(_TABLE.c.id)
+        .limit(limit + len(exclude))
+    )
+    if deps.mysql:
+        query = query.with_for_update(skip_locked=True)
+    taken: list[int] = []
+    for occ_id, owner in (await session.execute(query)).all():
+        if occ_id in exclude or len(taken) >= limit:
+            continue
+        if owner is not None:
+            log.warning("occurrence %d: lease of %s expired, taking over", occ_id, owner)
+        taken.append(occ_id)
+    if taken:
+        await session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id.in_(taken))
+            .values(lease_owner=deps.owner, lease_expires_at=deps.lease_until())
+        )
+    return taken

@@ -8,15 +8,18 @@ as failures of the schedule. Every other failed or partial send does.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbot.timeutil import from_utc_naive, to_local_naive
-from scheduler.context import Deps, log
+from scheduler.bulk import insert_ids, update_rows
+from scheduler.context import Deps
+from scheduler.failures import count_failure
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
@@ -46,100 +49,129 @@ class Closed:
     now_error: bool  # the schedule was just put into status 'error'
 
 
-def make_log(
-    row: Schedule,
-    occ: Occurrence,
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """An occurrence whose sending has ended, waiting for its log."""
+
+    occ: Occurrence
+    row: Schedule
+    result: Result
+
+
+def log_values(
+    row_id: int,
+    send_order: str | None,
+    room_id: str,
+    scheduled_at: datetime,
     result: Result,
-    *,
     started: datetime,
     completed: datetime,
-) -> ScheduleLog:
-    """The log row; ``started``/``completed`` are naive local times."""
-    return ScheduleLog(
-        schedule_id=row.id,
-        target_room_id=occ.target_room_id,
-        sent_message_text=result.text_sent,
-        sent_images={"images": result.sent_images} if result.sent_images else None,
-        send_order=row.send_order,
-        status=result.status,
-        error_message=result.error,
-        api_response=result.responses,
-        scheduled_at=occ.scheduled_at,
-        started_at=started,
-        completed_at=completed,
-        duration_ms=max(0, int((completed - started).total_seconds() * 1000)),
+) -> dict[str, Any]:
+    """The ``kb_schedule_logs`` row; the times are naive local."""
+    return {
+        "schedule_id": row_id,
+        "target_room_id": room_id,
+        "sent_message_text": result.text_sent,
+        "sent_images": {"images": result.sent_images} if result.sent_images else None,
+        "send_order": send_order,
+        "status": result.status,
+        "error_message": result.error,
+        "api_response": result.responses,
+        "scheduled_at": scheduled_at,
+        "started_at": started,
+        "completed_at": completed,
+        "duration_ms": max(0, int((completed - started).total_seconds() * 1000)),
+    }
+
+
+async def insert_logs(session: AsyncSession, deps: Deps, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the log rows; their ids, in order."""
+    table = cast(Table, ScheduleLog.__table__)
+    return await insert_ids(session, table, rows, mysql=deps.mysql)
+
+
+async def close_many(
+    session: AsyncSession, deps: Deps, items: list[Finished]
+) -> list[Closed | None]:
+    """Write the logs and close the occurrences inside the caller's transaction; None for an
+    occurrence another worker holds now (nothing is written for it)."""
+    occurrences = cast(Table, Occurrence.__table__)
+    ids = sorted({item.occ.id for item in items})
+    owned_query = select(occurrences.c.id).where(
+        occurrences.c.id.in_(ids), occurrences.c.lease_owner == deps.owner
     )
-
-
-async def close(
-    session: AsyncSession,
-    deps: Deps,
-    occ: Occurrence,
-    row: Schedule,
-    result: Result,
-    parts_done: int,
-) -> Closed | None:
-    """Write the log and close ``occ`` inside the caller's transaction; None (and nothing
-    written once the caller rolls back) when another worker holds the lease now."""
+    if deps.mysql:
+        owned_query = owned_query.with_for_update()
+    owned = set((await session.execute(owned_query)).scalars())
+    mine = [item for item in items if item.occ.id in owned]
     completed = deps.local_now()
-    started = (
-        to_local_naive(from_utc_naive(occ.started_at), deps.tz)
-        if occ.started_at is not None
-        else completed
+    rows = [_log_row(deps, item, completed) for item in mine]
+    log_ids = await insert_logs(session, deps, rows)
+    await update_rows(
+        session,
+        occurrences,
+        {
+            item.occ.id: {
+                "state": "skipped" if item.result.skipped else "done",
+                "log_id": log_id,
+                "parts_done": item.result.parts_done,
+            }
+            for item, log_id in zip(mine, log_ids, strict=True)
+        },
+        lease_owner=None,
+        lease_expires_at=None,
     )
-    entry = make_log(row, occ, result, started=min(started, completed), completed=completed)
-    session.add(entry)
-    await session.flush()
-    closed = await session.execute(
-        update(Occurrence)
-        .where(Occurrence.id == occ.id, Occurrence.lease_owner == deps.owner)
-        .values(
-            state="skipped" if result.skipped else "done",
-            log_id=entry.id,
-            parts_done=parts_done,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-    )
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    if result.status != "failed" and occ.kind != "test":
+    await _count_sends(session, [i for i in mine if i.result.status != "failed"], completed)
+    closed: dict[int, Closed] = {}
+    resets = []
+    for item, log_id in zip(mine, log_ids, strict=True):
+        result, kind = item.result, item.occ.kind
+        if result.status == "success" or result.skipped or kind == "test":
+            if result.status == "success" and kind == "scheduled":
+                resets.append(item.row.id)
+            closed[item.occ.id] = Closed(log_id, (), False)
+        else:
+            rooms, now_error = await count_failure(session, deps, item.row.id, kind)
+            closed[item.occ.id] = Closed(log_id, rooms, now_error)
+    if resets:
+        meta = cast(Table, ScheduleMeta.__table__)
         await session.execute(
-            update(Schedule)
-            .where(Schedule.id == row.id)
-            .values(last_sent_at=completed, send_count=func.coalesce(Schedule.send_count, 0) + 1)
+            update(meta)
+            .where(meta.c.schedule_id.in_(resets), meta.c.consecutive_failures != 0)
+            .values(consecutive_failures=0)
         )
-    if result.status == "success" or result.skipped or occ.kind == "test":
-        if result.status == "success" and occ.kind == "scheduled":
-            await session.execute(
-                update(ScheduleMeta)
-                .where(ScheduleMeta.schedule_id == row.id, ScheduleMeta.consecutive_failures != 0)
-                .values(consecutive_failures=0)
-            )
-        return Closed(entry.id, (), False)
-    meta = await session.get(ScheduleMeta, row.id, with_for_update=deps.mysql)
-    now_error = False
-    if occ.kind == "scheduled":
-        if meta is None:
-            meta = ScheduleMeta(schedule_id=row.id, consecutive_failures=0, version=0)
-            session.add(meta)
-        meta.consecutive_failures = (meta.consecutive_failures or 0) + 1
-        if meta.consecutive_failures >= deps.settings.max_consecutive_failures:
-            now_error = await _to_error(session, row.id, meta.consecutive_failures)
-    rooms = [meta.notify_room_id if meta is not None else None, deps.ops_room_id]
-    return Closed(entry.id, tuple(dict.fromkeys(r for r in rooms if r)), now_error)
+    return [closed.get(item.occ.id) for item in items]
 
 
-async def _to_error(session: AsyncSession, schedule_id: int, failures: int) -> bool:
-    changed = await session.execute(
-        update(Schedule)
-        .where(Schedule.id == schedule_id, Schedule.status == "active")
-        .values(status="error")
+def _log_row(deps: Deps, item: Finished, completed: datetime) -> dict[str, Any]:
+    started_at = item.occ.started_at
+    started = (
+        to_local_naive(from_utc_naive(started_at), deps.tz) if started_at is not None else completed
     )
-    if changed.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    log.error("schedule %d put into status 'error' after %d failed sends", schedule_id, failures)
-    return True
+    occ = item.occ
+    return log_values(
+        item.row.id,
+        item.row.send_order,
+        occ.target_room_id,
+        occ.scheduled_at,
+        item.result,
+        min(started, completed),
+        completed,
+    )
+
+
+async def _count_sends(session: AsyncSession, sent: list[Finished], at: datetime) -> None:
+    schedules = cast(Table, Schedule.__table__)
+    sends = Counter(item.row.id for item in sent if item.occ.kind != "test")
+    by_count: dict[int, list[int]] = {}
+    for schedule_id, count in sends.items():
+        by_count.setdefault(count, []).append(schedule_id)
+    for count, ids in by_count.items():
+        await session.execute(
+            update(schedules)
+            .where(schedules.c.id.in_(ids))
+            .values(last_sent_at=at, send_count=func.coalesce(schedules.c.send_count, 0) + count)
+        )
 
 
 def alert_text(row: Schedule, occ: Occurrence, result: Result, closed: Closed) -> str:

@@ -1,27 +1,34 @@
-"""The checks right before a send (seed 7.2 and 7.3): the room is registered, active and
-inside the creator org's subtree; the room's daily limit is not reached; and the send gets a
-start slot at least ``room_min_interval_s`` after the previous send to that room.
+"""The checks right before a send (seed 7.2 and 7.3): the schedule's content is sendable, the
+room is registered, active and inside the creator org's subtree; the room's daily limit is
+not reached; and the send gets a start slot at least ``room_min_interval_s`` after the
+previous send to that room.
 
-The slot is reserved by writing the occurrence's ``started_at`` while the room row is locked
-(``FOR UPDATE`` on MySQL; ``BEGIN IMMEDIATE`` on SQLite), so workers in several processes
-queue up for one room instead of racing.
+A batch of occurrences is admitted in one transaction: rooms, orgs and each room's history
+(today's count and latest start) are read once, then the slots are handed out in occurrence
+order. A slot is reserved by writing the occurrence's ``started_at`` while the room rows are
+locked (``FOR UPDATE`` on MySQL; ``BEGIN IMMEDIATE`` on SQLite), so workers in several
+processes queue up for one room instead of racing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import cast
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Table, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.timeutil import from_utc_naive, to_utc_naive
+from kbot.timeutil import from_local_naive, from_utc_naive, to_utc_naive
+from scheduler.bulk import update_rows
 from scheduler.context import Deps, in_transaction
 from scheduler.logbook import SKIPPED
-from storage.kbot_models import Occurrence, Org, Room
+from scheduler.parts import PartError, build_parts
+from scheduler.room_access import Access
+from storage.kbot_models import Occurrence, Room
 from storage.models import Schedule
-from storage.orgs import is_within
+
+_OCC = cast(Table, Occurrence.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,80 +41,118 @@ class Begun:
     refusal: str | None = None  # why it is not sent, worded for the log
 
 
-Precheck = Callable[[Occurrence, Schedule], str | None]
-
-
-async def room_refusal(session: AsyncSession, row: Schedule, room_id: str) -> str | None:
-    """Why ``row`` may not send to ``room_id`` now, or None when it may."""
-    room = await session.scalar(select(Room).where(Room.chat_id == room_id))
-    if room is None:
-        return f"room not registered: {room_id} is not in kbot_rooms"
-    if not room.active:
-        return f"room deactivated: {room_id}"
-    creator = await session.scalar(select(Org).where(Org.code == row.created_by_id))
-    if creator is None or not creator.active:
-        return f"creator org {row.created_by_id} is unknown or inactive"
-    if not await is_within(session, room.org_id, creator.id):
-        return f"room {room_id} is outside the creator org {row.created_by_id}"
+def precheck(deps: Deps, occ: Occurrence, row: Schedule) -> str | None:
+    """Why an occurrence not yet begun must not be sent, from its rows alone."""
+    settings = deps.settings
+    try:
+        build_parts(row)
+    except PartError as exc:
+        return str(exc)
+    length = len(row.message_text or "")
+    if length > settings.max_text_length:
+        return f"text is {length} characters, more than max_text_length={settings.max_text_length}"
+    if occ.kind != "scheduled":
+        return None
+    if row.status == "inactive":
+        return f"{SKIPPED}schedule was deactivated"
+    late = (deps.clock.now() - from_local_naive(occ.scheduled_at, deps.tz)).total_seconds()
+    if late > settings.misfire_grace_s:
+        return f"{SKIPPED}started {int(late)}s late (misfire_grace_s={settings.misfire_grace_s}s)"
     return None
 
 
-async def begin(deps: Deps, occ_id: int, precheck: Precheck) -> Begun | None:
-    """Load occurrence ``occ_id`` and, unless it is a resumed send, run ``precheck``, check
-    the room and reserve a start slot, all in one transaction. None when the occurrence is
-    no longer this worker's to send."""
+async def begin_many(deps: Deps, occ_ids: list[int]) -> list[Begun | None]:
+    """Load the occurrences and, for each not yet begun, run the checks and reserve a start
+    slot, all in one transaction. None for an occurrence that is no longer this worker's."""
 
-    async def work(session: AsyncSession) -> Begun | None:
-        occ = await session.get(Occurrence, occ_id)
-        if occ is None or occ.lease_owner != deps.owner or occ.state not in ("pending", "sending"):
-            return None
-        row = await session.get(Schedule, occ.schedule_id)
-        if row is None:
-            return None
-        if occ.started_at is not None:
-            return Begun(occ, row)
-        refusal = precheck(occ, row) or await room_refusal(session, row, occ.target_room_id)
-        if refusal is not None:
-            return Begun(occ, row, refusal=refusal)
-        if deps.mysql:  # one room's senders queue up on its row until this commits
-            await session.execute(
-                select(Room.id).where(Room.chat_id == occ.target_room_id).with_for_update()
-            )
-        now = deps.clock.now()
-        settings = deps.settings
-        sent_today, last = await _room_history(session, deps, occ, now)
-        if sent_today >= settings.room_daily_limit:
-            return Begun(
-                occ,
-                row,
-                refusal=f"{SKIPPED}room daily limit reached ({settings.room_daily_limit} sends "
-                f"to {occ.target_room_id} today)",
-            )
-        slot = now
-        if last is not None and settings.room_min_interval_s:
-            slot = max(now, from_utc_naive(last) + timedelta(seconds=settings.room_min_interval_s))
-        occ.started_at = to_utc_naive(slot)
-        occ.state = "sending"
-        occ.attempts += 1
-        return Begun(occ, row, slot=slot)
+    async def work(session: AsyncSession) -> list[Begun | None]:
+        occs = {
+            occ.id: occ
+            for occ in await session.scalars(select(Occurrence).where(Occurrence.id.in_(occ_ids)))
+        }
+        mine = [
+            o
+            for o in occs.values()
+            if o.lease_owner == deps.owner and o.state in ("pending", "sending")
+        ]
+        wanted = {o.schedule_id for o in mine}
+        rows = {
+            r.id: r for r in await session.scalars(select(Schedule).where(Schedule.id.in_(wanted)))
+        }
+        session.expunge_all()  # the rows are read here and written below with Core statements
+        begun = await _admit(session, deps, [o for o in mine if o.schedule_id in rows], rows)
+        return [begun.get(occ_id) for occ_id in occ_ids]
 
     return await in_transaction(deps, work)
 
 
+async def _admit(
+    session: AsyncSession, deps: Deps, occs: list[Occurrence], rows: dict[int, Schedule]
+) -> dict[int, Begun]:
+    result: dict[int, Begun] = {}
+    fresh: list[Occurrence] = []
+    for occ in sorted(occs, key=lambda o: o.id):
+        row = rows[occ.schedule_id]
+        if occ.started_at is not None:
+            result[occ.id] = Begun(occ, row)
+        else:
+            fresh.append(occ)
+    access = await Access.load(session, {occ.target_room_id for occ in fresh})
+    checked = []
+    for occ in fresh:
+        row = rows[occ.schedule_id]
+        refusal = precheck(deps, occ, row) or access.refusal(row, occ.target_room_id)
+        if refusal is not None:
+            result[occ.id] = Begun(occ, row, refusal=refusal)
+        else:
+            checked.append(occ)
+    if not checked:
+        return result
+    room_ids = sorted({occ.target_room_id for occ in checked})
+    if deps.mysql:  # one room's senders queue up on its row until this commits
+        await session.execute(
+            select(Room.id).where(Room.chat_id.in_(room_ids)).order_by(Room.id).with_for_update()
+        )
+    now = deps.clock.now()
+    settings = deps.settings
+    history = await _room_history(session, deps, room_ids, now)
+    reserved: dict[int, dict[str, datetime]] = {}
+    for occ in checked:
+        row = rows[occ.schedule_id]
+        sent_today, last = history.get(occ.target_room_id, (0, None))
+        if sent_today >= settings.room_daily_limit:
+            refusal = (
+                f"{SKIPPED}room daily limit reached ({settings.room_daily_limit} sends "
+                f"to {occ.target_room_id} today)"
+            )
+            result[occ.id] = Begun(occ, row, refusal=refusal)
+            continue
+        slot = now
+        if last is not None and settings.room_min_interval_s:
+            slot = max(now, last + timedelta(seconds=settings.room_min_interval_s))
+        history[occ.target_room_id] = (sent_today + 1, slot)
+        occ.started_at, occ.state, occ.attempts = to_utc_naive(slot), "sending", occ.attempts + 1
+        reserved[occ.id] = {"started_at": occ.started_at}
+        result[occ.id] = Begun(occ, row, slot=slot)
+    await update_rows(session, _OCC, reserved, state="sending", attempts=_OCC.c.attempts + 1)
+    return result
+
+
 async def _room_history(
-    session: AsyncSession, deps: Deps, occ: Occurrence, now: datetime
-) -> tuple[int, datetime | None]:
-    """Sends to the room begun today (local day), and the latest start there."""
+    session: AsyncSession, deps: Deps, room_ids: list[str], now: datetime
+) -> dict[str, tuple[int, datetime | None]]:
+    """Per room: sends begun today (local day), and the latest start (aware UTC)."""
     local_day = now.astimezone(deps.tz).date()
     start = to_utc_naive(datetime.combine(local_day, time(0), tzinfo=deps.tz))
     end = to_utc_naive(datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=deps.tz))
-    started = Occurrence.started_at
+    started = _OCC.c.started_at
     today = case((and_(started >= start, started < end), 1), else_=0)
-    count, last = (
-        await session.execute(
-            select(func.coalesce(func.sum(today), 0), func.max(started)).where(
-                Occurrence.target_room_id == occ.target_room_id, Occurrence.id != occ.id
-            )
-        )
-    ).one()
-    return int(count), last
+    found = await session.execute(
+        select(_OCC.c.target_room_id, func.coalesce(func.sum(today), 0), func.max(started))
+        .where(_OCC.c.target_room_id.in_(room_ids), started.is_not(None))
+        .group_by(_OCC.c.target_room_id)
+    )
+    return {
+        room: (int(count), from_utc_naive(last) if last is not None else None)
+        for room, count, last in found.all()
+    }

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from itertools import islice
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -101,6 +102,14 @@ def cron_expression(rule: Rule) -> str:
 def next_occurrence(rule: Rule, after: datetime, tz: ZoneInfo) -> datetime | None:
     """The first send time strictly after the aware ``after``, aware in ``tz``; None when the
     rule has no send left (a once rule already past, or the window has ended)."""
+    if after.utcoffset() is None:
+        raise ValueError(f"after must be timezone-aware: {after!r}")
+    return _next_cached(rule, after, tz)
+
+
+@lru_cache(maxsize=4096)
+def _next_cached(rule: Rule, after: datetime, tz: ZoneInfo) -> datetime | None:
+    # Many schedules share a rule and a due time; the answer depends on the instant only.
     return next(_occurrences(rule, after, tz), None)
 
 

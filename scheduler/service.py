@@ -4,6 +4,9 @@ processes changed) unless ``wake()`` is called.
 
 Handlers that save a schedule should write ``next_send_at`` (or leave it NULL: the loop
 computes it) and then call ``wake()`` so a change shortly due is seen at once.
+
+Each occurrence is sent by its own task; their database steps (admission with room checks
+and slots, and the final log) are batched across the tasks in flight by one ``Pipeline``.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sender import BotSender
 from kbot.clock import Clock
 from kbot.config import Config
-from scheduler.claims import claim, next_wake
-from scheduler.context import Deps, Notify, log, worker_id
+from scheduler.claims import claim
+from scheduler.context import Deps, Notify, OnOutcome, log, worker_id
 from scheduler.delivery import Outcome, deliver
 from scheduler.heartbeat import Heartbeat
 from scheduler.leases import create_send_now, release, renew
+from scheduler.pipeline import Pipeline
+from scheduler.wake import next_wake
 
 
 class Scheduler:
@@ -36,7 +41,10 @@ class Scheduler:
         heartbeat: Heartbeat | None = None,
         notify: Notify | None = None,
         owner: str | None = None,
+        on_outcome: OnOutcome | None = None,
     ) -> None:
+        """``on_outcome(status, lateness_s)`` is called once per finished occurrence (its
+        errors are logged, never raised)."""
         self.deps = Deps(
             sessions=sessions,
             clock=clock,
@@ -46,7 +54,11 @@ class Scheduler:
             mysql=mysql,
             ops_room_id=cfg.alerts.ops_room_id,
             notify=notify,
+            on_outcome=on_outcome,
         )
+        # closing lingers a few event-loop turns so that sends finishing meanwhile share its
+        # transaction (fewer, bigger log writes)
+        self._pipeline = Pipeline(self.deps, linger=20)
         self._sender = sender
         self._heartbeat = heartbeat
         self._woken = asyncio.Event()
@@ -101,7 +113,7 @@ class Scheduler:
         try:
             return list(
                 await asyncio.gather(
-                    *(deliver(self.deps, self._sender, self._pause, i) for i in ids)
+                    *(deliver(self.deps, self._sender, self._pause, i, self._pipeline) for i in ids)
                 )
             )
         finally:
@@ -116,7 +128,7 @@ class Scheduler:
         occ_id = await create_send_now(self.deps, schedule_id, kind, room_id)
         self._manual.add(occ_id)
         try:
-            return await deliver(self.deps, self._sender, self._pause, occ_id)
+            return await deliver(self.deps, self._sender, self._pause, occ_id, self._pipeline)
         finally:
             self._manual.discard(occ_id)
 
@@ -171,7 +183,7 @@ class Scheduler:
 
     async def _deliver(self, occ_id: int) -> Outcome:
         try:
-            return await deliver(self.deps, self._sender, self._pause, occ_id)
+            return await deliver(self.deps, self._sender, self._pause, occ_id, self._pipeline)
         except Exception as exc:
             log.exception("occurrence %d failed unexpectedly; its lease will expire", occ_id)
             return Outcome("interrupted", error=repr(exc))

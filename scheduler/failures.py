@@ -1,0 +1,41 @@
+"""Consecutive failures of a schedule: a failed or partial scheduled send counts against it,
+enough of them in a row put it into status 'error'; and who hears about a failure."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.context import Deps, log
+from storage.kbot_models import ScheduleMeta
+from storage.models import Schedule
+
+
+async def count_failure(
+    session: AsyncSession, deps: Deps, schedule_id: int, kind: str
+) -> tuple[tuple[str, ...], bool]:
+    """Count a failed or partial send of ``kind`` inside the caller's transaction; the rooms
+    to alert, and whether the schedule was just put into status 'error'."""
+    meta = await session.get(ScheduleMeta, schedule_id, with_for_update=deps.mysql)
+    now_error = False
+    if kind == "scheduled":
+        if meta is None:
+            meta = ScheduleMeta(schedule_id=schedule_id, consecutive_failures=0, version=0)
+            session.add(meta)
+        meta.consecutive_failures = (meta.consecutive_failures or 0) + 1
+        if meta.consecutive_failures >= deps.settings.max_consecutive_failures:
+            now_error = await _to_error(session, schedule_id, meta.consecutive_failures)
+    rooms = [meta.notify_room_id if meta is not None else None, deps.ops_room_id]
+    return tuple(dict.fromkeys(r for r in rooms if r)), now_error
+
+
+async def _to_error(session: AsyncSession, schedule_id: int, failures: int) -> bool:
+    changed = await session.execute(
+        update(Schedule)
+        .where(Schedule.id == schedule_id, Schedule.status == "active")
+        .values(status="error")
+    )
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    log.error("schedule %d put into status 'error' after %d failed sends", schedule_id, failures)
+    return True
