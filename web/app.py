@@ -22,6 +22,8 @@ from web import health, keys
 from web.api_errors import json_errors
 from web.api_images import setup_image_routes
 from web.api_routes import setup_api_routes
+from web.iris_monitor import iris_monitor_ctx
+from web.metrics_route import setup_metrics
 from web.pages import setup_pages
 from web.scheduling import scheduler_ctx
 from web.transport import bot_sender_ctx
@@ -41,10 +43,12 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
     app[keys.HEARTBEAT] = Heartbeat(
         app[keys.CLOCK], stale_after_s=max(30.0, 3 * cfg.scheduler.recheck_interval_s)
     )
+    setup_metrics(app)  # GET /metrics; the instruments exist before anything starts
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(bot_sender_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
+    app.cleanup_ctx.append(iris_monitor_ctx)  # Iris outages told to the ops room
     app.cleanup_ctx.append(_commands)
     setup_webhooks(app)  # after the sender: drained before it closes
     app.router.add_get("/healthz", health.healthz)
@@ -66,6 +70,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
                 "run `kbot db upgrade`"
             )
         log.info("database %s (%s)", safe_url(cfg.database.url), engine.dialect.name)
+        app[keys.METRICS].watch_database(engine)
         app[keys.ENGINE] = engine
         app[keys.SESSIONS] = session_factory(engine)
         yield
@@ -81,7 +86,8 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
     )
     app[keys.SCHEDULES] = context.schedules
     if keys.COMMAND_HANDLER not in app:  # a handler set by the caller (tests) wins
-        app[keys.COMMAND_HANDLER] = functools.partial(handle_event, context)
+        handler = functools.partial(handle_event, context)
+        app[keys.COMMAND_HANDLER] = app[keys.METRICS].observed(handler)
     yield
 
 

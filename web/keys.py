@@ -12,6 +12,7 @@ from kbot.clock import Clock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
 from scheduler.service import Scheduler
+from web.metrics import Metrics
 from web.webhook_state import CommandHandler, WebhookState
 
 CONFIG = web.AppKey("config", Config)
@@ -27,3 +28,4 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
 COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")
 WEBHOOKS = web.AppKey("webhooks", WebhookState)
 SCHEDULES = web.AppKey("schedules", ScheduleService)  # shared by chat, API and web pages
+METRICS = web.AppKey("metrics", Metrics)  # this app's Prometheus registry and instruments

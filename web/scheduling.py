@@ -14,6 +14,8 @@ from scheduler.context import Notify
 from scheduler.service import Scheduler
 from storage.engine import is_mysql
 from web import keys
+from web.alerts import AlertGate
+from web.metrics import DB_SOURCE
 
 log = logging.getLogger("kbot.scheduling")
 
@@ -37,14 +39,17 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.CLOCK],
         mysql=is_mysql(app[keys.ENGINE]),
         heartbeat=app[keys.HEARTBEAT],
-        notify=chat_alerts(sender),
+        notify=AlertGate(chat_alerts(sender), app[keys.CLOCK], cfg.alerts.min_interval_s),
+        on_outcome=app[keys.METRICS].observe_send,  # kbot_sends_total, lateness histogram
     )
     app[keys.SCHEDULER] = scheduler
     if not cfg.scheduler.enabled:
         log.info("scheduler disabled (scheduler.enabled = false)")
         yield
         return
+    source = DB_SOURCE.set("scheduler")  # inherited by the tasks the scheduler creates
     scheduler.start()
+    DB_SOURCE.reset(source)
     try:
         yield
     finally:
