@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import cast
 
 from sqlalchemy import Table, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.context import Deps, in_transaction, log
@@ -48,6 +49,9 @@ async def release(deps: Deps) -> None:
         )
 
     await in_transaction(deps, work)
+
+
+SEND_NOW_ATTEMPTS = 5
 
 
 async def create_send_now(deps: Deps, schedule_id: int, kind: str, room_id: str | None) -> int:
@@ -93,6 +97,11 @@ async def create_send_now(deps: Deps, schedule_id: int, kind: str, room_id: str 
         await session.flush()
         return occ.id
 
+    for _ in range(SEND_NOW_ATTEMPTS - 1):
+        try:
+            return await in_transaction(deps, work)
+        except IntegrityError:  # a concurrent send-now took the same second: look again
+            log.info("send-now of schedule %d raced another for its second; retrying", schedule_id)
     return await in_transaction(deps, work)
 
 
