@@ -1,10 +1,14 @@
 """A scheduler worker process for the multi-process tests: the real ``Scheduler`` on the real
 clock, with a sender that appends every send to a file (one line per part, flushed at once).
 
-    python -m tests.sched_worker URL OUT EXPECTED_LOGS [--hang-on N]
+    python -m tests.sched_worker URL OUT EXPECTED_LOGS [--hang-on N] [--send-delay S]
+        [--lease-s S]
 
 It runs until ``kb_schedule_logs`` holds EXPECTED_LOGS rows, then stops. With ``--hang-on N``
-the N-th send never returns (the test then kills the process with SIGKILL).
+the N-th send never returns (the test then kills the process with SIGKILL). With
+``--send-delay S`` the sends go one at a time and each takes S seconds before it is confirmed
+(as on the one Iris device), so a kill lands at varied points of a send. ``--lease-s`` may be
+shorter than the configured minimum so that tests take over a killed worker's leases quickly.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ from kbot.config import load_config
 from scheduler.service import Scheduler
 from storage.engine import create_engine, is_mysql, session_factory
 from storage.models import ScheduleLog
+from tests.sched_support import with_settings
 
 
 class FileSender:
-    def __init__(self, path: str, hang_on: int | None) -> None:
+    def __init__(self, path: str, hang_on: int | None, delay: float) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self._hang_on = hang_on
+        self._delay = delay
+        self._one_at_a_time = asyncio.Lock()
         self._calls = 0
 
     async def send_text(
@@ -48,32 +55,35 @@ class FileSender:
         if self._calls == self._hang_on:
             os.write(self._fd, b"HANG\n")
             await asyncio.Event().wait()
-        os.write(self._fd, f"{line}\n".encode())
+        async with self._one_at_a_time:
+            if self._delay:
+                await asyncio.sleep(self._delay)
+            os.write(self._fd, f"{line}\n".encode())
         return SendResult(ok=True, raw={"pid": os.getpid()})
 
 
-async def main(url: str, out: str, expected: int, hang_on: int | None) -> None:
+async def main(args: argparse.Namespace) -> None:
     cfg = load_config(
         env={
-            "KBOT_DATABASE__URL": url,
+            "KBOT_DATABASE__URL": args.url,
             "KBOT_DATABASE__POOL_SIZE": "20",
-            "KBOT_SCHEDULER__ROOM_MIN_INTERVAL_S": "0",
             "KBOT_SCHEDULER__RECHECK_INTERVAL_S": "0.3",
-            "KBOT_SCHEDULER__LEASE_S": "5",
             "KBOT_SCHEDULER__CLAIM_BATCH": "50",
             "KBOT_SCHEDULER__MAX_CONCURRENT_SENDS": "20",
         }
     )
+    # room_min_interval_s=0; lease_s unvalidated, so it may be below the minimum of 5
+    cfg = with_settings(cfg, lease_s=args.lease_s)
     engine = create_engine(cfg.database)
     sessions = session_factory(engine)
-    sender = FileSender(out, hang_on)
+    sender = FileSender(args.out, args.hang_on, args.send_delay)
     scheduler = Scheduler(cfg, sessions, sender, SystemClock(), mysql=is_mysql(engine))
     scheduler.start()
     try:
         while True:
             async with sessions() as s:
                 done = await s.scalar(select(func.count()).select_from(ScheduleLog))
-            if (done or 0) >= expected:
+            if (done or 0) >= args.expected:
                 break
             await asyncio.sleep(0.2)
     finally:
@@ -88,5 +98,6 @@ if __name__ == "__main__":
     parser.add_argument("out")
     parser.add_argument("expected", type=int)
     parser.add_argument("--hang-on", type=int)
-    args = parser.parse_args()
-    asyncio.run(main(args.url, args.out, args.expected, args.hang_on))
+    parser.add_argument("--send-delay", type=float, default=0.0)
+    parser.add_argument("--lease-s", type=int, default=5)
+    asyncio.run(main(parser.parse_args()))
