@@ -7,21 +7,27 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from commands.identity import IdentityCache
 from commands.ports import SchedulerPort
 from commands.schedule_checks import Limits
 from commands.schedules import ScheduleService
+from commands.verbs import help_text
 from kbot.clock import Clock
 from kbot.config import Config
+from storage.engine import ReadSessions, read_sessions
 
 
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     cfg: Config
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: ReadSessions  # for sessions that never write
     clock: Clock
     scheduler: SchedulerPort
     schedules: ScheduleService
+    identities: IdentityCache
     tz: ZoneInfo
+    help_reply: str  # the same for everyone, so built once
 
     @property
     def prefix(self) -> str:
@@ -39,5 +45,16 @@ def build_context(
         max_text_length=cfg.scheduler.max_text_length,
         max_images=cfg.web.max_images_per_schedule,
     )
-    service = ScheduleService(sessions, clock, tz, limits, scheduler)
-    return CommandContext(cfg, sessions, clock, scheduler, service, tz)
+    reads = read_sessions(sessions, cfg.database)
+    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler)
+    return CommandContext(
+        cfg,
+        sessions,
+        reads,
+        clock,
+        scheduler,
+        service,
+        IdentityCache(reads, clock),
+        tz,
+        help_text(cfg.bot.command_prefix),
+    )

@@ -10,7 +10,8 @@ from bot.events import ChatEvent
 from commands.context import CommandContext
 from commands.errors import CommandError, quote
 from commands.grammar import AdminVerify, RoomRegister
-from commands.permissions import Operation, authorize, visible_org_ids
+from commands.identity import Identity
+from commands.permissions import Operation, check, visible
 from commands.schedules import actor_label
 from storage import one_time_codes, orgs, rooms
 from storage.errors import Conflict, NotFound
@@ -43,6 +44,7 @@ async def admin_verify(
             "이 카카오 계정은 이미 관리자로 등록되어 있습니다(비활성). "
             "본사 담당자에게 문의해 주세요."
         ]
+    ctx.identities.forget_all()  # a new admin: no longer the stranger the cache may remember
     assert org is not None
     return [
         f"✅ {paired.name}님, {org.name}({orgs.KOREAN_TYPE[org.type]}) 관리자로 인증되었습니다. "
@@ -50,12 +52,12 @@ async def admin_verify(
     ]
 
 
-async def who_am_i(ctx: CommandContext, admin: Admin) -> list[str]:
-    async with ctx.sessions() as s:
+async def who_am_i(ctx: CommandContext, who: Identity) -> list[str]:
+    admin = who.admin
+    async with ctx.read_sessions() as s:
         org = await s.get(Org, admin.org_id)
         assert org is not None  # kbot_admins.org_id is a foreign key
-        visible = await visible_org_ids(s, admin)
-        manageable = [r for r in await rooms.list_rooms(s, visible) if r.active]
+        manageable = [r for r in await rooms.list_rooms(s, visible(who.standing)) if r.active]
     lines = [
         f"👤 {admin.name}" + (f" ({admin.mb_id})" if admin.mb_id else ""),
         f"소속: {org.name} [{org.code}] · {orgs.KOREAN_TYPE[org.type]}",
@@ -68,7 +70,7 @@ async def who_am_i(ctx: CommandContext, admin: Admin) -> list[str]:
 
 
 async def room_register(
-    ctx: CommandContext, admin: Admin, event: ChatEvent, command: RoomRegister
+    ctx: CommandContext, who: Identity, event: ChatEvent, command: RoomRegister
 ) -> list[str]:
     if event.is_direct:
         return ["방 등록은 등록할 단톡방 안에서 입력해 주세요."]
@@ -80,7 +82,7 @@ async def room_register(
             raise CommandError(
                 "조직코드", f"{quote(command.org_code)} 조직이 없습니다.", example
             ) from None
-        await authorize(s, admin, Operation.REGISTER_ROOM, room_org_id=org.id)
+        check(who.standing, Operation.REGISTER_ROOM, room_org_id=org.id)
         existing = await s.scalar(select(Room).where(Room.chat_id == event.room_id))
         if existing is not None:
             owner = await s.get(Org, existing.org_id)
@@ -93,19 +95,19 @@ async def room_register(
             name=(event.room_name or event.room_id)[:200],
             org_code=org.code,
             at=ctx.clock.now(),
-            actor=actor_label(admin),
-            actor_admin_id=admin.id,
+            actor=actor_label(who.admin),
+            actor_admin_id=who.admin.id,
         )
     return [f"✅ 이 방({room.name})을 {org.name}의 발송 대상 방으로 등록했습니다."]
 
 
-async def web_login(ctx: CommandContext, admin: Admin, event: ChatEvent) -> list[str]:
+async def web_login(ctx: CommandContext, who: Identity, event: ChatEvent) -> list[str]:
     if not event.is_direct:
         return ["🔒 로그인 링크는 봇과의 1:1 채팅에서만 받을 수 있습니다."]
     ttl = timedelta(seconds=ctx.cfg.web.login_link_ttl_s)
     async with ctx.sessions.begin() as s:
         code = await one_time_codes.create_web_login(
-            s, admin_id=admin.id, ttl=ttl, at=ctx.clock.now()
+            s, admin_id=who.admin.id, ttl=ttl, at=ctx.clock.now()
         )
     minutes = max(1, ctx.cfg.web.login_link_ttl_s // 60)
     link = f"{ctx.cfg.server.public_url}/login/{code}"

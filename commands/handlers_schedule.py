@@ -15,57 +15,63 @@ from commands.grammar import (
     ScheduleTest,
     ScheduleToggle,
 )
+from commands.identity import Identity
 from commands.permissions import Operation
-from storage.kbot_models import Admin
 
 SAVED_PREVIEW = 3  # next send times shown after a create or an edit
 SHOW_PREVIEW = 5
 LOG_COUNT = 10
 
 
-async def schedule_list(ctx: CommandContext, admin: Admin) -> list[str]:
-    rows = await ctx.schedules.list_visible(admin)
+async def schedule_list(ctx: CommandContext, who: Identity) -> list[str]:
+    rows = await ctx.schedules.list_visible(who.admin, standing=who.standing)
     if not rows:
         return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
     header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
     return fmt.split_messages(header, fmt.list_entries(rows))
 
 
-async def schedule_show(ctx: CommandContext, admin: Admin, command: ScheduleShow) -> list[str]:
-    found = await ctx.schedules.get(command.id, admin)
+async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
+    found = await ctx.schedules.get(command.id, who.admin, standing=who.standing)
     upcoming = ctx.schedules.upcoming(found.schedule, SHOW_PREVIEW)
     return fmt.split_messages("", [fmt.details(found.schedule, found.room, upcoming)])
 
 
 async def schedule_create(
-    ctx: CommandContext, admin: Admin, event: ChatEvent, command: ScheduleCreate
+    ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleCreate
 ) -> list[str]:
     if command.form is None:
         return ["아래 양식을 복사해 채운 뒤 보내 주세요.", blank_form(ctx.prefix)]
-    row = await ctx.schedules.create(command.form, admin, current_room_id=event.room_id)
+    row = await ctx.schedules.create(
+        command.form, who.admin, current_room_id=event.room_id, standing=who.standing
+    )
     return [fmt.saved(row, "등록", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
 
 
 async def schedule_edit(
-    ctx: CommandContext, admin: Admin, event: ChatEvent, command: ScheduleEdit
+    ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleEdit
 ) -> list[str]:
-    row = await ctx.schedules.edit(command.id, command.form, admin, current_room_id=event.room_id)
+    row = await ctx.schedules.edit(
+        command.id, command.form, who.admin, current_room_id=event.room_id, standing=who.standing
+    )
     return [fmt.saved(row, "수정", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
 
 
-async def schedule_delete(ctx: CommandContext, admin: Admin, command: ScheduleDelete) -> list[str]:
+async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleDelete) -> list[str]:
     if not command.confirmed:
-        found = await ctx.schedules.get(command.id, admin, Operation.DELETE)
+        found = await ctx.schedules.get(
+            command.id, who.admin, Operation.DELETE, standing=who.standing
+        )
         return [
             f"#{command.id} {found.schedule.title} 스케줄을 정말 삭제하려면 "
             f"`{ctx.prefix}스케줄 삭제 {command.id} 확인` 을 입력해 주세요."
         ]
-    row = await ctx.schedules.delete(command.id, admin)
+    row = await ctx.schedules.delete(command.id, who.admin, standing=who.standing)
     return [f"🗑 #{row.id} {row.title} 스케줄을 삭제했습니다."]
 
 
-async def schedule_toggle(ctx: CommandContext, admin: Admin, command: ScheduleToggle) -> list[str]:
-    row = await ctx.schedules.toggle(command.id, admin, on=command.on)
+async def schedule_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:
+    row = await ctx.schedules.toggle(command.id, who.admin, on=command.on, standing=who.standing)
     if command.on:
         return [f"▶️ #{row.id} {row.title} 스케줄을 켰습니다. {fmt.next_line(row)}"]
     return [
@@ -74,10 +80,10 @@ async def schedule_toggle(ctx: CommandContext, admin: Admin, command: ScheduleTo
 
 
 async def schedule_test(
-    ctx: CommandContext, admin: Admin, event: ChatEvent, command: ScheduleTest
+    ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleTest
 ) -> list[str]:
     room_id, result = await ctx.schedules.test_send(
-        command.id, admin, current_room_id=event.room_id
+        command.id, who.admin, current_room_id=event.room_id, standing=who.standing
     )
     where = "이 방" if room_id == event.room_id else f"테스트 방({room_id})"
     if result.status == "success":
@@ -89,8 +95,8 @@ async def schedule_test(
     return [f"❌ #{command.id} 테스트 발송을 {where}으로 {label}{reason}"]
 
 
-async def schedule_logs(ctx: CommandContext, admin: Admin, command: ScheduleLogs) -> list[str]:
-    logs = await ctx.schedules.logs(command.id, admin, LOG_COUNT)
+async def schedule_logs(ctx: CommandContext, who: Identity, command: ScheduleLogs) -> list[str]:
+    logs = await ctx.schedules.logs(command.id, who.admin, LOG_COUNT, standing=who.standing)
     if not logs:
         return [f"#{command.id} 스케줄은 아직 발송 기록이 없습니다."]
     header = f"📜 #{command.id} 최근 발송 {len(logs)}건"

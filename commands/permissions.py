@@ -5,16 +5,20 @@ subtree: headquarters everything; a distributor its own org and the agencies and
 it; an agency itself and its branches; a branch its own rooms only. What a schedule belongs to
 is its target room's org (``kb_schedule.target_room_id`` -> ``kbot_rooms.org_id``); a schedule
 whose room is not registered belongs to nobody below headquarters.
+
+``check`` and ``visible`` are the rule itself, on a ``Standing`` (what the rule needs to know
+about the actor); ``authorize`` and ``visible_org_ids`` read the standing first.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import orgs
-from storage.kbot_models import Admin, Org
+from storage.kbot_models import Admin
 
 
 class Operation(StrEnum):
@@ -56,38 +60,75 @@ class PermissionDenied(Exception):
         return self.message
 
 
-async def authorize(
-    session: AsyncSession, actor: Admin, operation: Operation, *, room_org_id: int | None
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the rule needs to know about an actor, read once: whether it may act at all
+    (admin and org both active), whether its org is headquarters, and its org's subtree."""
+
+    acting: bool
+    headquarters: bool
+    subtree: frozenset[int]  # the actor's org and every org below it; empty when not acting
+
+    @classmethod
+    def of(cls, *, admin_active: bool, org_active: bool, org_type: str) -> Standing:
+        """The standing before the subtree is known (``with_subtree`` adds it)."""
+        acting = admin_active and org_active
+        return cls(acting, acting and org_type == "headquarters", frozenset())
+
+    @property
+    def needs_subtree(self) -> bool:
+        return self.acting and not self.headquarters
+
+
+def check(standing: Standing, operation: Operation, *, room_org_id: int | None) -> None:
     """Allow ``operation`` on something owned by ``room_org_id`` or raise ``PermissionDenied``.
 
     ``room_org_id`` None means an unregistered room: only headquarters may touch it. An
     inactive admin or an admin of an inactive org may do nothing.
     """
-    org = await _active_org(session, actor)
-    if org is None:
+    if not standing.acting:
         raise PermissionDenied(operation, "관리자 계정이나 소속 조직이 비활성 상태입니다.")
-    if org.type == "headquarters":
+    if standing.headquarters:
         return
     if room_org_id is None:
         raise PermissionDenied(operation, "등록되지 않은 방은 본사 관리자만 다룰 수 있습니다.")
-    if not await orgs.is_within(session, room_org_id, org.id):
+    if room_org_id not in standing.subtree:
         raise PermissionDenied(operation, "소속 조직과 그 아래 조직의 방만 다룰 수 있습니다.")
 
 
-async def visible_org_ids(session: AsyncSession, actor: Admin) -> set[int] | None:
-    """The org ids whose rooms ``actor`` may see; None means all (headquarters, which also
+def visible(standing: Standing) -> set[int] | None:
+    """The org ids whose rooms the actor may see; None means all (headquarters, which also
     sees schedules of unregistered rooms); empty for an inactive admin or org."""
-    org = await _active_org(session, actor)
+    if standing.headquarters:
+        return None
+    return set(standing.subtree)
+
+
+async def standing_of(session: AsyncSession, actor: Admin) -> Standing:
+    """``actor``'s standing as the database has it now."""
+    org = await orgs.activity(session, actor.org_id)
     if org is None:
-        return set()
-    if org.type == "headquarters":
-        return None
-    return await orgs.subtree_ids(session, org.id)
+        return Standing(False, False, frozenset())
+    org_type, org_active = org
+    standing = Standing.of(admin_active=actor.active, org_active=org_active, org_type=org_type)
+    return await with_subtree(session, standing, actor.org_id)
 
 
-async def _active_org(session: AsyncSession, actor: Admin) -> Org | None:
-    if not actor.active:
-        return None
-    org = await session.get(Org, actor.org_id)
-    return org if org is not None and org.active else None
+async def with_subtree(session: AsyncSession, standing: Standing, org_id: int) -> Standing:
+    """``standing`` with the subtree of ``org_id`` read, when the rule needs it."""
+    if not standing.needs_subtree:
+        return standing
+    subtree = frozenset(await orgs.subtree_ids(session, org_id))
+    return Standing(standing.acting, standing.headquarters, subtree)
+
+
+async def authorize(
+    session: AsyncSession, actor: Admin, operation: Operation, *, room_org_id: int | None
+) -> None:
+    """``check`` with ``actor``'s standing read now."""
+    check(await standing_of(session, actor), operation, room_org_id=room_org_id)
+
+
+async def visible_org_ids(session: AsyncSession, actor: Admin) -> set[int] | None:
+    """``visible`` with ``actor``'s standing read now."""
+    return visible(await standing_of(session, actor))

@@ -1,5 +1,8 @@
 """Chat event -> replies: identity, parsing, dispatch to a handler, and the error path.
 
+Help needs no database (its text is the same for everyone); every other command starts with
+the sender's ``Identity`` from the context's identity cache.
+
 User mistakes become the Korean ``CommandError`` text, refusals the ``PermissionDenied`` text,
 and anything unexpected a log line with a correlation id plus a short apology quoting it.
 """
@@ -32,11 +35,9 @@ from commands.grammar import (
     WhoAmI,
     parse,
 )
+from commands.identity import Identity
 from commands.permissions import PermissionDenied
-from commands.verbs import help_text
 from kbot.timeutil import to_local_naive
-from storage import admins
-from storage.kbot_models import Admin
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +62,16 @@ async def handle_event(ctx: CommandContext, event: ChatEvent) -> list[str] | Non
         mistake = exc
     if command is None and mistake is None:
         return None
+    if isinstance(command, Help):
+        return [ctx.help_reply]
     try:
-        async with ctx.sessions() as s:
-            admin = await admins.find_active(s, event.user_id)
-        if admin is None:
+        who = await ctx.identities.find(event.user_id)
+        if who is None:
             return await _stranger(ctx, event, command, mistake)
         if mistake is not None:
             return [mistake.reply_text()]
         assert command is not None
-        return await _dispatch(ctx, admin, event, command)
+        return await _dispatch(ctx, who, event, command)
     except CommandError as exc:
         return [exc.reply_text()]
     except PermissionDenied as exc:
@@ -83,48 +85,47 @@ async def handle_event(ctx: CommandContext, event: ChatEvent) -> list[str] | Non
 async def _stranger(
     ctx: CommandContext, event: ChatEvent, command: Command | None, mistake: CommandError | None
 ) -> list[str] | None:
-    """Someone who is not an active admin: help and pairing work, the rest is refused once."""
+    """Someone who is not an active admin: pairing works (help was answered already), the
+    rest is refused once."""
     if mistake is not None:
         if mistake.field == _UNKNOWN_VERB_FIELD:
             return None  # "!something" from a non-admin is chatter
         if mistake.field == _VERIFY_FIELD:
             return [mistake.reply_text()]
-    if isinstance(command, Help):
-        return [help_text(ctx.prefix)]
     if isinstance(command, AdminVerify):
         return await account.admin_verify(ctx, None, event, command)
     return [NOT_ADMIN.format(prefix=ctx.prefix)]
 
 
 async def _dispatch(
-    ctx: CommandContext, admin: Admin, event: ChatEvent, command: Command
+    ctx: CommandContext, who: Identity, event: ChatEvent, command: Command
 ) -> list[str]:
     match command:
         case Help():
-            return [help_text(ctx.prefix)]
+            return [ctx.help_reply]
         case ScheduleList():
-            return await schedule.schedule_list(ctx, admin)
+            return await schedule.schedule_list(ctx, who)
         case ScheduleShow():
-            return await schedule.schedule_show(ctx, admin, command)
+            return await schedule.schedule_show(ctx, who, command)
         case ScheduleCreate():
-            return await schedule.schedule_create(ctx, admin, event, command)
+            return await schedule.schedule_create(ctx, who, event, command)
         case ScheduleEdit():
-            return await schedule.schedule_edit(ctx, admin, event, command)
+            return await schedule.schedule_edit(ctx, who, event, command)
         case ScheduleDelete():
-            return await schedule.schedule_delete(ctx, admin, command)
+            return await schedule.schedule_delete(ctx, who, command)
         case ScheduleToggle():
-            return await schedule.schedule_toggle(ctx, admin, command)
+            return await schedule.schedule_toggle(ctx, who, command)
         case ScheduleTest():
-            return await schedule.schedule_test(ctx, admin, event, command)
+            return await schedule.schedule_test(ctx, who, event, command)
         case ScheduleLogs():
-            return await schedule.schedule_logs(ctx, admin, command)
+            return await schedule.schedule_logs(ctx, who, command)
         case RoomRegister():
-            return await account.room_register(ctx, admin, event, command)
+            return await account.room_register(ctx, who, event, command)
         case WebLogin():
-            return await account.web_login(ctx, admin, event)
+            return await account.web_login(ctx, who, event)
         case WhoAmI():
-            return await account.who_am_i(ctx, admin)
+            return await account.who_am_i(ctx, who)
         case AdminVerify():
-            return await account.admin_verify(ctx, admin, event, command)
+            return await account.admin_verify(ctx, who.admin, event, command)
         case _:
             assert_never(command)

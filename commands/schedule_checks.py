@@ -79,7 +79,6 @@ async def images_json(
     return image_json(usable[i] for i in ids)
 
 
-
 def check_required(form: ScheduleForm) -> None:
     """The fields a new schedule cannot do without (the seed's section 4.2)."""
     for name, label in (("title", "제목"), ("schedule_type", "유형"), ("schedule_time", "시간")):

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commands.errors import CommandError
-from commands.permissions import Operation, authorize, visible_org_ids
-from storage.kbot_models import Admin, Room, ScheduleMeta
+from commands.permissions import Operation, Standing, check
+from commands.permissions import visible as visible_orgs
+from storage.kbot_models import Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
 
@@ -28,21 +29,22 @@ class Found:
 
 
 async def load(
-    session: AsyncSession, schedule_id: int, actor: Admin, operation: Operation
+    session: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
 ) -> Found:
-    """The schedule, once ``actor`` is allowed ``operation`` on it (its room's org decides)."""
+    """The schedule, once an actor of ``standing`` is allowed ``operation`` on it (its room's
+    org decides)."""
     row = await session.get(Schedule, schedule_id)
     if row is None:
         raise ScheduleNotFound(schedule_id)
     room = await session.scalar(select(Room).where(Room.chat_id == row.target_room_id))
-    await authorize(session, actor, operation, room_org_id=room.org_id if room else None)
+    check(standing, operation, room_org_id=room.org_id if room else None)
     return Found(row, room, await session.get(ScheduleMeta, schedule_id))
 
 
-async def visible(session: AsyncSession, actor: Admin) -> list[tuple[Schedule, Room | None]]:
-    """The schedules ``actor`` may see, most relevant first: active ones by next send, then
-    the rest by id."""
-    org_ids = await visible_org_ids(session, actor)
+async def visible(session: AsyncSession, standing: Standing) -> list[tuple[Schedule, Room | None]]:
+    """The schedules an actor of ``standing`` may see, most relevant first: active ones by
+    next send, then the rest by id."""
+    org_ids = visible_orgs(standing)
     query = select(Schedule, Room).outerjoin(Room, Room.chat_id == Schedule.target_room_id)
     if org_ids is not None:
         query = query.where(Room.org_id.in_(org_ids))

@@ -1,6 +1,8 @@
 """The schedule service: every change to ``kb_schedule`` from chat (and later the REST API).
 
-Each method runs in its own transaction, checks permission through ``commands.permissions``,
+Each method runs in its own transaction (reads in a read-only session), checks permission
+through ``commands.permissions`` on the actor's ``Standing`` (the caller's, when it passes one:
+the chat path's identity cache; else read in that transaction),
 validates the whole row before writing (a ``CommandError`` leaves nothing saved), records an
 audit entry with the row before and after, and wakes the scheduler after a change.
 """
@@ -15,15 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from commands import schedule_checks as checks
 from commands import schedule_queries as queries
 from commands.form import ScheduleForm
-from commands.permissions import Operation, authorize, visible_org_ids
+from commands.permissions import Operation, Standing, check, standing_of, visible
 from commands.ports import SchedulerPort, SendResult
 from kbot.clock import Clock
 from kbot.timeutil import to_local_naive
 from scheduler.rules import RuleError, next_occurrence, upcoming
 from scheduler.schedule_rule import rule_of
 from storage import audit
+from storage.engine import ReadSessions
 from storage.kbot_models import Admin, Org, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
+
+
+async def _standing(s: AsyncSession, actor: Admin, known: Standing | None) -> Standing:
+    return known if known is not None else await standing_of(s, actor)
 
 
 def actor_label(admin: Admin) -> str:
@@ -34,12 +41,14 @@ class ScheduleService:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
+        read_sessions: ReadSessions,
         clock: Clock,
         tz: ZoneInfo,
         limits: checks.Limits,
         scheduler: SchedulerPort,
     ) -> None:
         self._sessions = sessions
+        self._read_sessions = read_sessions
         self._clock = clock
         self._tz = tz
         self._limits = limits
@@ -54,12 +63,20 @@ class ScheduleService:
         except RuleError:
             return []
 
-    async def create(self, form: ScheduleForm, actor: Admin, *, current_room_id: str) -> Schedule:
+    async def create(
+        self,
+        form: ScheduleForm,
+        actor: Admin,
+        *,
+        current_room_id: str,
+        standing: Standing | None = None,
+    ) -> Schedule:
         checks.check_required(form)
         async with self._sessions.begin() as s:
-            room = await self._target_room(s, actor, form.room or current_room_id)
+            standing = await _standing(s, actor, standing)
+            room = await self._target_room(s, standing, form.room or current_room_id)
             org = await s.get(Org, actor.org_id)
-            assert org is not None  # authorize() found it
+            assert org is not None  # kbot_admins.org_id is a foreign key
             row = Schedule(
                 created_by_type=org.type,
                 created_by_id=org.code,
@@ -71,7 +88,7 @@ class ScheduleService:
                 status="active",
                 send_count=0,
             )
-            await self._fill(s, row, form, actor)
+            await self._fill(s, row, form, standing)
             s.add(row)
             await s.flush()
             await s.refresh(row)  # server defaults (created_at) for the audit snapshot
@@ -85,26 +102,36 @@ class ScheduleService:
         return row
 
     async def edit(
-        self, schedule_id: int, form: ScheduleForm, actor: Admin, *, current_room_id: str
+        self,
+        schedule_id: int,
+        form: ScheduleForm,
+        actor: Admin,
+        *,
+        current_room_id: str,
+        standing: Standing | None = None,
     ) -> Schedule:
         async with self._sessions.begin() as s:
-            row = (await queries.load(s, schedule_id, actor, Operation.EDIT)).schedule
+            standing = await _standing(s, actor, standing)
+            row = (await queries.load(s, schedule_id, standing, Operation.EDIT)).schedule
             before = audit.snapshot(row)
             if form.room is not None:
-                room = await self._target_room(s, actor, form.room, Operation.EDIT)
+                room = await self._target_room(s, standing, form.room, Operation.EDIT)
                 row.target_room_id = room.chat_id
                 if form.room_type is None:
                     row.target_room_type = room.room_type
             if form.status is None and row.status == "completed":
                 row.status = "active"  # a finished schedule given a new time runs again
-            await self._fill(s, row, form, actor)
+            await self._fill(s, row, form, standing)
             self._audit(s, actor, "edit", row.id, before, audit.snapshot(row))
         self._scheduler.wake()
         return row
 
-    async def toggle(self, schedule_id: int, actor: Admin, *, on: bool) -> Schedule:
+    async def toggle(
+        self, schedule_id: int, actor: Admin, *, on: bool, standing: Standing | None = None
+    ) -> Schedule:
         async with self._sessions.begin() as s:
-            found = await queries.load(s, schedule_id, actor, Operation.TOGGLE)
+            standing = await _standing(s, actor, standing)
+            found = await queries.load(s, schedule_id, standing, Operation.TOGGLE)
             row = found.schedule
             before = audit.snapshot(row)
             if on:
@@ -119,55 +146,78 @@ class ScheduleService:
         self._scheduler.wake()
         return row
 
-    async def delete(self, schedule_id: int, actor: Admin) -> Schedule:
+    async def delete(
+        self, schedule_id: int, actor: Admin, *, standing: Standing | None = None
+    ) -> Schedule:
         async with self._sessions.begin() as s:
-            row = (await queries.load(s, schedule_id, actor, Operation.DELETE)).schedule
+            standing = await _standing(s, actor, standing)
+            row = (await queries.load(s, schedule_id, standing, Operation.DELETE)).schedule
             self._audit(s, actor, "delete", row.id, audit.snapshot(row), None)
             await s.delete(row)
         self._scheduler.wake()
         return row
 
     async def get(
-        self, schedule_id: int, actor: Admin, operation: Operation = Operation.VIEW
+        self,
+        schedule_id: int,
+        actor: Admin,
+        operation: Operation = Operation.VIEW,
+        *,
+        standing: Standing | None = None,
     ) -> queries.Found:
-        async with self._sessions() as s:
-            return await queries.load(s, schedule_id, actor, operation)
+        async with self._read_sessions() as s:
+            standing = await _standing(s, actor, standing)
+            return await queries.load(s, schedule_id, standing, operation)
 
-    async def list_visible(self, actor: Admin) -> list[tuple[Schedule, Room | None]]:
-        async with self._sessions() as s:
-            return await queries.visible(s, actor)
+    async def list_visible(
+        self, actor: Admin, *, standing: Standing | None = None
+    ) -> list[tuple[Schedule, Room | None]]:
+        async with self._read_sessions() as s:
+            return await queries.visible(s, await _standing(s, actor, standing))
 
-    async def logs(self, schedule_id: int, actor: Admin, limit: int = 10) -> list[ScheduleLog]:
-        async with self._sessions() as s:
-            await queries.load(s, schedule_id, actor, Operation.LOGS)
+    async def logs(
+        self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
+    ) -> list[ScheduleLog]:
+        async with self._read_sessions() as s:
+            standing = await _standing(s, actor, standing)
+            await queries.load(s, schedule_id, standing, Operation.LOGS)
             return await queries.recent_logs(s, schedule_id, limit)
 
     async def test_send(
-        self, schedule_id: int, actor: Admin, *, current_room_id: str
+        self,
+        schedule_id: int,
+        actor: Admin,
+        *,
+        current_room_id: str,
+        standing: Standing | None = None,
     ) -> tuple[str, SendResult]:
         """Send now to the schedule's test room, else the current room (which the actor must
         be allowed to use); returns that room id and the result."""
-        async with self._sessions() as s:
-            found = await queries.load(s, schedule_id, actor, Operation.TEST)
+        async with self._read_sessions() as s:
+            standing = await _standing(s, actor, standing)
+            found = await queries.load(s, schedule_id, standing, Operation.TEST)
             room_id = (found.meta.test_room_id if found.meta else None) or current_room_id
-            await self._target_room(s, actor, room_id, Operation.TEST)
+            await self._target_room(s, standing, room_id, Operation.TEST)
         return room_id, await self._scheduler.send_now(schedule_id, kind="test", room_id=room_id)
 
     async def _target_room(
-        self, s: AsyncSession, actor: Admin, raw: str, operation: Operation = Operation.CREATE
+        self, s: AsyncSession, standing: Standing, raw: str, operation: Operation = Operation.CREATE
     ) -> Room:
-        room = await checks.find_room(s, raw, await visible_org_ids(s, actor))
-        await authorize(s, actor, operation, room_org_id=room.org_id)
+        room = await checks.find_room(s, raw, visible(standing))
+        check(standing, operation, room_org_id=room.org_id)
         return room
 
-    async def _fill(self, s: AsyncSession, row: Schedule, form: ScheduleForm, actor: Admin) -> None:
+    async def _fill(
+        self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing
+    ) -> None:
         now_local = to_local_naive(self._clock.now(), self._tz)
         checks.apply(row, form, now_local=now_local)
         if row.id is not None:
             row.updated_at = now_local.replace(microsecond=0)
         if form.image_ids is not None:
-            visible = await visible_org_ids(s, actor)
-            row.message_images = await checks.images_json(s, form.image_ids, visible, self._limits)
+            row.message_images = await checks.images_json(
+                s, form.image_ids, visible(standing), self._limits
+            )
         checks.check_row(row, now_local=now_local, limits=self._limits)
         row.next_send_at = self._next_send(row)
 

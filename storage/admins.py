@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, orgs
 from storage.errors import Conflict, Invalid, NotFound
-from storage.kbot_models import Admin
+from storage.kbot_models import Admin, Org
 
 
 async def add_admin(
@@ -60,6 +60,20 @@ async def find_active(session: AsyncSession, kakao_user_id: str) -> Admin | None
     return await session.scalar(
         select(Admin).where(Admin.kakao_user_id == kakao_user_id, Admin.active.is_(True))
     )
+
+
+async def find_active_with_org(
+    session: AsyncSession, kakao_user_id: str
+) -> tuple[Admin, str, bool] | None:
+    """``find_active`` and, in the same query, the admin's org type and whether it is active."""
+    row = (
+        await session.execute(
+            select(Admin, Org.type, Org.active)
+            .join(Org, Org.id == Admin.org_id)
+            .where(Admin.kakao_user_id == kakao_user_id, Admin.active.is_(True))
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 async def list_admins(session: AsyncSession) -> list[Admin]:

@@ -2,12 +2,18 @@
 
 SQLite runs in WAL mode with a busy timeout and foreign keys on, and every transaction starts
 with ``BEGIN IMMEDIATE`` so a claiming writer never hits a read-to-write upgrade deadlock.
+``ReadSessions`` are the exception: they issue no ``BEGIN`` at all, so each statement reads
+its own snapshot (as every statement does on MySQL at READ COMMITTED), readers never take
+the write lock, and a read costs fewer round trips to the driver thread. They refuse writes.
 MySQL/MariaDB connects in utf8mb4 with pre-ping and recycling, at READ COMMITTED (the claim
 query uses ``FOR UPDATE SKIP LOCKED``).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +21,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from kbot.config import DatabaseConfig
+
+READ_ONLY = "kbot_read_only"  # execution option: this connection's transactions never write
+# Chat-command reads open at once on SQLite. With bench/webhook_load.py on 2 cores, 2-3
+# answered and handled the most; 4 or more (and no limit) lost both to GIL contention
+# between the aiosqlite threads, and the HTTP answers' p99 went up.
+SQLITE_READERS = 2
 
 
 def create_engine(cfg: DatabaseConfig) -> AsyncEngine:
@@ -59,13 +72,74 @@ def _sqlite_engine(cfg: DatabaseConfig) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class ReadOnlySessionError(Exception):
+    """A write was attempted in a session from ``ReadSessions``."""
+
+
+class _ReadOnlySession(Session):
+    """A session that refuses to write (on SQLite a write would commit at once: no BEGIN)."""
+
+
+@event.listens_for(_ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("a read-only session cannot flush changes")
+
+
+@event.listens_for(_ReadOnlySession, "do_orm_execute")
+def _refuse_dml(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        raise ReadOnlySessionError(f"a read-only session cannot run {state.statement!s:.60}")
+
+
+class ReadSessions:
+    """Sessions that only read, at most ``limit`` open at once (further callers wait their
+    turn). On SQLite they start no transaction: each statement sees its own snapshot, and
+    nothing takes the write lock. Writing in one raises ``ReadOnlySessionError``.
+
+    The limit matters on SQLite: every open connection is an aiosqlite thread, and more than
+    a couple of them only fight over the GIL (see ``SQLITE_READERS``).
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], limit: int) -> None:
+        bind = sessions.kw["bind"]
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("ReadSessions needs sessions bound to an engine")
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        options = {key: value for key, value in sessions.kw.items() if key != "bind"}
+        self._sessions = async_sessionmaker(
+            bind.execution_options(**{READ_ONLY: True}),
+            sync_session_class=_ReadOnlySession,
+            **options,
+        )
+        self._slots = asyncio.Semaphore(limit)
+        self.limit = limit
+
+    def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self._open()
+
+    @asynccontextmanager
+    async def _open(self) -> AsyncIterator[AsyncSession]:
+        async with self._slots, self._sessions() as session:
+            yield session
+
+
+def read_sessions(sessions: async_sessionmaker[AsyncSession], cfg: DatabaseConfig) -> ReadSessions:
+    """``ReadSessions`` beside ``sessions``: ``SQLITE_READERS`` at once on SQLite, else as
+    many as the pool holds."""
+    sqlite = make_url(cfg.url).get_backend_name() == "sqlite"
+    return ReadSessions(sessions, SQLITE_READERS if sqlite else cfg.pool_size)
 
 
 def is_mysql(engine: AsyncEngine) -> bool:

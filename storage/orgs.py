@@ -1,7 +1,8 @@
 """The org hierarchy: headquarters > distributor > agency > branch.
 
-``is_within`` is the one query-backed answer to "is org X inside org Y's subtree" that every
-permission check uses.
+``subtree_ids`` (a recursive CTE) is the one query-backed answer to "which orgs lie inside org
+Y's subtree"; ``is_within`` asks it about one org, and commands.permissions builds every
+permission decision (chat, REST API, web) on it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit
@@ -104,14 +105,15 @@ async def list_orgs(session: AsyncSession) -> list[Org]:
     return list(await session.scalars(select(Org).order_by(Org.id)))
 
 
+async def activity(session: AsyncSession, org_id: int) -> tuple[str, bool] | None:
+    """The org's type and whether it is active, or None when there is no such org."""
+    row = (await session.execute(select(Org.type, Org.active).where(Org.id == org_id))).first()
+    return None if row is None else (row.type, row.active)
+
+
 async def is_within(session: AsyncSession, org_id: int, ancestor_id: int) -> bool:
     """True when ``org_id`` is ``ancestor_id`` or lies anywhere below it."""
-    up = select(Org.id, Org.parent_id).where(Org.id == org_id).cte("up", recursive=True)
-    up = up.union_all(select(Org.id, Org.parent_id).join(up, Org.id == up.c.parent_id))
-    found = await session.scalar(
-        select(literal(1)).select_from(up).where(up.c.id == ancestor_id).limit(1)
-    )
-    return found is not None
+    return org_id in await subtree_ids(session, ancestor_id)
 
 
 async def subtree_ids(session: AsyncSession, root_id: int) -> set[int]:

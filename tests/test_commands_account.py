@@ -176,12 +176,8 @@ async def test_who_am_i_lists_manageable_rooms(
 
 def test_cli_admin_invite_prints_a_code(kbot) -> None:
     assert kbot("db", "upgrade")[0] == 0
-    assert (
-        kbot("org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사")[0] == 0
-    )
-    code, out, _ = kbot(
-        "admin", "invite", "--org", "HQ", "--name", "홍길동", "--ttl-hours", "2"
-    )
+    assert kbot("org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사")[0] == 0
+    code, out, _ = kbot("admin", "invite", "--org", "HQ", "--name", "홍길동", "--ttl-hours", "2")
     assert code == 0
     command = out.strip().splitlines()[-1]
     assert command.startswith("!관리자 인증 ") and len(command.split()[-1]) == 12

@@ -1,5 +1,6 @@
 """What the webhooks keep between requests: the command handler they call, the Iris events
-already seen, the bot's own user id, and the background work still running."""
+already seen, the bot's own user id, and the background work still running (bounded: when
+``MAX_IN_FLIGHT`` tasks are running the webhooks refuse new events with 503 "busy")."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ log = logging.getLogger("kbot.webhooks")
 T = TypeVar("T")
 
 RECENT_EVENT_IDS = 10_000
+MAX_IN_FLIGHT = 1_000  # background tasks; about a second or two of commands on SQLite
 SKILL_TIMEOUT_S = 4.0  # Kakao waits 5 s for a skill answer; keep a margin for the network
 
 
@@ -50,12 +52,27 @@ class RecentIds:
 
 
 class BackgroundTasks:
-    """Work that outlives the request that started it, kept so shutdown can wait for it."""
+    """Work that outlives the request that started it, kept so shutdown can wait for it;
+    at most ``limit`` at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = MAX_IN_FLIGHT) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._limit = limit
+        self._refusing = False  # a refusal was logged and the set has not drained since
+
+    def full(self) -> bool:
+        """True when no more work may start; the first refusal of a burst is logged."""
+        if len(self._tasks) < self._limit:
+            return False
+        if not self._refusing:
+            self._refusing = True
+            log.warning("webhooks busy: %d tasks in flight, refusing new events", self._limit)
+        return True
 
     def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
+        """Run ``coro`` in the background; check ``full()`` first (this does not)."""
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -77,6 +94,8 @@ class BackgroundTasks:
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
+        if not self._tasks:
+            self._refusing = False
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook task %s failed", task.get_name(), exc_info=task.exception())
 

@@ -13,7 +13,9 @@ for the handler up to ``WebhookState.skill_timeout_s`` of clock time, then answe
 ``processing_reply()`` and lets the work finish in the background.
 
 A handler that raises is logged with a correlation id and answered with a short apology
-naming that id. Shutdown waits up to ``DRAIN_TIMEOUT_S`` for background work.
+naming that id. When ``WebhookState.tasks`` is full (``webhook_state.MAX_IN_FLIGHT``), both
+webhooks answer 503 ``{"error": {"code": "busy", ...}}`` and drop the event. Shutdown waits
+up to ``DRAIN_TIMEOUT_S`` for background work.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ async def iris_webhook(request: web.Request) -> web.Response:
         event = await _event(request, app[keys.CONFIG].bot, parse_iris)
     except Refused as refused:
         return refused.response()
+    if state.tasks.full():
+        return _busy()
     reason = _ignored_because(event, state)
     if reason is not None:
         log.debug("iris event %s in room %s ignored: %s", event.event_id, event.room_id, reason)
@@ -81,6 +85,8 @@ async def skill_webhook(request: web.Request) -> web.Response:
         event = await _event(request, bot, parse_skill)
     except Refused as refused:
         return refused.response()
+    if state.tasks.full():
+        return _busy()
     cid = uuid.uuid4().hex[:8]
     timer = asyncio.create_task(app[keys.CLOCK].sleep(state.skill_timeout_s))
     work = state.tasks.spawn(_decide(app[keys.COMMAND_HANDLER], event, cid), name=f"skill-{cid}")
@@ -94,6 +100,10 @@ async def skill_webhook(request: web.Request) -> web.Response:
         )
         return web.json_response(processing_reply())
     return web.json_response(_skill_body(work.result(), bot.command_prefix))
+
+
+def _busy() -> web.Response:
+    return Refused(503, "busy", "too many events in progress; try again shortly").response()
 
 
 async def _bot_id(app: web.Application) -> str | None:
