@@ -44,17 +44,13 @@ def mysql_database() -> Iterator[str]:
     if base is None:
         pytest.skip(f"{MYSQL_ENV} is not set")
     name = f"kbot_t_{uuid.uuid4().hex[:12]}"
-    admin = _mysql_admin(base)
+    with _mysql_admin(base) as admin, admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     try:
-        with admin.cursor() as cur:
-            cur.execute(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-            )
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.cursor() as cur:
+    finally:  # a new connection: the server may have been restarted meanwhile
+        with _mysql_admin(base) as admin, admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])

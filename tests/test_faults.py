@@ -1,5 +1,6 @@
 """The real app under faults: Iris failing (HTTP 500), hanging, or down for a while, and (on
-MariaDB) the database connections killed while the scheduler runs. Sends are retried inside
+MariaDB) the database connections killed, or (in CI) the server restarted, while the
+scheduler runs. Sends are retried inside
 the grace window, every outcome is logged as it happened, nothing is sent twice, and the ops
 room gets one alert per kind of trouble. Time is a FakeClock; only the Iris client's own
 timeout (a hanging request) takes real time."""
@@ -8,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import time as time_module
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -20,6 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kbot.config import Config, IrisDeviceConfig, load_config
@@ -383,3 +388,94 @@ async def test_kbot_recovers_by_itself_when_its_database_connections_are_killed(
     assert sorted(b["data"] for b in iris.bodies) == ["공지 0", "공지 1", "공지 2"]  # each once
     assert (await client.get("/healthz")).status == 200
     assert ops_iris.calls == []
+
+
+# --- MariaDB: the real server restarted while kbot runs (CI only) ----------------------------
+
+RESTART_ENV = "KBOT_TEST_RESTART_MARIADB"
+MARIADBD = "/usr/sbin/mariadbd"
+
+
+def restart_mariadb(url: str) -> None:
+    """Stop the server (waiting for its process to exit), start it again and wait until it
+    answers (blocking; run it in a thread so kbot keeps running meanwhile)."""
+    u = make_url(url)
+    where = {"host": u.host or "127.0.0.1", "port": u.port or 3306, "user": u.username or "root"}
+
+    def answers() -> bool:
+        try:
+            pymysql.connect(password=u.password or "", connect_timeout=1, **where).close()
+        except pymysql.err.OperationalError:
+            return False
+        return True
+
+    subprocess.run(  # returns once the server process has exited
+        [
+            "start-stop-daemon",
+            "--stop",
+            "--oknodo",
+            "--exec",
+            MARIADBD,
+            "--retry",
+            "TERM/60/KILL/5",
+        ],
+        check=True,
+        timeout=90,
+    )
+    assert not answers()
+    subprocess.run(
+        ["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", MARIADBD],
+        check=True,
+        timeout=30,
+    )
+    for _ in range(1200):
+        if answers():
+            return
+        time_module.sleep(0.1)
+    raise AssertionError("MariaDB did not come back within 120 s")
+
+
+@pytest.mark.mysql
+@pytest.mark.restart
+@pytest.mark.skipif(
+    not os.environ.get(RESTART_ENV), reason=f"{RESTART_ENV}=1 restarts the shared MariaDB (CI)"
+)
+async def test_kbot_recovers_by_itself_when_mariadb_restarts(
+    mysql_cfg: Config,
+    mysql_sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    await world(mysql_sessions, ops_device="ops")
+    for minute in range(3):
+        await add_schedule(
+            mysql_sessions,
+            title=f"공지 {minute}",
+            message_text=f"공지 {minute}",
+            schedule_time=time(9, 30 + minute),
+            next_send_at=datetime(2026, 12, 1, 9, 30 + minute),
+        )
+    client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
+
+    async def logged(n: int) -> bool:
+        try:
+            return await log_count(mysql_sessions) >= n
+        except DBAPIError:  # the test's own pool meets the restart too
+            return False
+
+    await driver.until(lambda: logged(1), limit_s=120)
+    restart = asyncio.create_task(asyncio.to_thread(restart_mariadb, mysql_cfg.database.url))
+    while not restart.done():  # kbot keeps running (and failing to reach the database)
+        await driver.step(1)
+        await asyncio.sleep(0.05)
+    await restart
+    await driver.until(lambda: logged(3), limit_s=600)
+    await driver.run_for(60)
+    entries = await logs(mysql_sessions)
+    assert [(e.status, e.sent_message_text) for e in entries] == [
+        ("success", f"공지 {m}") for m in range(3)
+    ]
+    assert sorted(b["data"] for b in iris.bodies) == ["공지 0", "공지 1", "공지 2"]  # each once
+    assert (await client.get("/healthz")).status == 200
