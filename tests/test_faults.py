@@ -351,6 +351,29 @@ def kill_connections(url: str) -> int:
         admin.close()
 
 
+NOTICES = [f"공지 {minute}" for minute in range(3)]  # due 09:30, 09:31, 09:32
+
+
+async def add_notices(sessions: async_sessionmaker[AsyncSession]) -> None:
+    for minute, text in enumerate(NOTICES):
+        await add_schedule(
+            sessions,
+            title=text,
+            message_text=text,
+            schedule_time=time(9, 30 + minute),
+            next_send_at=datetime(2026, 12, 1, 9, 30 + minute),
+        )
+
+
+async def assert_each_notice_sent_once(
+    sessions: async_sessionmaker[AsyncSession], iris: FakeIris, client: TestClient[Any, Any]
+) -> None:
+    entries = await logs(sessions)
+    assert [(e.status, e.sent_message_text) for e in entries] == [("success", t) for t in NOTICES]
+    assert sorted(b["data"] for b in iris.bodies) == NOTICES  # each exactly once
+    assert (await client.get("/healthz")).status == 200
+
+
 @pytest.mark.mysql
 async def test_kbot_recovers_by_itself_when_its_database_connections_are_killed(
     mysql_cfg: Config,
@@ -361,15 +384,7 @@ async def test_kbot_recovers_by_itself_when_its_database_connections_are_killed(
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
     await world(mysql_sessions, ops_device="ops")
-    for minute in range(3):
-        at = time(9, 30 + minute)
-        await add_schedule(
-            mysql_sessions,
-            title=f"공지 {minute}",
-            message_text=f"공지 {minute}",
-            schedule_time=at,
-            next_send_at=datetime(2026, 12, 1, 9, 30 + minute),
-        )
+    await add_notices(mysql_sessions)
     client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
     killed = 0
     for minute in range(3):
@@ -381,12 +396,7 @@ async def test_kbot_recovers_by_itself_when_its_database_connections_are_killed(
         killed += kill_connections(mysql_cfg.database.url)
     assert killed >= 3  # kbot had connections open each time
     await driver.run_for(60)
-    entries = await logs(mysql_sessions)
-    assert [(e.status, e.sent_message_text) for e in entries] == [
-        ("success", f"공지 {m}") for m in range(3)
-    ]
-    assert sorted(b["data"] for b in iris.bodies) == ["공지 0", "공지 1", "공지 2"]  # each once
-    assert (await client.get("/healthz")).status == 200
+    await assert_each_notice_sent_once(mysql_sessions, iris, client)
     assert ops_iris.calls == []
 
 
@@ -449,14 +459,7 @@ async def test_kbot_recovers_by_itself_when_mariadb_restarts(
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
     await world(mysql_sessions, ops_device="ops")
-    for minute in range(3):
-        await add_schedule(
-            mysql_sessions,
-            title=f"공지 {minute}",
-            message_text=f"공지 {minute}",
-            schedule_time=time(9, 30 + minute),
-            next_send_at=datetime(2026, 12, 1, 9, 30 + minute),
-        )
+    await add_notices(mysql_sessions)
     client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
 
     async def logged(n: int) -> bool:
@@ -473,9 +476,4 @@ async def test_kbot_recovers_by_itself_when_mariadb_restarts(
     await restart
     await driver.until(lambda: logged(3), limit_s=600)
     await driver.run_for(60)
-    entries = await logs(mysql_sessions)
-    assert [(e.status, e.sent_message_text) for e in entries] == [
-        ("success", f"공지 {m}") for m in range(3)
-    ]
-    assert sorted(b["data"] for b in iris.bodies) == ["공지 0", "공지 1", "공지 2"]  # each once
-    assert (await client.get("/healthz")).status == 200
+    await assert_each_notice_sent_once(mysql_sessions, iris, client)
