@@ -55,17 +55,11 @@ async def get_by_kakao_id(session: AsyncSession, kakao_user_id: str) -> Admin:
     return admin
 
 
-async def find_active(session: AsyncSession, kakao_user_id: str) -> Admin | None:
-    """The active admin behind a KakaoTalk user id, or None (the identity check)."""
-    return await session.scalar(
-        select(Admin).where(Admin.kakao_user_id == kakao_user_id, Admin.active.is_(True))
-    )
-
-
 async def find_active_with_org(
     session: AsyncSession, kakao_user_id: str
 ) -> tuple[Admin, str, bool] | None:
-    """``find_active`` and, in the same query, the admin's org type and whether it is active."""
+    """The active admin behind a KakaoTalk user id (the identity check) with, in the same
+    query, its org's type and whether that org is active; None for anyone else."""
     row = (
         await session.execute(
             select(Admin, Org.type, Org.active)

@@ -80,8 +80,8 @@ async def test_invite_pairing_is_single_use_and_expires(
     [ok] = await handle_event(ctx, event(f"!관리자 인증 {invite.code}", user=STRANGER)) or []
     assert "박지점장" in ok and "BR2 조직" in ok and "지점" in ok
     async with sessions() as s:
-        paired = await admins.find_active(s, STRANGER)
-    assert paired is not None and paired.mb_id == "park" and paired.name == "박지점장"
+        paired = await admins.get_by_kakao_id(s, STRANGER)
+    assert paired.active and paired.mb_id == "park" and paired.name == "박지점장"
     [again] = await handle_event(ctx, event(f"!관리자 인증 {invite.code}", user="888")) or []
     assert again.startswith("❌ 인증코드")
     assert await count(sessions, Admin, Admin.kakao_user_id == "888") == 0
@@ -116,8 +116,8 @@ async def test_web_link_only_in_direct_chat_and_single_use(
             s, purpose=one_time_codes.WEB_LOGIN, code=code, at=clock.now()
         )
         assert row is not None and row.code_hash != code
-        admin = await admins.find_active(s, USERS["BR1"])
-        assert admin is not None and row.admin_id == admin.id
+        admin = await admins.get_by_kakao_id(s, USERS["BR1"])
+        assert row.admin_id == admin.id
     async with sessions.begin() as s:
         assert (
             await one_time_codes.consume(
