@@ -1,5 +1,6 @@
 """Claiming due occurrences: one transaction inserts a ``kbot_occurrences`` row per due
-schedule and advances ``kb_schedule.next_send_at`` from the occurrence just handled.
+schedule, admits it (checks and a room slot, ``scheduler.room_gate.admit``) and advances
+``kb_schedule.next_send_at`` from the occurrence just handled.
 
 MySQL/MariaDB lock the due rows with ``FOR UPDATE SKIP LOCKED`` so several workers split the
 work; SQLite serialises writers with ``BEGIN IMMEDIATE`` (the engine's default). The unique
@@ -19,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbot.timeutil import from_local_naive, to_local_naive
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps, in_transaction, log
+from scheduler.held import SEND_COLUMNS, Held
 from scheduler.leases import take_over
 from scheduler.logbook import SKIPPED, Result, insert_logs, log_values
+from scheduler.room_gate import Begun, admit
 from scheduler.rules import RuleError, next_occurrence
 from scheduler.schedule_rule import RuleColumns, rule_of
 from storage.kbot_models import Occurrence
@@ -29,7 +32,7 @@ from storage.models import Schedule
 _OCC = cast(Table, Occurrence.__table__)
 _SCHEDULE = cast(Table, Schedule.__table__)
 _CLAIM_COLUMNS = (
-    Schedule.id,
+    *SEND_COLUMNS,
     Schedule.schedule_type,
     Schedule.schedule_time,
     Schedule.schedule_date,
@@ -38,30 +41,34 @@ _CLAIM_COLUMNS = (
     Schedule.valid_until,
     Schedule.next_send_at,
     Schedule.target_room_id,
-    Schedule.send_order,
 )
 _DueRow = Any  # a Core row of _CLAIM_COLUMNS
+Claimed = int | Begun  # an orphan taken over (by id: it is admitted when sent), or a new one
 
 
-async def claim(deps: Deps, limit: int, exclude: Collection[int] = ()) -> list[int]:
-    """Take up to ``limit`` occurrences to send: orphans first (expired or released leases),
-    then newly due ones. Returns occurrence ids now leased to ``deps.owner``."""
+def claimed_id(item: Claimed) -> int:
+    return item if isinstance(item, int) else item.occ.id
 
-    async def work(session: AsyncSession) -> tuple[list[int], int]:
-        ids = await take_over(session, deps, limit, exclude)
+
+async def claim(deps: Deps, limit: int, exclude: Collection[int] = ()) -> list[Claimed]:
+    """Take up to ``limit`` occurrences to send, now leased to ``deps.owner``: orphans first
+    (expired or released leases), then newly due ones, admitted already."""
+
+    async def work(session: AsyncSession) -> tuple[list[Claimed], int]:
+        taken: list[Claimed] = list(await take_over(session, deps, limit, exclude))
         skipped = 0
-        if len(ids) < limit:
-            due, skipped = await _claim_due(session, deps, limit - len(ids))
-            ids += due
-        return ids, skipped
+        if len(taken) < limit:
+            due, skipped = await _claim_due(session, deps, limit - len(taken))
+            taken += due
+        return taken, skipped
 
-    ids, skipped = await in_transaction(deps, work)
+    taken, skipped = await in_transaction(deps, work)
     for _ in range(skipped):
         deps.report("failed", 0.0)
-    return ids
+    return taken
 
 
-async def _claim_due(session: AsyncSession, deps: Deps, limit: int) -> tuple[list[int], int]:
+async def _claim_due(session: AsyncSession, deps: Deps, limit: int) -> tuple[list[Begun], int]:
     """The occurrences claimed, and how many due ones were skipped as missed."""
     query = (
         select(*_CLAIM_COLUMNS)
@@ -89,7 +96,7 @@ class _Plan:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.now = deps.clock.now()
-        self.sends: list[dict[str, Any]] = []
+        self.sends: list[tuple[Held, _DueRow]] = []
         self.skips: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (occurrence, log)
         self.moves: dict[int, dict[str, Any]] = {}  # schedule id -> next_send_at, status
 
@@ -110,25 +117,28 @@ class _Plan:
             self.moves[row.id] = {"next_send_at": row.next_send_at, "status": "error"}
             log.error("schedule %d has an invalid rule, status set to 'error': %s", row.id, exc)
             return
-        if row.valid_from <= row.next_send_at <= row.valid_until and not handled:
+        at_local = row.next_send_at
+        if row.valid_from <= at_local <= row.valid_until and not handled:
             late = (now - at).total_seconds()
             if late > deps.settings.misfire_grace_s:
                 self._skip(row, late)
             else:
-                self.sends.append(self._occurrence(row, "pending"))
+                occ = Held(0, row.id, "scheduled", at_local, row.target_room_id, "pending")
+                self.sends.append((occ, row))
         self._move(row.id, following)
 
-    def _occurrence(self, row: _DueRow, state: str) -> dict[str, Any]:
-        leased = state == "pending"
+    def _occurrence(self, occ: Held) -> dict[str, Any]:
+        leased = occ.state != "skipped"
         return {
-            "schedule_id": row.id,
-            "scheduled_at": row.next_send_at,
-            "kind": "scheduled",
-            "target_room_id": row.target_room_id,
-            "state": state,
+            "schedule_id": occ.schedule_id,
+            "scheduled_at": occ.scheduled_at,
+            "kind": occ.kind,
+            "target_room_id": occ.target_room_id,
+            "state": occ.state,
+            "started_at": occ.started_at,
             "parts_total": 0,
             "parts_done": 0,
-            "attempts": 0,
+            "attempts": occ.attempts,
             "lease_owner": self.deps.owner if leased else None,
             "lease_expires_at": self.deps.lease_until() if leased else None,
             "created_at": self.deps.utc_now(),
@@ -138,7 +148,9 @@ class _Plan:
         grace = self.deps.settings.misfire_grace_s
         reason = f"{SKIPPED}missed by {int(late)}s (more than misfire_grace_s={grace}s)"
         log.warning("schedule %d occurrence %s %s", row.id, row.next_send_at, reason)
-        occ = self._occurrence(row, "skipped")
+        occ = self._occurrence(
+            Held(0, row.id, "scheduled", row.next_send_at, row.target_room_id, "skipped")
+        )
         now = self.deps.local_now()
         entry = log_values(
             row.id,
@@ -158,16 +170,20 @@ class _Plan:
             local = to_local_naive(following, self.deps.tz)
             self.moves[schedule_id] = {"next_send_at": local, "status": "active"}
 
-    async def write(self, session: AsyncSession) -> list[int]:
+    async def write(self, session: AsyncSession) -> list[Begun]:
         log_ids = await insert_logs(session, self.deps, [entry for _, entry in self.skips])
         skipped = [
             {**occ, "log_id": log_id} for (occ, _), log_id in zip(self.skips, log_ids, strict=True)
         ]
         if skipped:
             await session.execute(insert(_OCC), skipped)
-        ids = await insert_ids(session, _OCC, self.sends, mysql=self.deps.mysql)
+        begun = await admit(session, self.deps, self.sends)
+        values = [self._occurrence(occ) for occ, _ in self.sends]
+        ids = await insert_ids(session, _OCC, values, mysql=self.deps.mysql)
+        for (occ, _), occ_id in zip(self.sends, ids, strict=True):
+            occ.id = occ_id
         await update_rows(session, _SCHEDULE, self.moves)
-        return ids
+        return begun
 
 
 async def _handled(session: AsyncSession, rows: list[_DueRow]) -> set[tuple[int, datetime]]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.sender import PRIORITY_SCHEDULED, BotSender, SendError, SendResult
 from kbot.timeutil import from_local_naive, from_utc_naive
 from scheduler.context import Deps, in_transaction, log
+from scheduler.held import Held
 from scheduler.logbook import Finished, Result, alert_text
 from scheduler.parts import Part, PartError, build_parts, load_image
 from scheduler.pipeline import Pipeline
@@ -38,12 +39,12 @@ class Outcome:
 
 
 async def deliver(
-    deps: Deps, sender: BotSender, pause: Pause, occ_id: int, pipeline: Pipeline | None = None
+    deps: Deps, sender: BotSender, pause: Pause, held: int | Begun, pipeline: Pipeline | None = None
 ) -> Outcome:
-    """Send occurrence ``occ_id`` to the end; ``pipeline`` batches its database steps with
-    those of the other sends in flight."""
+    """Send an occurrence to the end: one admitted already, or one held by id (admitted
+    here). ``pipeline`` batches its database steps with those of the other sends in flight."""
     pipeline = pipeline or Pipeline(deps)
-    begun = await pipeline.begin.run(occ_id)
+    begun = held if isinstance(held, Begun) else await pipeline.begin.run(held)
     if begun is None:
         return Outcome("interrupted", error="occurrence gone, closed or leased by another")
     occ, row = begun.occ, begun.row
@@ -71,7 +72,7 @@ async def deliver(
     return Outcome(result.status, closed.log_id, result.error)
 
 
-def _lateness(deps: Deps, occ: Occurrence) -> float:
+def _lateness(deps: Deps, occ: Held) -> float:
     """Seconds from the scheduled time to the first part's start; 0 when never started."""
     if occ.started_at is None:
         return 0.0

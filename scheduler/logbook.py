@@ -20,6 +20,7 @@ from kbot.timeutil import from_utc_naive, to_local_naive
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps
 from scheduler.failures import count_failure
+from scheduler.held import Held, SendColumns
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
@@ -53,8 +54,8 @@ class Closed:
 class Finished:
     """An occurrence whose sending has ended, waiting for its log."""
 
-    occ: Occurrence
-    row: Schedule
+    occ: Held
+    row: SendColumns
     result: Result
 
 
@@ -174,7 +175,7 @@ async def _count_sends(session: AsyncSession, sent: list[Finished], at: datetime
         )
 
 
-def alert_text(row: Schedule, occ: Occurrence, result: Result, closed: Closed) -> str:
+def alert_text(row: SendColumns, occ: Held, result: Result, closed: Closed) -> str:
     """The Korean alert for a failed or partial send."""
     outcome = "일부만 발송됨" if result.status == "partial" else "발송 실패"
     lines = [

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from storage.models import Schedule
+from scheduler.held import SendColumns
 
 
 class PartError(Exception):
@@ -28,7 +28,7 @@ class Part:
         return f"image {self.image.get('id', '?')}"
 
 
-def images_of(row: Schedule) -> list[dict[str, Any]]:
+def images_of(row: SendColumns) -> list[dict[str, Any]]:
     data = row.message_images
     if not data:
         return []
@@ -38,7 +38,7 @@ def images_of(row: Schedule) -> list[dict[str, Any]]:
     return images
 
 
-def build_parts(row: Schedule) -> list[Part]:
+def build_parts(row: SendColumns) -> list[Part]:
     """The parts to send for ``row``; ``PartError`` when there is nothing valid to send."""
     order = row.send_order or "text_first"
     text = row.message_text or ""

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.held import SendColumns
 from storage.kbot_models import Org, Room
-from storage.models import Schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class Access:
             codes[code] = org_id
         return cls(rooms, orgs, codes)
 
-    def refusal(self, row: Schedule, room_id: str) -> str | None:
+    def refusal(self, row: SendColumns, room_id: str) -> str | None:
         """Why ``row`` may not send to ``room_id`` now, or None when it may."""
         room = self.rooms.get(room_id)
         if room is None:

@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kbot.timeutil import from_local_naive, from_utc_naive, to_utc_naive
 from scheduler.bulk import update_rows
 from scheduler.context import Deps, in_transaction
+from scheduler.held import Held, SendColumns, load_held, load_send_rows
 from scheduler.logbook import SKIPPED
 from scheduler.parts import PartError, build_parts
 from scheduler.room_access import Access
 from storage.kbot_models import Occurrence, Room
-from storage.models import Schedule
 
 _OCC = cast(Table, Occurrence.__table__)
 
@@ -35,13 +35,13 @@ _OCC = cast(Table, Occurrence.__table__)
 class Begun:
     """An occurrence about to be sent: its rows, and either a start slot or a refusal."""
 
-    occ: Occurrence
-    row: Schedule
+    occ: Held
+    row: SendColumns
     slot: datetime | None = None  # aware UTC; None for a resumed send or a refusal
     refusal: str | None = None  # why it is not sent, worded for the log
 
 
-def precheck(deps: Deps, occ: Occurrence, row: Schedule) -> str | None:
+def precheck(deps: Deps, occ: Held, row: SendColumns) -> str | None:
     """Why an occurrence not yet begun must not be sent, from its rows alone."""
     settings = deps.settings
     try:
@@ -66,49 +66,53 @@ async def begin_many(deps: Deps, occ_ids: list[int]) -> list[Begun | None]:
     slot, all in one transaction. None for an occurrence that is no longer this worker's."""
 
     async def work(session: AsyncSession) -> list[Begun | None]:
-        occs = {
-            occ.id: occ
-            for occ in await session.scalars(select(Occurrence).where(Occurrence.id.in_(occ_ids)))
-        }
         mine = [
-            o
-            for o in occs.values()
-            if o.lease_owner == deps.owner and o.state in ("pending", "sending")
+            occ
+            for occ in await load_held(session, occ_ids)
+            if occ.lease_owner == deps.owner and occ.state in ("pending", "sending")
         ]
-        wanted = {o.schedule_id for o in mine}
-        rows = {
-            r.id: r for r in await session.scalars(select(Schedule).where(Schedule.id.in_(wanted)))
+        rows = await load_send_rows(session, {occ.schedule_id for occ in mine})
+        begun: dict[int, Begun] = {}
+        fresh = []
+        for occ in sorted(mine, key=lambda o: o.id):
+            row = rows.get(occ.schedule_id)
+            if row is None:
+                continue
+            if occ.started_at is not None:  # resumed: its slot was taken before
+                begun[occ.id] = Begun(occ, row)
+            else:
+                fresh.append((occ, row))
+        for item in await admit(session, deps, fresh):
+            begun[item.occ.id] = item
+        reserved = {
+            item.occ.id: {"started_at": item.occ.started_at}
+            for item in begun.values()
+            if item.slot is not None
         }
-        session.expunge_all()  # the rows are read here and written below with Core statements
-        begun = await _admit(session, deps, [o for o in mine if o.schedule_id in rows], rows)
+        await update_rows(session, _OCC, reserved, state="sending", attempts=_OCC.c.attempts + 1)
         return [begun.get(occ_id) for occ_id in occ_ids]
 
     return await in_transaction(deps, work)
 
 
-async def _admit(
-    session: AsyncSession, deps: Deps, occs: list[Occurrence], rows: dict[int, Schedule]
-) -> dict[int, Begun]:
-    result: dict[int, Begun] = {}
-    fresh: list[Occurrence] = []
-    for occ in sorted(occs, key=lambda o: o.id):
-        row = rows[occ.schedule_id]
-        if occ.started_at is not None:
-            result[occ.id] = Begun(occ, row)
-        else:
-            fresh.append(occ)
-    access = await Access.load(session, {occ.target_room_id for occ in fresh})
+async def admit(
+    session: AsyncSession, deps: Deps, fresh: list[tuple[Held, SendColumns]]
+) -> list[Begun]:
+    """Check occurrences not yet begun and hand out start slots, in the given order, inside
+    the caller's transaction. An admitted occurrence gets its slot as ``started_at``, state
+    'sending' and one more attempt on the ``Held``; the caller writes those."""
+    result: list[Begun] = []
+    access = await Access.load(session, {occ.target_room_id for occ, _ in fresh})
     checked = []
-    for occ in fresh:
-        row = rows[occ.schedule_id]
+    for occ, row in fresh:
         refusal = precheck(deps, occ, row) or access.refusal(row, occ.target_room_id)
         if refusal is not None:
-            result[occ.id] = Begun(occ, row, refusal=refusal)
+            result.append(Begun(occ, row, refusal=refusal))
         else:
-            checked.append(occ)
+            checked.append((occ, row))
     if not checked:
         return result
-    room_ids = sorted({occ.target_room_id for occ in checked})
+    room_ids = sorted({occ.target_room_id for occ, _ in checked})
     if deps.mysql:  # one room's senders queue up on its row until this commits
         await session.execute(
             select(Room.id).where(Room.chat_id.in_(room_ids)).order_by(Room.id).with_for_update()
@@ -116,40 +120,38 @@ async def _admit(
     now = deps.clock.now()
     settings = deps.settings
     history = await _room_history(session, deps, room_ids, now)
-    reserved: dict[int, dict[str, datetime]] = {}
-    for occ in checked:
-        row = rows[occ.schedule_id]
+    for occ, row in checked:
         sent_today, last = history.get(occ.target_room_id, (0, None))
         if sent_today >= settings.room_daily_limit:
             refusal = (
                 f"{SKIPPED}room daily limit reached ({settings.room_daily_limit} sends "
                 f"to {occ.target_room_id} today)"
             )
-            result[occ.id] = Begun(occ, row, refusal=refusal)
+            result.append(Begun(occ, row, refusal=refusal))
             continue
         slot = now
         if last is not None and settings.room_min_interval_s:
             slot = max(now, last + timedelta(seconds=settings.room_min_interval_s))
         history[occ.target_room_id] = (sent_today + 1, slot)
         occ.started_at, occ.state, occ.attempts = to_utc_naive(slot), "sending", occ.attempts + 1
-        reserved[occ.id] = {"started_at": occ.started_at}
-        result[occ.id] = Begun(occ, row, slot=slot)
-    await update_rows(session, _OCC, reserved, state="sending", attempts=_OCC.c.attempts + 1)
+        result.append(Begun(occ, row, slot=slot))
     return result
 
 
 async def _room_history(
     session: AsyncSession, deps: Deps, room_ids: list[str], now: datetime
 ) -> dict[str, tuple[int, datetime | None]]:
-    """Per room: sends begun today (local day), and the latest start (aware UTC)."""
+    """Per room: sends begun today (local day), and the latest start (aware UTC) when it
+    still matters (less than ``room_min_interval_s`` ago, or reserved for later)."""
     local_day = now.astimezone(deps.tz).date()
     start = to_utc_naive(datetime.combine(local_day, time(0), tzinfo=deps.tz))
     end = to_utc_naive(datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=deps.tz))
+    recent = to_utc_naive(now - timedelta(seconds=deps.settings.room_min_interval_s))
     started = _OCC.c.started_at
     today = case((and_(started >= start, started < end), 1), else_=0)
     found = await session.execute(
         select(_OCC.c.target_room_id, func.coalesce(func.sum(today), 0), func.max(started))
-        .where(_OCC.c.target_room_id.in_(room_ids), started.is_not(None))
+        .where(_OCC.c.target_room_id.in_(room_ids), started >= min(start, recent))
         .group_by(_OCC.c.target_room_id)
     )
     return {

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sender import BotSender
 from kbot.clock import Clock
 from kbot.config import Config
-from scheduler.claims import claim
+from scheduler.claims import Claimed, claim, claimed_id
 from scheduler.context import Deps, Notify, OnOutcome, log, worker_id
 from scheduler.delivery import Outcome, deliver
 from scheduler.heartbeat import Heartbeat
@@ -108,12 +108,16 @@ class Scheduler:
 
     async def run_once(self) -> list[Outcome]:
         """One round without the loop: claim what is due now and send it to the end."""
-        ids = await claim(self.deps, self.deps.settings.claim_batch, set(self._inflight))
+        taken = await claim(self.deps, self.deps.settings.claim_batch, set(self._inflight))
+        ids = {claimed_id(item) for item in taken}
         self._manual.update(ids)
         try:
             return list(
                 await asyncio.gather(
-                    *(deliver(self.deps, self._sender, self._pause, i, self._pipeline) for i in ids)
+                    *(
+                        deliver(self.deps, self._sender, self._pause, i, self._pipeline)
+                        for i in taken
+                    )
                 )
             )
         finally:
@@ -168,22 +172,24 @@ class Scheduler:
             return settings.recheck_interval_s  # finishing sends wake the loop
         limit = min(free, settings.claim_batch)
         exclude = set(self._inflight) | self._manual
-        ids = await claim(self.deps, limit, exclude)
-        for occ_id in ids:
-            task = asyncio.create_task(self._deliver(occ_id), name=f"occurrence-{occ_id}")
+        taken = await claim(self.deps, limit, exclude)
+        for item in taken:
+            occ_id = claimed_id(item)
+            task = asyncio.create_task(self._deliver(item), name=f"occurrence-{occ_id}")
             self._inflight[occ_id] = task
-        if len(ids) == limit:
+        if len(taken) == limit:
             return 0.0
         wait = await next_wake(self.deps)
         if wait is None:
             return settings.recheck_interval_s
-        if wait <= 0 and not ids:
+        if wait <= 0 and not taken:
             wait = min(1.0, settings.recheck_interval_s)  # due rows locked by another worker
         return min(wait, settings.recheck_interval_s)
 
-    async def _deliver(self, occ_id: int) -> Outcome:
+    async def _deliver(self, item: Claimed) -> Outcome:
+        occ_id = claimed_id(item)
         try:
-            return await deliver(self.deps, self._sender, self._pause, occ_id, self._pipeline)
+            return await deliver(self.deps, self._sender, self._pause, item, self._pipeline)
         except Exception as exc:
             log.exception("occurrence %d failed unexpectedly; its lease will expire", occ_id)
             return Outcome("interrupted", error=repr(exc))

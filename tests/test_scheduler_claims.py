@@ -11,7 +11,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kbot.config import Config
-from scheduler.claims import claim
+from kbot.timeutil import to_utc_naive
+from scheduler.claims import claim, claimed_id
+from scheduler.room_gate import Begun
 from storage.kbot_models import Occurrence
 from storage.models import Schedule, ScheduleLog
 from tests.fakes import FakeClock
@@ -46,17 +48,19 @@ async def test_claim_advances_from_the_occurrence_not_from_now(
     clock = FakeClock(START + timedelta(minutes=30, seconds=7))  # 09:30:07 local
     sid = await add_schedule(sessions)
     sched = scheduler(with_settings(cfg), sessions, RecordingSender(clock), clock)
-    ids = await claim(sched.deps, 10)
-    assert len(ids) == 1
+    [taken] = await claim(sched.deps, 10)
+    assert isinstance(taken, Begun) and taken.refusal is None  # admitted in the claim
     row = await _row(sessions, sid)
     assert row.next_send_at == local(2026, 12, 2, 9, 30)
     async with sessions() as s:
-        occ = await s.get(Occurrence, ids[0])
+        occ = await s.get(Occurrence, claimed_id(taken))
         assert occ is not None
-        assert (occ.scheduled_at, occ.kind, occ.state) == (
+        assert (occ.scheduled_at, occ.kind, occ.state, occ.attempts, occ.started_at) == (
             local(2026, 12, 1, 9, 30),
             "scheduled",
-            "pending",
+            "sending",
+            1,
+            to_utc_naive(clock.now()),  # its room slot: now
         )
     assert await claim(sched.deps, 10) == []  # nothing due any more
 
@@ -73,7 +77,7 @@ async def test_two_claimers_never_claim_the_same_occurrence(
     claimed: list[int] = []
     for _ in range(6):
         got = await asyncio.gather(claim(a.deps, 7), claim(b.deps, 7))
-        claimed += got[0] + got[1]
+        claimed += [claimed_id(item) for item in got[0] + got[1]]
     assert len(claimed) == len(set(claimed)) == 30
     async with sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Occurrence)) == 30

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import SendError, SendResult
 from kbot.config import Config
-from scheduler.claims import claim
+from scheduler.claims import claim, claimed_id
 from scheduler.delivery import deliver
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
@@ -219,8 +219,8 @@ async def test_a_crashed_send_resumes_after_its_last_confirmed_part(
     config = with_settings(cfg, lease_s=60)
     crashing = _Crashing(clock, ok=2)
     first = scheduler(config, sessions, crashing, clock, owner="first")
-    [occ_id] = await claim(first.deps, 10)
-    task = asyncio.create_task(deliver(first.deps, crashing, first._pause, occ_id))
+    [taken] = await claim(first.deps, 10)
+    task = asyncio.create_task(deliver(first.deps, crashing, first._pause, taken))
     await asyncio.wait_for(crashing.hung.wait(), 5)
     task.cancel()  # the worker dies mid-send: text and image 1 were confirmed
     sender = RecordingSender(clock)
@@ -239,7 +239,7 @@ async def test_a_crashed_send_resumes_after_its_last_confirmed_part(
     ]
     assert entry.sent_message_text == "안녕하세요"
     async with sessions() as s:
-        occ = await s.get(Occurrence, occ_id)
+        occ = await s.get(Occurrence, claimed_id(taken))
         assert occ is not None
         assert (occ.state, occ.parts_done, occ.lease_owner) == ("done", 4, None)
 
@@ -262,8 +262,8 @@ async def test_a_crashed_send_found_after_the_grace_window_ends_as_partial(
     await add_schedule(sessions, message_images=images(tmp_path, 2), send_interval_seconds=0)
     crashing = _Crashing(clock, ok=1)
     first = scheduler(with_settings(cfg), sessions, crashing, clock, owner="first")
-    [occ_id] = await claim(first.deps, 10)
-    task = asyncio.create_task(deliver(first.deps, crashing, first._pause, occ_id))
+    [taken] = await claim(first.deps, 10)
+    task = asyncio.create_task(deliver(first.deps, crashing, first._pause, taken))
     await asyncio.wait_for(crashing.hung.wait(), 5)
     task.cancel()
     clock.set(DUE + timedelta(seconds=700))  # misfire_grace_s is 600
