@@ -124,8 +124,8 @@ class SchedulerConfig(_Section):
     max_text_length: int = Field(1000, ge=1, le=100_000)
     recheck_interval_s: float = Field(5, gt=0, le=300)
     lease_s: int = Field(60, ge=5)
-    claim_batch: int = Field(200, ge=1, le=5000)
-    max_concurrent_sends: int = Field(200, ge=1)
+    claim_batch: int = Field(1000, ge=1, le=5000)
+    max_concurrent_sends: int = Field(1000, ge=1)
     max_consecutive_failures: int = Field(3, ge=1)
     retry_base_s: float = Field(2, gt=0)
 

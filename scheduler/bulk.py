@@ -7,7 +7,7 @@ one row at a time on SQLite when asked for the new ids in order; these helpers a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +39,11 @@ async def update_rows(
 ) -> None:
     """Set each row's own ``values`` (keyed by id; every row names the same columns) and the
     ``fixed`` ones, in one statement per chunk of rows: a column whose value differs between
-    rows is written as ``CASE id WHEN ... END``."""
+    rows is written as ``CASE id WHEN ... END``.
+
+    A CASE's size is part of the statement's shape, so it is padded to a power of two (the
+    last row repeated, which changes nothing): statements then come from SQLAlchemy's
+    compiled cache instead of being compiled anew for every batch size."""
     ids = list(values)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -48,5 +52,12 @@ async def update_rows(
             column = {row_id: values[row_id][name] for row_id in chunk}
             distinct = set(map(repr, column.values()))
             first = column[chunk[0]]
-            columns[name] = first if len(distinct) == 1 else case(column, value=table.c.id)
+            columns[name] = first if len(distinct) == 1 else _case(table, column)
         await session.execute(update(table).where(table.c.id.in_(chunk)).values(**columns))
+
+
+def _case(table: Table, column: dict[int, Any]) -> Any:
+    """``CASE id WHEN ... END`` for ``column`` (id -> value), padded to a power of two."""
+    whens = list(column.items())
+    whens += whens[-1:] * ((1 << (len(whens) - 1).bit_length()) - len(whens))
+    return case(*cast(list[tuple[Any, Any]], whens), value=table.c.id)
