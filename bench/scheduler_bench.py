@@ -11,8 +11,9 @@ a large table. ``--devices`` spreads the rooms round-robin over that many Iris d
 rooms' ``device`` column, as production does; every device points at the one fake Iris).
 One device takes one request at a time (Iris drops a request that arrives while it is busy,
 see ``bot.devices``), which over loopback caps it near 2,000 sends/s: ``--devices 1`` shows
-that cap, the default of 8 measures the scheduler instead. Prints occurrences/s, lateness p50/p99 (first
-arrival at Iris minus due time), the bot process's CPU time per occurrence and peak RSS.
+that cap, the default of 8 measures the scheduler instead. Prints occurrences/s, lateness
+p50/p99 (first arrival at Iris minus due time), the bot process's CPU time per occurrence and
+peak RSS.
 """
 
 from __future__ import annotations

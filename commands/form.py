@@ -28,6 +28,7 @@ class ScheduleForm:
     description: str | None = None
     room: str | None = None  # chat_id or a registered room's name, resolved later
     room_type: RoomType | None = None
+    test_room: str | None = None  # like room; NO_ROOM removes the test room
     schedule_type: ScheduleType | None = None
     schedule_date: date | None = None
     weekdays: frozenset[str] | None = None  # 'monday'..'sunday'

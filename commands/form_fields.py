@@ -18,6 +18,7 @@ from commands.form_values import (
     STATUSES,
     parse_image_ids,
     parse_interval,
+    parse_test_room,
     parse_text,
     parse_title,
     parse_weekdays,
@@ -64,6 +65,14 @@ FIELDS: tuple[FormField, ...] = (
         lambda raw, _: ROOM_TYPES.parse(raw),
         "운영",
         "운영 | 테스트, 비우면 운영",
+    ),
+    FormField(
+        "test_room",
+        "테스트방",
+        ("테스트톡방", "test_room", "test_room_id"),
+        lambda raw, _: parse_test_room(raw),
+        "257378349297847",
+        "선택, '스케줄 테스트'가 보낼 방 (chat_id 또는 방 이름), 없음 = 명령한 방",
     ),
     FormField(
         "schedule_type",

@@ -89,6 +89,14 @@ def parse_text(raw: str) -> str:
     return raw.strip()
 
 
+NO_ROOM = ""  # a test room of "없음": the command's own room again
+
+
+def parse_test_room(raw: str) -> str:
+    """A room like ``parse_text``, or ``NO_ROOM`` for ``없음`` (no test room)."""
+    return NO_ROOM if normalize(raw) in _NO_VALUE else parse_text(raw)
+
+
 def parse_title(raw: str) -> str:
     title = raw.strip()
     if len(title) > TITLE_MAX_LENGTH:
@@ -110,14 +118,14 @@ def parse_interval(raw: str) -> int:
     return seconds
 
 
-_NO_IMAGES = frozenset({"없음", "none", "-"})
+_NO_VALUE = frozenset({"없음", "none", "-"})
 _IMAGE_ID = re.compile(rf"#?([0-9]{{1,{_ID_DIGITS}}})번?")
 
 
 def parse_image_ids(raw: str) -> tuple[int, ...]:
     """``3, 5`` / ``3 5`` / ``#3 #5`` in the given order; ``없음`` clears the list."""
     text = normalize(raw)
-    if text in _NO_IMAGES:
+    if text in _NO_VALUE:
         return ()
     ids: list[int] = []
     for token in re.split(r"[\s,、/]+", text):

@@ -74,7 +74,9 @@ def split_messages(header: str, entries: list[str], limit: int = MESSAGE_LIMIT) 
     return messages
 
 
-def details(row: Schedule, room: Room | None, upcoming: list[datetime]) -> str:
+def details(
+    row: Schedule, room: Room | None, upcoming: list[datetime], test_room: str | None = None
+) -> str:
     images = (row.message_images or {}).get("images") or []
     lines = [
         f"#{row.id} {row.title}",
@@ -88,6 +90,8 @@ def details(row: Schedule, room: Room | None, upcoming: list[datetime]) -> str:
         f"발송 횟수: {row.send_count or 0}"
         + (f" · 마지막 {when(row.last_sent_at)}" if row.last_sent_at else ""),
     ]
+    if test_room:
+        lines.insert(3, f"테스트방: {test_room}")
     if row.description:
         lines.insert(1, f"설명: {row.description}")
     lines.append("다음 발송: " + (", ".join(when(t) for t in upcoming) if upcoming else "없음"))

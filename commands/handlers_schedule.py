@@ -34,7 +34,8 @@ async def schedule_list(ctx: CommandContext, who: Identity) -> list[str]:
 async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
     found = await ctx.schedules.get(command.id, who.admin, standing=who.standing)
     upcoming = ctx.schedules.upcoming(found.schedule, SHOW_PREVIEW)
-    return fmt.split_messages("", [fmt.details(found.schedule, found.room, upcoming)])
+    test_room = found.meta.test_room_id if found.meta else None
+    return fmt.split_messages("", [fmt.details(found.schedule, found.room, upcoming, test_room)])
 
 
 async def schedule_create(

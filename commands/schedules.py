@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands import schedule_checks as checks
 from commands import schedule_queries as queries
+from commands.errors import CommandError
 from commands.form import ScheduleForm
+from commands.form_values import NO_ROOM
 from commands.permissions import Operation, Standing, check, standing_of, visible
 from commands.ports import SchedulerPort, SendResult
 from kbot.clock import Clock
@@ -89,12 +91,16 @@ class ScheduleService:
                 send_count=0,
             )
             await self._fill(s, row, form, standing)
+            test_room = await self._test_room(s, standing, form)
             s.add(row)
             await s.flush()
             await s.refresh(row)  # server defaults (created_at) for the audit snapshot
             s.add(
                 ScheduleMeta(
-                    schedule_id=row.id, creator_admin_id=actor.id, notify_room_id=current_room_id
+                    schedule_id=row.id,
+                    creator_admin_id=actor.id,
+                    notify_room_id=current_room_id,
+                    test_room_id=test_room or None,
                 )
             )
             self._audit(s, actor, "create", row.id, None, audit.snapshot(row))
@@ -112,8 +118,14 @@ class ScheduleService:
     ) -> Schedule:
         async with self._sessions.begin() as s:
             standing = await _standing(s, actor, standing)
-            row = (await queries.load(s, schedule_id, standing, Operation.EDIT)).schedule
+            found = await queries.load(s, schedule_id, standing, Operation.EDIT)
+            row = found.schedule
             before = audit.snapshot(row)
+            test_room = await self._test_room(s, standing, form)
+            if test_room is not None:
+                meta = found.meta or ScheduleMeta(schedule_id=row.id)
+                meta.test_room_id = test_room or None
+                s.add(meta)
             if form.room is not None:
                 room = await self._target_room(s, standing, form.room, Operation.EDIT)
                 row.target_room_id = room.chat_id
@@ -206,6 +218,19 @@ class ScheduleService:
         room = await checks.find_room(s, raw, visible(standing))
         check(standing, operation, room_org_id=room.org_id)
         return room
+
+    async def _test_room(
+        self, s: AsyncSession, standing: Standing, form: ScheduleForm
+    ) -> str | None:
+        """The test room's chat id the form sets (``NO_ROOM`` to remove it), or None when the
+        form leaves it alone. The actor must be allowed to test-send there."""
+        if form.test_room is None or form.test_room == NO_ROOM:
+            return form.test_room
+        try:
+            room = await self._target_room(s, standing, form.test_room, Operation.TEST)
+        except CommandError as exc:
+            raise checks.error("test_room", exc.message) from None
+        return room.chat_id
 
     async def _fill(
         self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing

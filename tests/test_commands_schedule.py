@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands.router import handle_event
 from kbot.config import Config
+from storage import rooms
 from storage.kbot_models import AuditEntry, Image, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 from tests.command_world import (
     BR1_ROOM,
     ROOMS,
+    START,
     USERS,
     Sent,
     build_world,
@@ -385,3 +387,52 @@ async def test_edit_moving_to_a_room_out_of_reach_is_refused(
         or []
     )
     assert "실패" in failed and "Iris 응답 없음" in failed
+
+
+async def test_test_room_is_set_shown_used_checked_and_removed(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await build_world(sessions)
+    test_room = "100000000000099"
+    async with sessions.begin() as s:
+        await rooms.add_room(
+            s,
+            chat_id=test_room,
+            name="강남지점 테스트방",
+            org_code="BR1",
+            room_type="test",
+            at=START,
+            actor="test",
+        )
+    ctx, _, port = context(cfg, sessions)
+    [created] = (
+        await handle_event(
+            ctx, event(WEEKLY.replace("내용:", "테스트방: 강남지점 테스트방\n내용:"))
+        )
+        or []
+    )
+    assert "#1" in created
+    async with sessions() as s:
+        meta = await s.get(ScheduleMeta, 1)
+    assert meta is not None and meta.test_room_id == test_room
+
+    [shown] = await handle_event(ctx, event("!스케줄 보기 1")) or []
+    assert f"테스트방: {test_room}" in shown
+    await handle_event(ctx, event("!스케줄 테스트 1")) or []
+    assert port.sends == [(1, "test", test_room)]
+
+    # a room outside the admin's subtree, and an unknown room: refused, nothing changes
+    [denied] = await handle_event(ctx, event(f"!스케줄 수정 1\n테스트방: {ROOMS['BR2']}")) or []
+    assert "권한" in denied
+    [unknown] = await handle_event(ctx, event("!스케줄 수정 1\n테스트방: 999")) or []
+    assert unknown.startswith("❌ 테스트방:") and "등록된 방이 아닙니다" in unknown
+    async with sessions() as s:
+        meta = await s.get(ScheduleMeta, 1)
+    assert meta is not None and meta.test_room_id == test_room
+
+    [removed] = await handle_event(ctx, event("!스케줄 수정 1\n테스트방: 없음")) or []
+    assert "수정" in removed
+    await handle_event(ctx, event("!스케줄 테스트 1")) or []
+    assert port.sends[-1] == (1, "test", BR1_ROOM)  # the room the command was typed in
+    [shown] = await handle_event(ctx, event("!스케줄 보기 1")) or []
+    assert "테스트방" not in shown
