@@ -285,6 +285,7 @@ async def restore_backup(
     try:
         document, staged = await asyncio.to_thread(_read_archive, path, staging)
         rows = _decode_tables(document)
+        _repoint_images(rows, staged, upload_dir)
         summary = BackupSummary(
             rows={name: len(r) for name, r in rows.items()},
             images=sorted(staged),
@@ -411,6 +412,32 @@ def _decode_tables(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     }
     decoded[Org.__tablename__] = _parents_first(decoded[Org.__tablename__])
     return decoded
+
+
+def _repoint_images(
+    rows: dict[str, list[dict[str, Any]]], staged: Mapping[str, Path], upload_dir: Path
+) -> None:
+    """Point each image whose file this restore brings, and the schedules' ``message_images``
+    entries naming it, at the file's place under ``upload_dir`` (which may differ from the
+    directory the backup was taken from)."""
+    moved: dict[int, str] = {}
+    for image in rows[Image.__tablename__]:
+        if image["filename"] in staged:
+            image["file_path"] = str(upload_dir / image["filename"])
+            moved[image["id"]] = image["file_path"]
+    for schedule in rows[Schedule.__tablename__]:
+        stored = schedule["message_images"]  # JSON text, copied verbatim unless changed here
+        try:
+            data = json.loads(stored) if stored is not None else None
+        except ValueError:
+            continue
+        entries = data.get("images") if isinstance(data, dict) else None
+        changed = False
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and entry.get("id") in moved:
+                entry["file_path"], changed = moved[entry["id"]], True
+        if changed:
+            schedule["message_images"] = json.dumps(data)
 
 
 def _parents_first(orgs: list[dict[str, Any]]) -> list[dict[str, Any]]:

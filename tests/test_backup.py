@@ -188,6 +188,12 @@ async def test_round_trip_into_an_empty_database(
 
     assert summary.rows == written.rows
     before, after = await dump(engine), await dump(target)
+    # restored into another directory: the images and the schedule using one point there
+    for image in before["kbot_images"]:
+        image["file_path"] = str(restored_images / image["filename"])
+    before["kb_schedule"][0]["message_images"]["images"][0]["file_path"] = str(
+        restored_images / "img_20261126_0123456789abcdef_o1.png"
+    )
     assert after == before
     assert after["sql_null_images"] == [{"id": 58}]
     weekly = after["kb_schedule"][0]
@@ -327,7 +333,15 @@ async def test_backup_without_image_files_and_with_one_missing(
     assert sorted(p.name for p in restored_images.iterdir()) == [
         "img_20261126_0123456789abcdef_o1.png"
     ]
-    assert (await dump(target))["kbot_images"] == (await dump(engine))["kbot_images"]
+    # the restored image points at its new file; the missing one keeps its old path
+    paths = {row["filename"]: row["file_path"] for row in (await dump(target))["kbot_images"]}
+    old = {row["filename"]: row["file_path"] for row in (await dump(engine))["kbot_images"]}
+    assert paths == {
+        "img_20261126_0123456789abcdef_o1.png": str(
+            restored_images / "img_20261126_0123456789abcdef_o1.png"
+        ),
+        gone: old[gone],
+    }
 
 
 async def test_token_rows_keep_only_the_hash(
