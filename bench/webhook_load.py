@@ -128,13 +128,13 @@ async def load(
     async with aiohttp.ClientSession(connector=connector) as session:
         numbers = itertools.count()
         latencies: list[float] = []
-        errors = 0
+        busy = errors = 0
         deadline = time.perf_counter() + max_seconds
         url = f"{base}/webhook/iris?token={TOKEN}"
         before = await handled(session, base)
 
         async def client() -> None:
-            nonlocal errors
+            nonlocal busy, errors
             while time.perf_counter() < deadline:
                 n = next(numbers)
                 if n >= requests:
@@ -142,7 +142,9 @@ async def load(
                 started = time.perf_counter()
                 async with session.post(url, json=event(texts[n % len(texts)], n)) as resp:
                     await resp.read()
-                    if resp.status != 200:
+                    if resp.status == 503:
+                        busy += 1
+                    elif resp.status != 200:
                         errors += 1
                 latencies.append(time.perf_counter() - started)
 
@@ -150,7 +152,7 @@ async def load(
         await asyncio.gather(*(client() for _ in range(concurrency)))
         answered_s = time.perf_counter() - started
         sent = len(latencies)
-        accepted = sent - errors  # a refused (503 busy) event is never handled
+        accepted = sent - busy - errors  # a refused event is never handled
         for _ in range(600):  # the background work finishes shortly after the last answer
             if await handled(session, base) - before >= accepted:
                 break
@@ -159,7 +161,10 @@ async def load(
         done = await handled(session, base) - before
 
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    print(f"requests {sent} (errors {errors}), concurrency {concurrency}")
+    print(
+        f"requests {sent}, concurrency {concurrency}: {accepted} accepted, {busy} refused as "
+        f"busy (503: over the cap of events in flight), {errors} other errors"
+    )
     print(f"answered  {sent / answered_s:8.0f} req/s   over {answered_s:.2f} s")
     print(f"latency   p50 {cuts[49] * 1000:6.1f} ms   p99 {cuts[98] * 1000:6.1f} ms")
     print(

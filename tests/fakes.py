@@ -27,6 +27,7 @@ class FakeClock:
             raise ValueError("FakeClock needs an aware datetime")
         self._mono = 1000.0
         self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+        self._parked = asyncio.Event()  # set whenever a coroutine starts sleeping
 
     def now(self) -> datetime:
         return self._now
@@ -40,6 +41,7 @@ class FakeClock:
             return
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._sleepers.append((self._mono + seconds, fut))
+        self._parked.set()
         try:
             await fut
         finally:
@@ -49,6 +51,12 @@ class FakeClock:
     def sleepers(self) -> int:
         """How many coroutines are parked in ``sleep`` right now."""
         return sum(1 for _, f in self._sleepers if not f.done())
+
+    async def wait_for_sleepers(self, count: int) -> None:
+        """Return once at least ``count`` coroutines are parked in ``sleep``."""
+        while self.sleepers < count:
+            self._parked.clear()
+            await self._parked.wait()
 
     async def advance(self, seconds: float) -> None:
         """Move time forward and let every sleeper whose deadline passed run."""

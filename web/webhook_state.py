@@ -1,12 +1,14 @@
 """What the webhooks keep between requests: the command handler they call, the Iris events
 already seen, the bot's own user id, and the background work still running (bounded: when
-``MAX_IN_FLIGHT`` tasks are running the webhooks refuse new events with 503 "busy")."""
+``MAX_IN_FLIGHT`` tasks are running a new event waits for one to finish, up to
+``BUSY_WAIT_S`` for Iris, which never re-sends an event, and within the skill time limit for
+Kakao; only then is it refused with 503 "busy")."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -18,6 +20,7 @@ T = TypeVar("T")
 
 RECENT_EVENT_IDS = 10_000
 MAX_IN_FLIGHT = 1_000  # background tasks; about a second or two of commands on SQLite
+BUSY_WAIT_S = 10.0  # how long an Iris event waits for room (Iris ignores the answer's timing)
 SKILL_TIMEOUT_S = 4.0  # Kakao waits 5 s for a skill answer; keep a margin for the network
 
 
@@ -47,6 +50,10 @@ class RecentIds:
             self._keys.popitem(last=False)
         return False
 
+    def forget(self, key: Hashable) -> None:
+        """Drop ``key``, e.g. of an event that was refused after all."""
+        self._keys.pop(key, None)
+
     def __len__(self) -> int:
         return len(self._keys)
 
@@ -61,18 +68,46 @@ class BackgroundTasks:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._limit = limit
         self._refusing = False  # a refusal was logged and the set has not drained since
+        self._waiters: deque[asyncio.Future[None]] = deque()  # events waiting for room
 
     def full(self) -> bool:
-        """True when no more work may start; the first refusal of a burst is logged."""
-        if len(self._tasks) < self._limit:
-            return False
-        if not self._refusing:
-            self._refusing = True
-            log.warning("webhooks busy: %d tasks in flight, refusing new events", self._limit)
+        return len(self._tasks) >= self._limit
+
+    async def room(self, deadline: asyncio.Future[Any]) -> bool:
+        """Wait until fewer than ``limit`` tasks run (True), or until ``deadline`` is done
+        while still full (False; the first refusal of a burst is logged). Waiters are woken
+        one per finished task, first come first served. Call ``spawn`` right after a True,
+        before awaiting anything, or the room may be gone."""
+        while self.full():
+            if deadline.done():
+                if not self._refusing:
+                    self._refusing = True
+                    log.warning(
+                        "webhooks busy: %d tasks in flight, refusing new events", self._limit
+                    )
+                return False
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await asyncio.wait({waiter, deadline}, return_when=asyncio.FIRST_COMPLETED)
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_next()  # woken but leaving: the room goes to the next waiter
+                raise
+            finally:
+                if not waiter.done():
+                    waiter.cancel()
         return True
 
+    def _wake_next(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
     def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
-        """Run ``coro`` in the background; check ``full()`` first (this does not)."""
+        """Run ``coro`` in the background; wait for ``room()`` first (this does not)."""
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -94,6 +129,7 @@ class BackgroundTasks:
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
+        self._wake_next()
         if not self._tasks:
             self._refusing = False
         if not task.cancelled() and task.exception() is not None:

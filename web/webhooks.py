@@ -13,9 +13,10 @@ for the handler up to ``WebhookState.skill_timeout_s`` of clock time, then answe
 ``processing_reply()`` and lets the work finish in the background.
 
 A handler that raises is logged with a correlation id and answered with a short apology
-naming that id. When ``WebhookState.tasks`` is full (``webhook_state.MAX_IN_FLIGHT``), both
-webhooks answer 503 ``{"error": {"code": "busy", ...}}`` and drop the event. Shutdown waits
-up to ``DRAIN_TIMEOUT_S`` for background work.
+naming that id. When ``WebhookState.tasks`` is full (``webhook_state.MAX_IN_FLIGHT``), a new
+event waits for room (Iris: up to ``webhook_state.BUSY_WAIT_S``; Kakao: within the skill time
+limit), and is refused with 503 ``{"error": {"code": "busy", ...}}`` only when none came.
+Shutdown waits up to ``DRAIN_TIMEOUT_S`` for background work.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -34,7 +35,7 @@ from bot.skill_reply import processing_reply, skill_reply
 from kbot.config import BotConfig
 from web import keys
 from web.webhook_guard import Refused, admit
-from web.webhook_state import CommandHandler, WebhookState
+from web.webhook_state import BUSY_WAIT_S, CommandHandler, WebhookState
 
 log = logging.getLogger("kbot.webhooks")
 
@@ -65,15 +66,17 @@ async def iris_webhook(request: web.Request) -> web.Response:
         event = await _event(request, app[keys.CONFIG].bot, parse_iris)
     except Refused as refused:
         return refused.response()
-    if state.tasks.full():
-        return _busy()
     reason = _ignored_because(event, state)
     if reason is not None:
         log.debug("iris event %s in room %s ignored: %s", event.event_id, event.room_id, reason)
-    else:
-        cid = uuid.uuid4().hex[:8]
-        answer = _answer_in_room(app[keys.SENDER], app[keys.COMMAND_HANDLER], event, cid)
-        state.tasks.spawn(answer, name=f"iris-{cid}")
+        return web.json_response({"ok": True})
+    if state.tasks.full() and not await _room(state, app[keys.CLOCK].sleep(BUSY_WAIT_S)):
+        if event.event_id is not None:
+            state.recent.forget((event.room_id, event.event_id))  # refused: not seen
+        return _busy()
+    cid = uuid.uuid4().hex[:8]
+    answer = _answer_in_room(app[keys.SENDER], app[keys.COMMAND_HANDLER], event, cid)
+    state.tasks.spawn(answer, name=f"iris-{cid}")
     return web.json_response({"ok": True})
 
 
@@ -85,12 +88,14 @@ async def skill_webhook(request: web.Request) -> web.Response:
         event = await _event(request, bot, parse_skill)
     except Refused as refused:
         return refused.response()
-    if state.tasks.full():
-        return _busy()
     cid = uuid.uuid4().hex[:8]
-    timer = asyncio.create_task(app[keys.CLOCK].sleep(state.skill_timeout_s))
-    work = state.tasks.spawn(_decide(app[keys.COMMAND_HANDLER], event, cid), name=f"skill-{cid}")
+    timer = asyncio.ensure_future(app[keys.CLOCK].sleep(state.skill_timeout_s))
     try:
+        if not await state.tasks.room(timer):
+            return _busy()
+        work = state.tasks.spawn(
+            _decide(app[keys.COMMAND_HANDLER], event, cid), name=f"skill-{cid}"
+        )
         await asyncio.wait({timer, work}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         timer.cancel()
@@ -100,6 +105,15 @@ async def skill_webhook(request: web.Request) -> web.Response:
         )
         return web.json_response(processing_reply())
     return web.json_response(_skill_body(work.result(), bot.command_prefix))
+
+
+async def _room(state: WebhookState, give_up: Awaitable[None]) -> bool:
+    """Wait for room for one more background task until ``give_up`` ends."""
+    deadline = asyncio.ensure_future(give_up)
+    try:
+        return await state.tasks.room(deadline)
+    finally:
+        deadline.cancel()
 
 
 def _busy() -> web.Response:
