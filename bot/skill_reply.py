@@ -18,6 +18,7 @@ MAX_QUICK_REPLIES = 10
 MAX_LABEL = 14
 TRUNCATED_HINT = "… (이하 생략, 전체 내용은 웹에서 확인하세요)"
 PROCESSING_TEXT = "처리 중입니다... 잠시 후 다시 확인해 주세요."
+CALLBACK_TEXT = "처리 중입니다. 끝나면 바로 알려 드릴게요."
 
 
 def skill_reply(text: str, quick_replies: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
@@ -44,6 +45,12 @@ def skill_reply(text: str, quick_replies: Sequence[tuple[str, str]] = ()) -> dic
 def processing_reply() -> dict[str, Any]:
     """A short immediate answer for work that cannot finish within Kakao's 5 seconds."""
     return skill_reply(PROCESSING_TEXT)
+
+
+def callback_reply() -> dict[str, Any]:
+    """The immediate answer that promises a callback (Kakao then waits for one POST of a
+    normal reply to the request's ``callbackUrl``)."""
+    return {"version": "2.0", "useCallback": True, "data": {"text": CALLBACK_TEXT}}
 
 
 def _label(label: str) -> str:

@@ -103,6 +103,9 @@ class BotConfig(_Section):
     command_prefix: str = Field("!", min_length=1, max_length=3)
     webhook_token: SecretStr = SecretStr("")
     allow_networks: list[str] = []  # source networks allowed on /webhook/*; empty = any
+    # hosts (and their subdomains) a skill request's callbackUrl may name; https only,
+    # except loopback addresses
+    skill_callback_hosts: list[str] = ["kakao.com"]
     iris: IrisConfig = IrisConfig()
 
     @field_validator("allow_networks")

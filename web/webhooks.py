@@ -9,8 +9,10 @@ user id: ``bot.iris.bot_id``, else Iris ``GET /config`` at start-up), feed event
 whose Iris ``_id`` it saw recently in the same room (Iris re-delivery).
 
 Kakao's answer is the HTTP body and must come within 5 s, so ``/webhook/kakao-skill`` waits
-for the handler up to ``WebhookState.skill_timeout_s`` of clock time, then answers
-``processing_reply()`` and lets the work finish in the background.
+for the handler up to ``WebhookState.skill_timeout_s`` of clock time; then, when the request
+has a usable ``callbackUrl`` (``web.skill_callback``), it answers ``useCallback`` and POSTs the
+reply there once ready; otherwise it answers ``processing_reply()`` and lets the work finish
+in the background.
 
 A handler that raises is logged with a correlation id and answered with a short apology
 naming that id. When ``WebhookState.tasks`` is full (``webhook_state.MAX_IN_FLIGHT``), a new
@@ -31,9 +33,10 @@ from aiohttp import web
 
 from bot.events import ChatEvent, EventError, parse_iris, parse_skill
 from bot.sender import PRIORITY_REPLY, BotSender, SendError
-from bot.skill_reply import processing_reply, skill_reply
+from bot.skill_reply import callback_reply, processing_reply, skill_reply
 from kbot.config import BotConfig
 from web import keys
+from web.skill_callback import call_back, callback_url
 from web.webhook_guard import Refused, admit
 from web.webhook_state import BUSY_WAIT_S, CommandHandler, WebhookState
 
@@ -99,12 +102,20 @@ async def skill_webhook(request: web.Request) -> web.Response:
         await asyncio.wait({timer, work}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         timer.cancel()
-    if not work.done():
+    if work.done():
+        return web.json_response(_skill_body(work.result(), bot.command_prefix))
+    url = callback_url(event, bot.skill_callback_hosts)
+    if url is None:
         log.warning(
             "[%s] skill answer not ready in %s s: answered 'processing'", cid, state.skill_timeout_s
         )
         return web.json_response(processing_reply())
-    return web.json_response(_skill_body(work.result(), bot.command_prefix))
+    log.info("[%s] skill answer not ready in %s s: will call back", cid, state.skill_timeout_s)
+    finish = call_back(
+        app[keys.HTTP], url, work, lambda replies: _skill_body(replies, bot.command_prefix), cid
+    )
+    state.tasks.spawn(finish, name=f"skill-callback-{cid}")  # one per skill task: not capped
+    return web.json_response(callback_reply())
 
 
 async def _room(state: WebhookState, give_up: Awaitable[None]) -> bool:
