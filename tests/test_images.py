@@ -258,7 +258,7 @@ async def test_disguised_and_hostile_files_are_refused(api: Api) -> None:
     assert api.stored_files() == []
 
 
-async def test_size_and_pixel_limits(aiohttp_client: Any, cfg: Config, sessions: Any) -> None:
+async def test_size_and_pixel_limits(cfg: Config, sessions: Any, aiohttp_client: Any) -> None:
     api = await make_api(
         aiohttp_client, with_web(cfg, max_image_bytes=2048, max_image_pixels=10_000), sessions
     )

@@ -129,7 +129,10 @@ async def test_stop_finishes_the_part_in_flight_and_gives_the_claim_back(
 
 
 async def test_end_to_end_through_the_app_to_a_fake_iris(
-    aiohttp_client, db_url: str, engine: AsyncEngine, tmp_path: Path
+    db_url: str,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    aiohttp_client,
 ) -> None:
     clock = FakeClock(START + timedelta(minutes=30))
     async with FakeIris() as iris:

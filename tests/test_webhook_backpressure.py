@@ -84,7 +84,9 @@ async def test_each_finished_task_lets_in_the_longest_waiting_event() -> None:
 
 
 async def test_a_full_webhook_holds_the_event_until_there_is_room(
-    aiohttp_client: Client, cfg: Config, engine: AsyncEngine
+    cfg: Config,
+    engine: AsyncEngine,
+    aiohttp_client: Client,
 ) -> None:
     handler = SlowHandler()
     clock = FakeClock()
@@ -110,7 +112,9 @@ async def test_a_full_webhook_holds_the_event_until_there_is_room(
 
 
 async def test_a_webhook_still_full_at_its_deadline_answers_busy_and_drops_the_event(
-    aiohttp_client: Client, cfg: Config, engine: AsyncEngine
+    cfg: Config,
+    engine: AsyncEngine,
+    aiohttp_client: Client,
 ) -> None:
     handler = SlowHandler()
     clock = FakeClock()

@@ -132,12 +132,12 @@ async def settle(client: TestClient[Any, Any]) -> None:
 
 @pytest.fixture
 async def iris_client(
-    aiohttp_client: Client,
     cfg: Config,
     engine: AsyncEngine,
     fake_iris: FakeIris,
     clock: FakeClock,
     handler: EchoHandler,
+    aiohttp_client: Client,  # last: the app stops (and drains its sends) before Iris does
 ) -> TestClient[Any, Any]:
     return await start(aiohttp_client, iris_cfg(cfg, fake_iris), clock, handler)
 
@@ -292,7 +292,10 @@ async def test_malformed_body_is_400(
 
 
 async def test_bot_id_from_config_without_iris(
-    aiohttp_client: Client, cfg: Config, engine: AsyncEngine, clock: FakeClock
+    cfg: Config,
+    engine: AsyncEngine,
+    clock: FakeClock,
+    aiohttp_client: Client,
 ) -> None:
     handler = EchoHandler()
     iris = cfg.bot.iris.model_copy(update={"bot_id": "318842201"})
@@ -305,12 +308,12 @@ async def test_bot_id_from_config_without_iris(
 
 
 async def test_iris_config_failure_at_start_up_is_survived(
-    aiohttp_client: Client,
     cfg: Config,
     engine: AsyncEngine,
     fake_iris: FakeIris,
     clock: FakeClock,
     caplog: pytest.LogCaptureFixture,
+    aiohttp_client: Client,
 ) -> None:
     fake_iris.config_status = 500
     client = await start(aiohttp_client, iris_cfg(cfg, fake_iris), clock, EchoHandler())
@@ -322,12 +325,12 @@ async def test_iris_config_failure_at_start_up_is_survived(
 
 @pytest.mark.parametrize(("networks", "status"), [(["10.0.0.0/8"], 403), (["127.0.0.0/8"], 200)])
 async def test_allow_networks(
-    aiohttp_client: Client,
     cfg: Config,
     engine: AsyncEngine,
     clock: FakeClock,
     networks: list[str],
     status: int,
+    aiohttp_client: Client,
 ) -> None:
     handler = EchoHandler()
     client = await start(aiohttp_client, with_bot(cfg, allow_networks=networks), clock, handler)
@@ -338,7 +341,10 @@ async def test_allow_networks(
 
 
 async def test_without_a_token_only_loopback_is_served(
-    aiohttp_client: Client, cfg: Config, engine: AsyncEngine, clock: FakeClock
+    cfg: Config,
+    engine: AsyncEngine,
+    clock: FakeClock,
+    aiohttp_client: Client,
 ) -> None:
     handler = EchoHandler()
     client = await start(aiohttp_client, with_bot(cfg, webhook_token=SecretStr("")), clock, handler)
@@ -393,7 +399,10 @@ def test_recent_ids_forget_the_oldest() -> None:
 
 @pytest.fixture
 async def skill_client(
-    aiohttp_client: Client, cfg: Config, engine: AsyncEngine, clock: FakeClock
+    cfg: Config,
+    engine: AsyncEngine,
+    clock: FakeClock,
+    aiohttp_client: Client,
 ) -> TestClient[Any, Any]:
     return await start(aiohttp_client, with_bot(cfg), clock, EchoHandler())
 
@@ -450,7 +459,10 @@ async def test_skill_refusals(
 
 
 async def test_slow_skill_answers_processing_and_finishes_later(
-    aiohttp_client: Client, cfg: Config, engine: AsyncEngine, clock: FakeClock
+    cfg: Config,
+    engine: AsyncEngine,
+    clock: FakeClock,
+    aiohttp_client: Client,
 ) -> None:
     slow = SlowHandler()
     client = await start(aiohttp_client, with_bot(cfg), clock, slow)
