@@ -68,6 +68,11 @@ class ScheduleTest:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleSend:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleLogs:
     id: int
 
@@ -101,6 +106,7 @@ Command: TypeAlias = (
     | ScheduleDelete
     | ScheduleToggle
     | ScheduleTest
+    | ScheduleSend
     | ScheduleLogs
     | RoomRegister
     | WebLogin
@@ -161,6 +167,8 @@ def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> 
             return ScheduleToggle(only_id(rest, more, example), on)
         case Action.SCHEDULE_TEST:
             return ScheduleTest(only_id(rest, more, example))
+        case Action.SCHEDULE_SEND:
+            return ScheduleSend(only_id(rest, more, example))
         case Action.SCHEDULE_LOGS:
             return ScheduleLogs(only_id(rest, more, example))
         case Action.ROOM_REGISTER:

@@ -11,12 +11,14 @@ from commands.grammar import (
     ScheduleDelete,
     ScheduleEdit,
     ScheduleLogs,
+    ScheduleSend,
     ScheduleShow,
     ScheduleTest,
     ScheduleToggle,
 )
 from commands.identity import Identity
 from commands.permissions import Operation
+from commands.ports import SendResult
 
 SAVED_PREVIEW = 3  # next send times shown after a create or an edit
 SHOW_PREVIEW = 5
@@ -87,13 +89,22 @@ async def schedule_test(
         command.id, who.admin, current_room_id=event.room_id, standing=who.standing
     )
     where = "이 방" if room_id == event.room_id else f"테스트 방({room_id})"
+    return [_sent_reply(command.id, "🧪", "테스트 발송", where, result)]
+
+
+async def schedule_send(ctx: CommandContext, who: Identity, command: ScheduleSend) -> list[str]:
+    room_id, result = await ctx.schedules.send_now(command.id, who.admin, standing=who.standing)
+    return [_sent_reply(command.id, "📤", "지금 발송", f"대상 방({room_id})", result)]
+
+
+def _sent_reply(schedule_id: int, icon: str, what: str, where: str, result: SendResult) -> str:
     if result.status == "success":
-        return [
-            f"🧪 #{command.id} 테스트 발송을 {where}으로 보냈습니다. 다음 발송 시각은 그대로입니다."
-        ]
+        return (
+            f"{icon} #{schedule_id} {what}을 {where}으로 보냈습니다. 다음 발송 시각은 그대로입니다."
+        )
     reason = f": {result.error}" if result.error else ""
     label = "일부만 보냈습니다" if result.status == "partial" else "실패했습니다"
-    return [f"❌ #{command.id} 테스트 발송을 {where}으로 {label}{reason}"]
+    return f"❌ #{schedule_id} {what}을 {where}으로 {label}{reason}"
 
 
 async def schedule_logs(ctx: CommandContext, who: Identity, command: ScheduleLogs) -> list[str]:

@@ -29,6 +29,7 @@ class Operation(StrEnum):
     DELETE = "delete"
     TOGGLE = "toggle"
     TEST = "test"
+    SEND = "send"  # send now to the target room, outside the schedule (logged as manual)
     LOGS = "logs"
     REGISTER_ROOM = "register_room"
 
@@ -41,6 +42,7 @@ _KOREAN = {
     Operation.DELETE: "삭제",
     Operation.TOGGLE: "켜기/끄기",
     Operation.TEST: "테스트 발송",
+    Operation.SEND: "지금 발송",
     Operation.LOGS: "로그 조회",
     Operation.REGISTER_ROOM: "방 등록",
 }

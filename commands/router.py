@@ -28,6 +28,7 @@ from commands.grammar import (
     ScheduleEdit,
     ScheduleList,
     ScheduleLogs,
+    ScheduleSend,
     ScheduleShow,
     ScheduleTest,
     ScheduleToggle,
@@ -117,6 +118,8 @@ async def _dispatch(
             return await schedule.schedule_toggle(ctx, who, command)
         case ScheduleTest():
             return await schedule.schedule_test(ctx, who, event, command)
+        case ScheduleSend():
+            return await schedule.schedule_send(ctx, who, command)
         case ScheduleLogs():
             return await schedule.schedule_logs(ctx, who, command)
         case RoomRegister():

@@ -200,17 +200,41 @@ class ScheduleService:
         schedule_id: int,
         actor: Admin,
         *,
-        current_room_id: str,
+        room: str | None = None,
+        current_room_id: str | None = None,
         standing: Standing | None = None,
     ) -> tuple[str, SendResult]:
-        """Send now to the schedule's test room, else the current room (which the actor must
-        be allowed to use); returns that room id and the result."""
+        """Send now, logged as a test, to ``room`` (chat id or room name) when given, else
+        the schedule's test room, else ``current_room_id``; the actor must be allowed to use
+        that room. Returns its chat id and the result; the next send does not move."""
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
             found = await queries.load(s, schedule_id, standing, Operation.TEST)
-            room_id = (found.meta.test_room_id if found.meta else None) or current_room_id
-            await self._target_room(s, standing, room_id, Operation.TEST)
-        return room_id, await self._scheduler.send_now(schedule_id, kind="test", room_id=room_id)
+            raw = room or (found.meta.test_room_id if found.meta else None) or current_room_id
+            if not raw:
+                raise checks.error(
+                    "test_room",
+                    "보낼 테스트방이 없습니다. 스케줄에 테스트방을 정하거나 방을 적어 주세요.",
+                )
+            try:
+                target = await self._target_room(s, standing, raw, Operation.TEST)
+            except CommandError as exc:
+                raise checks.error("test_room", exc.message) from None
+        result = await self._scheduler.send_now(schedule_id, kind="test", room_id=target.chat_id)
+        return target.chat_id, result
+
+    async def send_now(
+        self, schedule_id: int, actor: Admin, *, standing: Standing | None = None
+    ) -> tuple[str, SendResult]:
+        """Send now to the schedule's target room, logged as a manual send (room limits
+        apply; the next scheduled send does not move). Returns the room and the result."""
+        async with self._read_sessions() as s:
+            standing = await _standing(s, actor, standing)
+            found = await queries.load(s, schedule_id, standing, Operation.SEND)
+            if found.room is None or not found.room.active:
+                raise checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.")
+            room_id = found.schedule.target_room_id
+        return room_id, await self._scheduler.send_now(schedule_id, kind="manual")
 
     async def _target_room(
         self, s: AsyncSession, standing: Standing, raw: str, operation: Operation = Operation.CREATE

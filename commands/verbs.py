@@ -23,6 +23,7 @@ class Action(StrEnum):
     SCHEDULE_ON = "schedule.on"
     SCHEDULE_OFF = "schedule.off"
     SCHEDULE_TEST = "schedule.test"
+    SCHEDULE_SEND = "schedule.send"
     SCHEDULE_LOGS = "schedule.logs"
     ROOM_REGISTER = "room.register"
     WEB_LOGIN = "web.login"
@@ -106,6 +107,13 @@ VERBS: tuple[Verb, ...] = (
         "ID",
         "테스트 방(없으면 이 방)으로 지금 한 번 보냅니다. 다음 발송 시각은 그대로입니다.",
         "스케줄 테스트 12",
+    ),
+    Verb(
+        Action.SCHEDULE_SEND,
+        (_SCHEDULE, ("발송", "send")),
+        "ID",
+        "대상 방으로 지금 한 번 보냅니다 (수동 발송). 다음 발송 시각은 그대로입니다.",
+        "스케줄 발송 12",
     ),
     Verb(
         Action.SCHEDULE_LOGS,

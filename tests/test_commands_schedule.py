@@ -436,3 +436,22 @@ async def test_test_room_is_set_shown_used_checked_and_removed(
     assert port.sends[-1] == (1, "test", BR1_ROOM)  # the room the command was typed in
     [shown] = await handle_event(ctx, event("!스케줄 보기 1")) or []
     assert "테스트방" not in shown
+
+
+async def test_send_now_goes_to_the_target_room_as_a_manual_send(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await build_world(sessions)
+    ctx, _, port = context(cfg, sessions)
+    await handle_event(ctx, event(WEEKLY))
+    [sent] = await handle_event(ctx, event("!스케줄 발송 1")) or []
+    assert port.sends == [(1, "manual", None)]  # the scheduler sends to the target room
+    assert sent.startswith("📤 #1 지금 발송을") and BR1_ROOM in sent
+    port.result = Sent(status="failed", error="skipped: room daily limit reached")
+    [failed] = await handle_event(ctx, event("!schedule send 1")) or []
+    assert failed.startswith("❌ #1 지금 발송을") and "daily limit" in failed
+    [denied] = await handle_event(ctx, event("!스케줄 발송 1", user=USERS["BR2"])) or []
+    assert "지금 발송 권한" in denied
+    assert len(port.sends) == 2
+    [usage] = await handle_event(ctx, event("!스케줄 발송")) or []
+    assert usage.startswith("❌ ID:")

@@ -122,6 +122,16 @@ class ScheduleIn(BaseModel):
         )
 
 
+class TestSendIn(BaseModel):
+    """``POST /api/schedules/{id}/test`` (the body is optional)."""
+
+    model_config = ConfigDict(extra="forbid", title="TestSendInput")
+
+    test_room: str | None = Field(
+        None, min_length=1, max_length=100, description="chat_id or unique name of a room"
+    )
+
+
 def _korean(parse: Any, value: str) -> Any:
     try:
         return parse(value)

@@ -96,6 +96,26 @@ def build_openapi() -> JSON:
                 "parameters": [ID],
                 "post": _op("active <-> inactive", {200: "Schedule"}, (401, 403, 404, 409)),
             },
+            "/api/schedules/{id}/send": {
+                "parameters": [ID],
+                "post": _op(
+                    "send now to the target room (logged as manual); answers when done",
+                    {200: "SendOutcome"},
+                    (401, 403, 404, 409),
+                ),
+            },
+            "/api/schedules/{id}/test": {
+                "parameters": [ID],
+                "post": _op(
+                    "test send now to test_room, else the schedule's test room",
+                    {200: "SendOutcome"},
+                    (400, 401, 403, 404, 413, 422),
+                    requestBody={
+                        "required": False,
+                        "content": {"application/json": {"schema": ref("TestSendInput")}},
+                    },
+                ),
+            },
             "/api/schedules/{id}/logs": {
                 "parameters": [ID],
                 "get": _op(

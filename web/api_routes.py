@@ -8,11 +8,13 @@ from aiohttp import web
 from web.api_logs import setup_log_routes
 from web.api_openapi import setup_openapi_route
 from web.api_schedules import setup_schedule_routes
+from web.api_sends import setup_send_routes
 from web.api_stats import setup_stats_routes
 
 
 def setup_api_routes(app: web.Application) -> None:
     setup_schedule_routes(app)
+    setup_send_routes(app)
     setup_log_routes(app)
     setup_stats_routes(app)
     setup_openapi_route(app)

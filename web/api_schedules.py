@@ -80,7 +80,7 @@ async def list_schedules(request: web.Request) -> web.Response:
     page = page_params(request)
     rows = [
         row
-        for row, _ in await _service(request).list_visible(admin)
+        for row, _ in await schedule_service(request).list_visible(admin)
         if (status is None or row.status == status) and (room is None or row.target_room_id == room)
     ]
     items = [schedule_dict(row, _tz(request)) for row in rows[page.offset :][: page.per_page]]
@@ -89,13 +89,13 @@ async def list_schedules(request: web.Request) -> web.Response:
 
 async def create_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
-    body = schedule_in(await _json_body(request))
+    body = schedule_in(await json_body(request))
     if body.target_room_id is None:
         raise api_error(
             422, "invalid", "target_room_id: 보낼 방의 chat_id를 적어 주세요.", "target_room_id"
         )
     try:
-        row = await _service(request).create(
+        row = await schedule_service(request).create(
             body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
         )
     except CommandError as error:
@@ -107,7 +107,7 @@ async def get_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     schedule_id = path_id(request, "스케줄")
     try:
-        found = await _service(request).get(schedule_id, admin)
+        found = await schedule_service(request).get(schedule_id, admin)
     except CommandError as error:
         raise service_error(error) from None
     return web.json_response(schedule_dict(found.schedule, _tz(request)))
@@ -117,9 +117,9 @@ async def update_schedule(request: web.Request) -> web.Response:
     """``PUT /api/schedules/{id}``: the fields given replace the stored ones; the rest stay."""
     admin = await require_admin(request)
     schedule_id = path_id(request, "스케줄")
-    body = schedule_in(await _json_body(request))
+    body = schedule_in(await json_body(request))
     try:
-        row = await _service(request).edit(
+        row = await schedule_service(request).edit(
             schedule_id, body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
         )
     except CommandError as error:
@@ -131,7 +131,7 @@ async def delete_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     schedule_id = path_id(request, "스케줄")
     try:
-        await _service(request).delete(schedule_id, admin)
+        await schedule_service(request).delete(schedule_id, admin)
     except CommandError as error:
         raise service_error(error) from None
     return web.json_response({"deleted": True, "id": schedule_id})
@@ -142,7 +142,7 @@ async def toggle_schedule(request: web.Request) -> web.Response:
     Turning on fails with 409 when the room is gone or no send time is left."""
     admin = await require_admin(request)
     schedule_id = path_id(request, "스케줄")
-    service = _service(request)
+    service = schedule_service(request)
     try:
         found = await service.get(schedule_id, admin, Operation.TOGGLE)
         on = found.schedule.status != "active"
@@ -152,7 +152,7 @@ async def toggle_schedule(request: web.Request) -> web.Response:
     return web.json_response(schedule_dict(row, _tz(request)))
 
 
-async def _json_body(request: web.Request) -> object:
+async def json_body(request: web.Request) -> object:
     raw = await request.read()  # 413 beyond server.max_body_bytes
     try:
         return json.loads(raw)
@@ -168,7 +168,7 @@ def service_error(error: CommandError, status: int = 422) -> web.HTTPException:
     return api_error(status, code, f"{field}: {error.message}" if field else error.message, field)
 
 
-def _service(request: web.Request) -> ScheduleService:
+def schedule_service(request: web.Request) -> ScheduleService:
     return request.app[keys.SCHEDULES]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
-from web.api_models import ScheduleIn
+from web.api_models import ScheduleIn, TestSendIn
 
 JSON = dict[str, Any]
 REF = "#/components/schemas/"
@@ -48,6 +48,7 @@ def schemas() -> JSON:
     image_fields = ("filename", "original_name", "file_path", "file_url", "mime_type")
     return {
         "ScheduleInput": ScheduleIn.model_json_schema(ref_template=REF + "{model}"),
+        "TestSendInput": TestSendIn.model_json_schema(ref_template=REF + "{model}"),
         "Schedule": _obj(
             {
                 "id": num,
@@ -96,6 +97,18 @@ def schemas() -> JSON:
             }
         ),
         "LogList": _page("logs", "Log"),
+        "SendOutcome": _obj(
+            {
+                "id": num,
+                "kind": {"type": "string", "enum": ["manual", "test"]},
+                "room_id": text,
+                "status": {
+                    "type": "string",
+                    "enum": ["success", "failed", "partial", "interrupted"],
+                },
+                "error": opt_text,
+            }
+        ),
         "Room": _obj(
             {
                 "id": num,
