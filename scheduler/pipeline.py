@@ -1,5 +1,6 @@
-"""The two database steps every send goes through, batched across the sends in flight:
-admitting occurrences (checks and room slots) and closing them (logs and counters)."""
+"""The two database steps of a send, batched across the sends in flight: admitting
+occurrences held by id (taken over, or sent now; new ones are admitted by their claim) and
+closing every occurrence (logs and counters)."""
 
 from __future__ import annotations
 

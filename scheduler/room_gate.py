@@ -3,7 +3,9 @@ room is registered, active and inside the creator org's subtree; the room's dail
 not reached; and the send gets a start slot at least ``room_min_interval_s`` after the
 previous send to that room.
 
-A batch of occurrences is admitted in one transaction: rooms, orgs and each room's history
+New occurrences are admitted inside the claim that creates them (``admit``), occurrences
+held by id (taken over after a crash, or sent now) by ``begin_many``. Either way a batch is
+admitted in one transaction: rooms, orgs and each room's history
 (today's count and latest start) are read once, then the slots are handed out in occurrence
 order. A slot is reserved by writing the occurrence's ``started_at`` while the room rows are
 locked (``FOR UPDATE`` on MySQL; ``BEGIN IMMEDIATE`` on SQLite), so workers in several

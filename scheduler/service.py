@@ -5,8 +5,9 @@ processes changed) unless ``wake()`` is called.
 Handlers that save a schedule should write ``next_send_at`` (or leave it NULL: the loop
 computes it) and then call ``wake()`` so a change shortly due is seen at once.
 
-Each occurrence is sent by its own task; their database steps (admission with room checks
-and slots, and the final log) are batched across the tasks in flight by one ``Pipeline``.
+Each occurrence is sent by its own task. A newly due one is admitted (room checks and slot)
+inside the claim that creates it; an orphan taken over, and a send-now, are admitted by the
+``Pipeline``, which also batches the final logs across the tasks in flight.
 """
 
 from __future__ import annotations
