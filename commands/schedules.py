@@ -91,7 +91,7 @@ class ScheduleService:
                 send_count=0,
             )
             await self._fill(s, row, form, standing)
-            test_room = await self._test_room(s, standing, form)
+            test_room = await self._form_test_room(s, standing, form)
             s.add(row)
             await s.flush()
             await s.refresh(row)  # server defaults (created_at) for the audit snapshot
@@ -121,7 +121,7 @@ class ScheduleService:
             found = await queries.load(s, schedule_id, standing, Operation.EDIT)
             row = found.schedule
             before = audit.snapshot(row)
-            test_room = await self._test_room(s, standing, form)
+            test_room = await self._form_test_room(s, standing, form)
             if test_room is not None:
                 meta = found.meta or ScheduleMeta(schedule_id=row.id)
                 meta.test_room_id = test_room or None
@@ -216,10 +216,7 @@ class ScheduleService:
                     "test_room",
                     "보낼 테스트방이 없습니다. 스케줄에 테스트방을 정하거나 방을 적어 주세요.",
                 )
-            try:
-                target = await self._target_room(s, standing, raw, Operation.TEST)
-            except CommandError as exc:
-                raise checks.error("test_room", exc.message) from None
+            target = await self._test_room(s, standing, raw)
         result = await self._scheduler.send_now(schedule_id, kind="test", room_id=target.chat_id)
         return target.chat_id, result
 
@@ -243,18 +240,22 @@ class ScheduleService:
         check(standing, operation, room_org_id=room.org_id)
         return room
 
-    async def _test_room(
+    async def _form_test_room(
         self, s: AsyncSession, standing: Standing, form: ScheduleForm
     ) -> str | None:
         """The test room's chat id the form sets (``NO_ROOM`` to remove it), or None when the
-        form leaves it alone. The actor must be allowed to test-send there."""
+        form leaves it alone."""
         if form.test_room is None or form.test_room == NO_ROOM:
             return form.test_room
+        return (await self._test_room(s, standing, form.test_room)).chat_id
+
+    async def _test_room(self, s: AsyncSession, standing: Standing, raw: str) -> Room:
+        """The room ``raw`` names, which the actor must be allowed to test-send to; a room
+        problem is reported on the 테스트방 field."""
         try:
-            room = await self._target_room(s, standing, form.test_room, Operation.TEST)
+            return await self._target_room(s, standing, raw, Operation.TEST)
         except CommandError as exc:
             raise checks.error("test_room", exc.message) from None
-        return room.chat_id
 
     async def _fill(
         self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing

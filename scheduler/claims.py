@@ -117,14 +117,12 @@ class _Plan:
             self.moves[row.id] = {"next_send_at": row.next_send_at, "status": "error"}
             log.error("schedule %d has an invalid rule, status set to 'error': %s", row.id, exc)
             return
-        at_local = row.next_send_at
-        if row.valid_from <= at_local <= row.valid_until and not handled:
+        if row.valid_from <= row.next_send_at <= row.valid_until and not handled:
             late = (now - at).total_seconds()
             if late > deps.settings.misfire_grace_s:
                 self._skip(row, late)
             else:
-                occ = Held(0, row.id, "scheduled", at_local, row.target_room_id, "pending")
-                self.sends.append((occ, row))
+                self.sends.append((_due(row, "pending"), row))
         self._move(row.id, following)
 
     def _occurrence(self, occ: Held) -> dict[str, Any]:
@@ -148,9 +146,7 @@ class _Plan:
         grace = self.deps.settings.misfire_grace_s
         reason = f"{SKIPPED}missed by {int(late)}s (more than misfire_grace_s={grace}s)"
         log.warning("schedule %d occurrence %s %s", row.id, row.next_send_at, reason)
-        occ = self._occurrence(
-            Held(0, row.id, "scheduled", row.next_send_at, row.target_room_id, "skipped")
-        )
+        occ = self._occurrence(_due(row, "skipped"))
         now = self.deps.local_now()
         entry = log_values(
             row.id,
@@ -184,6 +180,11 @@ class _Plan:
             occ.id = occ_id
         await update_rows(session, _SCHEDULE, self.moves)
         return begun
+
+
+def _due(row: _DueRow, state: str) -> Held:
+    """The occurrence of ``row``'s due time, not yet inserted (id 0)."""
+    return Held(0, row.id, "scheduled", row.next_send_at, row.target_room_id, state)
 
 
 async def _handled(session: AsyncSession, rows: list[_DueRow]) -> set[tuple[int, datetime]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -36,6 +36,7 @@ from commands.form_values import (
 from kbot.timeutil import to_local_naive
 from web.api_errors import api_error
 
+Model = TypeVar("Model", bound=BaseModel)
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _DATE_ONLY = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")
 
@@ -177,9 +178,7 @@ _MESSAGES = {
 
 def schedule_in(data: object) -> ScheduleIn:
     """The validated request body; 422 naming the first bad JSON field otherwise."""
-    if not isinstance(data, dict):
-        raise api_error(422, "invalid", "요청 본문은 JSON 객체여야 합니다.")
-    if "message_images" in data:
+    if isinstance(data, dict) and "message_images" in data:
         raise api_error(
             422,
             "invalid",
@@ -187,8 +186,15 @@ def schedule_in(data: object) -> ScheduleIn:
             "보낼 순서대로 적어 주세요.",
             "message_images",
         )
+    return validated(ScheduleIn, data)
+
+
+def validated(model: type[Model], data: object) -> Model:
+    """``data`` (a decoded JSON body) as ``model``; 422 naming the first bad field otherwise."""
+    if not isinstance(data, dict):
+        raise api_error(422, "invalid", "요청 본문은 JSON 객체여야 합니다.")
     try:
-        return ScheduleIn.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         field, message = first_problem(error)
         raise api_error(422, "invalid", message, field) from None

@@ -17,13 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from commands.errors import CommandError
 from commands.ports import SendResult
 from web.api_auth import require_admin
-from web.api_errors import api_error
-from web.api_models import TestSendIn
+from web.api_models import TestSendIn, validated
 from web.api_query import path_id
 from web.api_schedules import json_body, schedule_service, service_error
 
@@ -57,17 +55,9 @@ async def test_schedule(request: web.Request) -> web.Response:
 
 
 async def _test_body(request: web.Request) -> TestSendIn:
-    if not await request.read():
+    if not await request.read():  # the body is optional
         return TestSendIn()
-    data = await json_body(request)
-    if not isinstance(data, dict):
-        raise api_error(422, "invalid", "요청 본문은 JSON 객체여야 합니다.")
-    try:
-        return TestSendIn.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        raise api_error(422, "invalid", f"{field}: {first['msg']}", field) from None
+    return validated(TestSendIn, await json_body(request))
 
 
 def _outcome(schedule_id: int, kind: str, room_id: str, result: SendResult) -> dict[str, Any]:
