@@ -22,6 +22,7 @@ SendOrder = Literal["text_first", "images_first", "images_only", "text_only"]
 Status = Literal["active", "inactive"]
 
 TITLE_MAX_LENGTH = 255  # kb_schedule.title is varchar(255)
+DESCRIPTION_MAX_LENGTH = 1000  # the same limit at every door (chat, API, web)
 INTERVAL_MAX_SECONDS = 60
 _ID_DIGITS = 18  # keeps every id inside a signed 64-bit column
 

@@ -70,6 +70,9 @@ class Admin(Base):
     mb_id: Mapped[str | None] = mapped_column(String(50))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, server_default=NOW)
+    # web sessions carry the epoch they were issued in; bumping it (logout, deactivation)
+    # ends every session of the admin at once
+    session_epoch: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
 
 class Image(Base):
@@ -192,3 +195,23 @@ class Occurrence(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     log_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class RoomSend(Base):
+    """The per-room send ledger behind the room limits (seed 7.3): one row per start slot
+    handed out to a send into ``room_id``. It has no foreign keys, so deleting or editing a
+    schedule (or SQLite reusing its id) never gives a room its sends back."""
+
+    __tablename__ = "kbot_room_sends"
+    __table_args__ = (
+        Index("ix_kbot_room_sends_room_started", "room_id", "started_at"),
+        Index("ix_kbot_room_sends_occurrence_id", "occurrence_id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BIGINT_PK, primary_key=True, autoincrement=True)
+    room_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # naive UTC
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)  # scheduled | manual | test
+    schedule_id: Mapped[int | None] = mapped_column(Integer)
+    occurrence_id: Mapped[int | None] = mapped_column(BigInteger)

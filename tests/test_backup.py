@@ -25,7 +25,7 @@ from storage import tokens
 from storage.backup import TABLES, BackupError, restore_backup, write_backup
 from storage.engine import create_engine
 from storage.kbot_models import Admin, ApiToken, AuditEntry, Image, Org, Room, ScheduleMeta
-from storage.migrate import upgrade
+from storage.migrate import head_revision, upgrade
 from storage.models import Schedule
 from tests.conftest import _mysql_admin
 
@@ -353,7 +353,7 @@ async def test_token_rows_keep_only_the_hash(
     with tarfile.open(path) as tar:
         document = json.load(tar.extractfile("backup.json"))  # type: ignore[arg-type]
     assert document["format"] == "kbot-backup" and document["version"] == 1
-    assert document["schema_revision"] == "0001"
+    assert document["schema_revision"] == head_revision()
     assert document["created_at"] == "2026-11-26T05:00:00+00:00"
     (token,) = document["tables"]["kbot_api_tokens"]
     assert token["token_hash"] == tokens.digest(plain)

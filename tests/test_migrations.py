@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from kbot.cli import main
+from storage.migrate import head_revision
+
+HEAD = head_revision()
 
 SEED = Path(__file__).parent / "fixtures" / "seed_design.ko.txt"  # the seed document, copied
 KBOT_TABLES = {
@@ -24,6 +27,7 @@ KBOT_TABLES = {
     "kbot_audit_log",
     "kbot_schedule_meta",
     "kbot_occurrences",
+    "kbot_room_sends",
 }
 
 
@@ -56,7 +60,7 @@ def upgrade_cli(url: str, capsys: pytest.CaptureFixture[str]) -> str:
 def test_upgrade_empty_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/new/kbot.db"
     out = upgrade_cli(url, capsys)
-    assert "schema empty -> 0001" in out
+    assert f"schema empty -> {HEAD}" in out
     names = {
         r[0]
         for r in sqlite3.connect(tmp_path / "new" / "kbot.db").execute(
@@ -64,12 +68,12 @@ def test_upgrade_empty_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         )
     }
     assert {"kb_schedule", "kb_schedule_logs", *KBOT_TABLES} <= names
-    assert "schema 0001 -> 0001" in upgrade_cli(url, capsys)
+    assert f"schema {HEAD} -> {HEAD}" in upgrade_cli(url, capsys)
 
 
 @pytest.mark.mysql
 def test_upgrade_empty_mariadb(mysql_database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert "schema empty -> 0001" in upgrade_cli(mysql_database, capsys)
+    assert f"schema empty -> {HEAD}" in upgrade_cli(mysql_database, capsys)
     with connect(mysql_database) as conn, conn.cursor() as cur:
         cur.execute("SHOW TABLES")
         names = {r[0] for r in cur.fetchall()}
@@ -107,7 +111,7 @@ def test_upgrade_adopts_the_seed_tables_with_rows(
         cur.execute("SELECT * FROM kb_schedule_logs")
         before_logs = cur.fetchall()
 
-    assert "schema empty -> 0001" in upgrade_cli(mysql_database, capsys)
+    assert f"schema empty -> {HEAD}" in upgrade_cli(mysql_database, capsys)
 
     with connect(mysql_database) as conn, conn.cursor() as cur:
         cur.execute("SHOW CREATE TABLE kb_schedule")
