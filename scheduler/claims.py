@@ -18,6 +18,7 @@ from sqlalchemy import Table, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbot.timeutil import from_local_naive, to_local_naive
+from scheduler import room_ledger
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps, in_transaction, log
 from scheduler.held import SEND_COLUMNS, Held
@@ -178,6 +179,7 @@ class _Plan:
         ids = await insert_ids(session, _OCC, values, mysql=self.deps.mysql)
         for (occ, _), occ_id in zip(self.sends, ids, strict=True):
             occ.id = occ_id
+        await room_ledger.record(session, (item.occ for item in begun if item.slot is not None))
         await update_rows(session, _SCHEDULE, self.moves)
         return begun
 

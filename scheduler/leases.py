@@ -11,6 +11,7 @@ from sqlalchemy import Table, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler import room_ledger
 from scheduler.context import Deps, in_transaction, log
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule
@@ -39,6 +40,9 @@ async def release(deps: Deps) -> None:
 
     async def work(session: AsyncSession) -> None:
         mine = (Occurrence.lease_owner == deps.owner, Occurrence.state.in_(_OPEN))
+        unbegun = (Occurrence.parts_done == 0, Occurrence.started_at.is_not(None))
+        slots = list(await session.scalars(select(Occurrence.id).where(*mine, *unbegun)))
+        await room_ledger.give_back(session, slots)
         await session.execute(
             update(Occurrence)
             .where(*mine, Occurrence.parts_done == 0)

@@ -6,22 +6,24 @@ previous send to that room.
 New occurrences are admitted inside the claim that creates them (``admit``), occurrences
 held by id (taken over after a crash, or sent now) by ``begin_many``. Either way a batch is
 admitted in one transaction: rooms, orgs and each room's history
-(today's count and latest start) are read once, then the slots are handed out in occurrence
-order. A slot is reserved by writing the occurrence's ``started_at`` while the room rows are
-locked (``FOR UPDATE`` on MySQL; ``BEGIN IMMEDIATE`` on SQLite), so workers in several
-processes queue up for one room instead of racing.
+(today's count and latest start, from the ``scheduler.room_ledger``) are read once, then the
+slots are handed out in occurrence order. A slot is reserved by writing the occurrence's
+``started_at`` and its ledger row while the room rows are locked (``FOR UPDATE`` on MySQL;
+``BEGIN IMMEDIATE`` on SQLite), so workers in several processes queue up for one room instead
+of racing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, and_, case, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.timeutil import from_local_naive, from_utc_naive, to_utc_naive
+from kbot.timeutil import from_local_naive, to_utc_naive
+from scheduler import room_ledger
 from scheduler.bulk import update_rows
 from scheduler.context import Deps, in_transaction
 from scheduler.held import Held, SendColumns, load_held, load_send_rows
@@ -92,6 +94,7 @@ async def begin_many(deps: Deps, occ_ids: list[int]) -> list[Begun | None]:
             if item.slot is not None
         }
         await update_rows(session, _OCC, reserved, state="sending", attempts=_OCC.c.attempts + 1)
+        await room_ledger.record(session, (begun[i].occ for i in reserved))
         return [begun.get(occ_id) for occ_id in occ_ids]
 
     return await in_transaction(deps, work)
@@ -121,7 +124,7 @@ async def admit(
         )
     now = deps.clock.now()
     settings = deps.settings
-    history = await _room_history(session, deps, room_ids, now)
+    history = await room_ledger.history(session, deps, room_ids, now)
     for occ, row in checked:
         sent_today, last = history.get(occ.target_room_id, (0, None))
         if sent_today >= settings.room_daily_limit:
@@ -138,25 +141,3 @@ async def admit(
         occ.started_at, occ.state, occ.attempts = to_utc_naive(slot), "sending", occ.attempts + 1
         result.append(Begun(occ, row, slot=slot))
     return result
-
-
-async def _room_history(
-    session: AsyncSession, deps: Deps, room_ids: list[str], now: datetime
-) -> dict[str, tuple[int, datetime | None]]:
-    """Per room: sends begun today (local day), and the latest start (aware UTC) when it
-    still matters (less than ``room_min_interval_s`` ago, or reserved for later)."""
-    local_day = now.astimezone(deps.tz).date()
-    start = to_utc_naive(datetime.combine(local_day, time(0), tzinfo=deps.tz))
-    end = to_utc_naive(datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=deps.tz))
-    recent = to_utc_naive(now - timedelta(seconds=deps.settings.room_min_interval_s))
-    started = _OCC.c.started_at
-    today = case((and_(started >= start, started < end), 1), else_=0)
-    found = await session.execute(
-        select(_OCC.c.target_room_id, func.coalesce(func.sum(today), 0), func.max(started))
-        .where(_OCC.c.target_room_id.in_(room_ids), started >= min(start, recent))
-        .group_by(_OCC.c.target_room_id)
-    )
-    return {
-        room: (int(count), from_utc_naive(last) if last is not None else None)
-        for room, count, last in found.all()
-    }

@@ -21,13 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sender import BotSender
 from kbot.clock import Clock
 from kbot.config import Config
+from scheduler import room_ledger
 from scheduler.claims import Claimed, claim, claimed_id
-from scheduler.context import Deps, Notify, OnOutcome, log, worker_id
+from scheduler.context import Deps, Notify, OnOutcome, in_transaction, log, worker_id
 from scheduler.delivery import Outcome, deliver
 from scheduler.heartbeat import Heartbeat
 from scheduler.leases import create_send_now, release, renew
 from scheduler.pipeline import Pipeline
 from scheduler.wake import next_wake
+
+LEDGER_PRUNE_S = 3600.0
 
 
 class Scheduler:
@@ -67,6 +70,7 @@ class Scheduler:
         self._inflight: dict[int, asyncio.Task[Outcome]] = {}
         self._manual: set[int] = set()
         self._tasks: list[asyncio.Task[None]] = []
+        self._pruned_at: float | None = None
         # claim in batches: wait until this many send slots are free (small claims cost as
         # much database work as large ones)
         self._low_water = max(
@@ -161,6 +165,7 @@ class Scheduler:
             delay = settings.recheck_interval_s
             try:
                 delay = await self._claim_round()
+                await self._prune_ledger()
             except Exception:
                 log.exception("scheduler round failed; retrying in %ss", delay)
             if delay > 0 and not self._stopping.is_set():
@@ -186,6 +191,20 @@ class Scheduler:
         if wait <= 0 and not taken:
             wait = min(1.0, settings.recheck_interval_s)  # due rows locked by another worker
         return min(wait, settings.recheck_interval_s)
+
+    async def _prune_ledger(self) -> None:
+        """At most every ``LEDGER_PRUNE_S``: drop room-ledger rows too old for the limits."""
+        now = self.deps.clock.monotonic()
+        if self._pruned_at is not None and now - self._pruned_at < LEDGER_PRUNE_S:
+            return
+        self._pruned_at = now
+
+        async def work(session: AsyncSession) -> int:
+            return await room_ledger.prune(session, self.deps.clock.now())
+
+        gone = await in_transaction(self.deps, work)
+        if gone:
+            log.info("room ledger: %d old rows pruned", gone)
 
     async def _deliver(self, item: Claimed) -> Outcome:
         occ_id = claimed_id(item)

@@ -111,3 +111,28 @@ async def test_test_send_goes_to_the_given_room_or_the_schedules_test_room(
         kinds = list(await s.scalars(select(Occurrence.kind)))
     assert row is not None and row.send_count == 0  # a test is not a send of the schedule
     assert kinds == ["test"]
+
+
+async def test_deleting_a_schedule_does_not_give_its_room_the_sends_back(
+    cfg: Any, sessions: Any, aiohttp_client: Any
+) -> None:
+    """The room limits count from the room ledger, which outlives the schedules: a room at its
+    daily limit stays there when its schedule is deleted and another one is created."""
+    limited = cfg.scheduler.model_copy(update={"room_daily_limit": 1, "room_min_interval_s": 0})
+    api = await make_api(aiohttp_client, cfg.model_copy(update={"scheduler": limited}), sessions)
+    first = await api.create()
+    status, body = await api.call("POST", f"/api/schedules/{first['id']}/send")
+    assert (status, body["status"]) == (200, "success")
+    status, body = await api.call("POST", f"/api/schedules/{first['id']}/send")
+    assert body["status"] == "failed" and "daily limit" in body["error"]
+
+    status, _ = await api.call("DELETE", f"/api/schedules/{first['id']}")
+    assert status == 200
+    second = await api.create(title="다시 만든 공지")
+    status, body = await api.call("POST", f"/api/schedules/{second['id']}/send")
+    assert body["status"] == "failed" and "daily limit" in body["error"], body
+    status, _ = await api.call("PUT", f"/api/schedules/{second['id']}", json={"title": "수정"})
+    assert status == 200
+    status, body = await api.call("POST", f"/api/schedules/{second['id']}/send")
+    assert body["status"] == "failed"
+    assert sent_rooms(api) == [BR1_ROOM]  # one send in all

@@ -12,14 +12,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kbot.config import Config
-from storage.kbot_models import Occurrence, Room, ScheduleMeta
+from kbot.timeutil import to_utc_naive
+from storage.kbot_models import Occurrence, Room, RoomSend, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 from tests.fakes import FakeClock
 from tests.sched_support import (
     OTHER_ROOM,
+    ROOM,
     START,
     RecordingSender,
     add_schedule,
+    drive,
     local,
     make_world,
     run,
@@ -216,3 +219,48 @@ async def test_send_now_of_an_unknown_schedule_raises(
     sched = scheduler(with_settings(cfg), sessions, RecordingSender(clock), clock)
     with pytest.raises(LookupError):
         await sched.send_now(404, kind="test")
+
+
+async def ledger(sessions: async_sessionmaker[AsyncSession]) -> list[tuple[str, str]]:
+    async with sessions() as s:
+        rows = await s.execute(select(RoomSend.room_id, RoomSend.kind).order_by(RoomSend.id))
+        return [(room, kind) for room, kind in rows.all()]
+
+
+async def test_a_slot_released_before_its_send_began_is_given_back(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE)
+    for _ in range(2):
+        await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    config = with_settings(cfg, room_min_interval_s=30)
+    first = scheduler(config, sessions, sender, clock, owner="first")
+    first.start()
+    await drive(clock, lambda: len(sender.sent) == 1, step=0)
+    assert await ledger(sessions) == [(ROOM, "scheduled")] * 2  # the second waits its turn
+    await first.stop()  # the waiting send never began: its slot goes back to the room
+    assert await ledger(sessions) == [(ROOM, "scheduled")]
+    second = scheduler(config, sessions, sender, clock, owner="second")
+    [outcome] = await run(clock, second.run_once())
+    assert outcome.status == "success" and len(sender.sent) == 2
+    assert await ledger(sessions) == [(ROOM, "scheduled")] * 2
+
+
+async def test_the_loop_prunes_ledger_rows_too_old_for_the_limits(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE)
+    async with sessions.begin() as s:
+        for age in (timedelta(days=3), timedelta(hours=1)):
+            s.add(RoomSend(room_id=ROOM, started_at=to_utc_naive(DUE - age), kind="manual"))
+    loop = scheduler(with_settings(cfg), sessions, RecordingSender(clock), clock)
+    loop.start()
+    try:
+        async with asyncio.timeout(5):
+            await clock.wait_for_sleepers(2)  # the loop's first round is over
+    finally:
+        await loop.stop()
+    async with sessions() as s:
+        [kept] = list(await s.scalars(select(RoomSend.started_at)))
+    assert kept == to_utc_naive(DUE - timedelta(hours=1))
