@@ -136,6 +136,8 @@ class SchedulerConfig(_Section):
 class WebConfig(_Section):
     secret_key: SecretStr = SecretStr("")
     upload_dir: str = "data/images"
+    # other folders the scheduler may read images from (e.g. the PHP site's image folder)
+    image_dirs: list[str] = []
     max_image_bytes: int = Field(10_485_760, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=10_000)
     max_images_per_schedule: int = Field(10, ge=1, le=30)

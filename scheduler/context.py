@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kbot.clock import Clock
 from kbot.config import SchedulerConfig
 from kbot.timeutil import to_local_naive, to_utc_naive
+from scheduler.image_files import ImageFiles
 
 log = logging.getLogger("kbot.scheduler")
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class Deps:
     tz: ZoneInfo
     owner: str
     mysql: bool
+    images: ImageFiles  # which image files a send may read
     ops_room_id: str = ""
     notify: Notify | None = None
     on_outcome: OnOutcome | None = None

@@ -52,7 +52,7 @@ async def deliver(
     result.parts_done = occ.parts_done
     try:
         if begun.refusal is not None:
-            result.error = begun.refusal
+            result.error, result.stops = begun.refusal, begun.stops
         else:
             await _send(deps, sender, pause, begun, result)
         closed = await pipeline.close.run(Finished(occ, row, result))
@@ -110,9 +110,12 @@ async def _send(deps: Deps, sender: BotSender, pause: Pause, begun: Begun, resul
         part = parts[index]
         try:
             sent = await _send_part(deps, sender, pause, occ.target_room_id, part, deadline)
-        except (SendError, PartError) as exc:
+        except PartError as exc:  # its message names the part
+            result.error = str(exc)
+            break
+        except SendError as exc:
             result.error = f"{part.describe()}: {exc}"
-            if isinstance(exc, SendError) and exc.raw is not None:
+            if exc.raw is not None:
                 result.responses.append(exc.raw)
             break
         except Exception as exc:  # a transport bug must still end in a log, not a retry loop
@@ -138,7 +141,7 @@ def _summarise(result: Result, parts: list[Part]) -> None:
 async def _send_part(
     deps: Deps, sender: BotSender, pause: Pause, room: str, part: Part, deadline: datetime
 ) -> SendResult:
-    payload = await load_image(part.image) if part.image is not None else None
+    payload = await load_image(deps.images, part.image) if part.image is not None else None
     attempt = 0
     while True:
         try:

@@ -12,13 +12,16 @@ from storage.models import Schedule
 
 
 async def count_failure(
-    session: AsyncSession, deps: Deps, schedule_id: int, kind: str
+    session: AsyncSession, deps: Deps, schedule_id: int, kind: str, *, stop: bool = False
 ) -> tuple[tuple[str, ...], bool]:
     """Count a failed or partial send of ``kind`` inside the caller's transaction; the rooms
-    to alert, and whether the schedule was just put into status 'error'."""
+    to alert, and whether the schedule was just put into status 'error'. With ``stop`` (its
+    content was unsafe) the schedule goes into 'error' at once, whatever the kind."""
     meta = await session.get(ScheduleMeta, schedule_id, with_for_update=deps.mysql)
     now_error = False
-    if kind == "scheduled":
+    if stop:
+        now_error = await _to_error(session, schedule_id, 0)
+    elif kind == "scheduled":
         if meta is None:
             meta = ScheduleMeta(schedule_id=schedule_id, consecutive_failures=0, version=0)
             session.add(meta)
@@ -37,5 +40,12 @@ async def _to_error(session: AsyncSession, schedule_id: int, failures: int) -> b
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    log.error("schedule %d put into status 'error' after %d failed sends", schedule_id, failures)
+    if failures:
+        log.error(
+            "schedule %d put into status 'error' after %d failed sends", schedule_id, failures
+        )
+    else:
+        log.error(
+            "schedule %d put into status 'error': it names an image it may not send", schedule_id
+        )
     return True

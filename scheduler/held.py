@@ -23,6 +23,7 @@ SEND_COLUMNS = (
     Schedule.id,
     Schedule.title,
     Schedule.status,
+    Schedule.created_by_type,
     Schedule.created_by_id,
     Schedule.message_text,
     Schedule.message_images,
@@ -41,6 +42,8 @@ class SendColumns(Protocol):
     def title(self) -> str: ...
     @property
     def status(self) -> str | None: ...
+    @property
+    def created_by_type(self) -> str: ...
     @property
     def created_by_id(self) -> str: ...
     @property

@@ -37,6 +37,7 @@ class Result:
     sent_images: list[dict[str, Any]] = field(default_factory=list)
     text_sent: str | None = None
     parts_done: int = 0
+    stops: bool = False  # refused for unsafe content: the schedule is stopped at once
 
     @property
     def skipped(self) -> bool:
@@ -127,7 +128,10 @@ async def close_many(
     resets = []
     for item, log_id in zip(mine, log_ids, strict=True):
         result, kind = item.result, item.occ.kind
-        if result.status == "success" or result.skipped or kind == "test":
+        if result.stops:
+            rooms, now_error = await count_failure(session, deps, item.row.id, kind, stop=True)
+            closed[item.occ.id] = Closed(log_id, rooms, now_error)
+        elif result.status == "success" or result.skipped or kind == "test":
             if result.status == "success" and kind == "scheduled":
                 resets.append(item.row.id)
             closed[item.occ.id] = Closed(log_id, (), False)
@@ -184,6 +188,11 @@ def alert_text(row: SendColumns, occ: Held, result: Result, closed: Closed) -> s
         f"대상 방: {occ.target_room_id}",
         f"사유: {result.error or '알 수 없음'}",
     ]
-    if closed.now_error:
+    if closed.now_error and result.stops:
+        lines.append(
+            "보낼 수 없는 이미지가 있어 스케줄이 '오류' 상태가 되어 발송이 중지되었습니다. "
+            "이미지를 확인한 뒤 다시 켜 주세요."
+        )
+    elif closed.now_error:
         lines.append("연속 실패로 스케줄이 '오류' 상태가 되어 발송이 중지되었습니다.")
     return "\n".join(lines)

@@ -1,14 +1,15 @@
 """The parts of one send, in the seed's send orders (section 5.4): a text part and one part per
-image, in the order ``send_order`` names. Pure, except ``load_image`` which reads a file."""
+image, in the order ``send_order`` names. Pure, except ``load_image`` which reads a file
+(``scheduler.image_files`` decides which files may be read)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from scheduler.held import SendColumns
+from scheduler.image_files import ImageFiles, UnsafeImage, label
 
 
 class PartError(Exception):
@@ -23,9 +24,9 @@ class Part:
 
     def describe(self) -> str:
         if self.kind == "text":
-            return "text"
+            return "텍스트"
         assert self.image is not None
-        return f"image {self.image.get('id', '?')}"
+        return label(self.image)
 
 
 def images_of(row: SendColumns) -> list[dict[str, Any]]:
@@ -57,17 +58,10 @@ def build_parts(row: SendColumns) -> list[Part]:
     return parts
 
 
-async def load_image(image: dict[str, Any]) -> bytes:
-    """The image's bytes from its ``file_path``; ``PartError`` when it cannot be read."""
-    path = image.get("file_path")
-    if not isinstance(path, str) or not path:
-        raise PartError(f"image {image.get('id', '?')} has no file_path")
+async def load_image(files: ImageFiles, image: dict[str, Any]) -> bytes:
+    """The image's bytes, read as ``ImageFiles`` allows; ``PartError`` when it may not be
+    read or is not an image."""
     try:
-        data = await asyncio.to_thread(Path(path).read_bytes)
-    except OSError as exc:
-        raise PartError(
-            f"image {image.get('id', '?')} file {path} cannot be read: {exc.strerror}"
-        ) from None
-    if not data:
-        raise PartError(f"image {image.get('id', '?')} file {path} is empty")
-    return data
+        return await asyncio.to_thread(files.read, image)
+    except UnsafeImage as exc:
+        raise PartError(str(exc)) from None

@@ -1,21 +1,34 @@
-"""May a schedule send to a room (seed 7.2)? The room is registered and active, and lies in
-the subtree of the schedule's creator org. Rooms and the org tree are read once per batch."""
+"""May a schedule send this, to this room (seed 7.2)? Checked right before every send, on
+what the database holds now, because ``kb_schedule`` rows are input (the PHP site and anyone
+with SQL access write them):
+
+- the room is registered and active, and lies in the subtree of the schedule's creator org;
+- the creator org named by ``created_by_id`` exists, is active and is of ``created_by_type``;
+- every image file lies in an allowed folder (``scheduler.image_files``), and an image kbot
+  knows (one of its uploads) is owned by an org in the creator org's subtree.
+
+Rooms, the org tree and the batch's uploads are read once per batch. Refusals are Korean, for
+the log row; an image refusal stops the schedule (``image_refusal``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.held import SendColumns
-from storage.kbot_models import Org, Room
+from scheduler.image_files import ImageFiles, Located, UnsafeImage
+from scheduler.parts import PartError, images_of
+from storage.kbot_models import Image, Org, Room
 
 
 @dataclass(frozen=True, slots=True)
 class _Org:
     id: int
+    type: str
     parent_id: int | None
     active: bool
 
@@ -25,38 +38,91 @@ class Access:
     rooms: dict[str, tuple[bool, int]]  # chat id -> (active, org id)
     orgs: dict[int, _Org]
     codes: dict[str, int]  # org code -> org id
+    located: dict[int, list[Located] | str] = field(default_factory=dict)  # by schedule id
+    uploads: dict[str, int | None] = field(default_factory=dict)  # filename -> owner org id
 
     @classmethod
-    async def load(cls, session: AsyncSession, room_ids: Collection[str]) -> Access:
-        if not room_ids:
+    async def load(
+        cls, session: AsyncSession, files: ImageFiles, batch: Iterable[tuple[str, SendColumns]]
+    ) -> Access:
+        """What the checks of ``batch`` ((room id, schedule row) pairs) need to know."""
+        batch = list(batch)
+        if not batch:
             return cls({}, {}, {})
+        room_ids = {room_id for room_id, _ in batch}
         found = await session.execute(
             select(Room.chat_id, Room.active, Room.org_id).where(Room.chat_id.in_(room_ids))
         )
         rooms = {chat_id: (bool(active), org_id) for chat_id, active, org_id in found.all()}
         orgs: dict[int, _Org] = {}
         codes: dict[str, int] = {}
-        tree = await session.execute(select(Org.id, Org.code, Org.parent_id, Org.active))
-        for org_id, code, parent_id, active in tree.all():
-            orgs[org_id] = _Org(org_id, parent_id, bool(active))
+        tree = await session.execute(select(Org.id, Org.code, Org.type, Org.parent_id, Org.active))
+        for org_id, code, kind, parent_id, active in tree.all():
+            orgs[org_id] = _Org(org_id, kind, parent_id, bool(active))
             codes[code] = org_id
-        return cls(rooms, orgs, codes)
+        located = {row.id: _locate(files, row) for _, row in batch}
+        names = {
+            place.upload
+            for places in located.values()
+            if isinstance(places, list)
+            for place in places
+            if place.upload is not None
+        }
+        uploads: dict[str, int | None] = {}
+        if names:
+            owners = await session.execute(
+                select(Image.filename, Image.org_id).where(Image.filename.in_(names))
+            )
+            uploads = dict(owners.all())
+        return cls(rooms, orgs, codes, located, uploads)
 
     def refusal(self, row: SendColumns, room_id: str) -> str | None:
         """Why ``row`` may not send to ``room_id`` now, or None when it may."""
         room = self.rooms.get(room_id)
         if room is None:
-            return f"room not registered: {room_id} is not in kbot_rooms"
+            return f"등록되지 않은 방입니다 ({room_id})."
         active, org_id = room
         if not active:
-            return f"room deactivated: {room_id}"
+            return f"비활성 상태인 방입니다 ({room_id})."
+        creator = self._creator(row)
+        if creator is None:
+            return (
+                f"등록 조직 {row.created_by_id}({row.created_by_type})이(가) 없거나, 종류가 "
+                "맞지 않거나, 비활성 상태입니다."
+            )
+        if not self._within(org_id, creator.id):
+            return (
+                f"방 {room_id}은(는) 등록 조직 {row.created_by_id}과(와) 그 아래 조직의 방이 "
+                "아닙니다."
+            )
+        return None
+
+    def image_refusal(self, row: SendColumns) -> str | None:
+        """Why ``row``'s images must not be sent (the schedule is then stopped), or None."""
+        places = self.located.get(row.id, [])
+        if isinstance(places, str):
+            return places
+        creator = self._creator(row)
+        for place in places:
+            if place.upload is None:
+                continue  # a file of the PHP site's own image folder
+            if place.upload not in self.uploads:
+                return f"이미지 {place.upload}: kbot에 등록되지 않은 업로드 파일입니다."
+            owner = self.uploads[place.upload]
+            if owner is not None and (creator is None or not self._within(owner, creator.id)):
+                return (
+                    f"이미지 {place.upload}: 등록 조직 {row.created_by_id}과(와) 그 아래 조직의 "
+                    "이미지가 아니라 보내지 않았습니다."
+                )
+        return None
+
+    def _creator(self, row: SendColumns) -> _Org | None:
+        """The active org the row names as its creator, when id and type agree."""
         creator_id = self.codes.get(row.created_by_id)
         creator = self.orgs.get(creator_id) if creator_id is not None else None
-        if creator is None or not creator.active:
-            return f"creator org {row.created_by_id} is unknown or inactive"
-        if not self._within(org_id, creator.id):
-            return f"room {room_id} is outside the creator org {row.created_by_id}"
-        return None
+        if creator is None or not creator.active or creator.type != row.created_by_type:
+            return None
+        return creator
 
     def _within(self, org_id: int | None, ancestor_id: int) -> bool:
         seen: set[int] = set()
@@ -67,3 +133,18 @@ class Access:
             org = self.orgs.get(org_id)
             org_id = org.parent_id if org is not None else None
         return False
+
+
+def _locate(files: ImageFiles, row: SendColumns) -> list[Located] | str:
+    """Where the row's image files are, or why one of them may not be read."""
+    try:
+        entries = images_of(row)
+    except PartError as exc:
+        return str(exc)
+    places = []
+    for entry in entries:
+        try:
+            places.append(files.locate(entry))
+        except UnsafeImage as exc:
+            return str(exc)
+    return places

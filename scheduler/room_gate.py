@@ -43,6 +43,7 @@ class Begun:
     row: SendColumns
     slot: datetime | None = None  # aware UTC; None for a resumed send or a refusal
     refusal: str | None = None  # why it is not sent, worded for the log
+    stops: bool = False  # the refusal also stops the schedule (unsafe content)
 
 
 def precheck(deps: Deps, occ: Held, row: SendColumns) -> str | None:
@@ -107,12 +108,13 @@ async def admit(
     the caller's transaction. An admitted occurrence gets its slot as ``started_at``, state
     'sending' and one more attempt on the ``Held``; the caller writes those."""
     result: list[Begun] = []
-    access = await Access.load(session, {occ.target_room_id for occ, _ in fresh})
+    access = await Access.load(session, deps.images, ((o.target_room_id, r) for o, r in fresh))
     checked = []
     for occ, row in fresh:
         refusal = precheck(deps, occ, row) or access.refusal(row, occ.target_room_id)
-        if refusal is not None:
-            result.append(Begun(occ, row, refusal=refusal))
+        unsafe = None if refusal is not None else access.image_refusal(row)
+        if refusal is not None or unsafe is not None:
+            result.append(Begun(occ, row, refusal=refusal or unsafe, stops=unsafe is not None))
         else:
             checked.append((occ, row))
     if not checked:

@@ -26,6 +26,7 @@ from scheduler.claims import Claimed, claim, claimed_id
 from scheduler.context import Deps, Notify, OnOutcome, in_transaction, log, worker_id
 from scheduler.delivery import Outcome, deliver
 from scheduler.heartbeat import Heartbeat
+from scheduler.image_files import ImageFiles
 from scheduler.leases import create_send_now, release, renew
 from scheduler.pipeline import Pipeline
 from scheduler.wake import next_wake
@@ -56,6 +57,7 @@ class Scheduler:
             tz=cfg.tz,
             owner=owner or worker_id(),
             mysql=mysql,
+            images=ImageFiles.of(cfg.web),
             ops_room_id=cfg.alerts.ops_room_id,
             notify=notify,
             on_outcome=on_outcome,

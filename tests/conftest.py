@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -19,6 +20,7 @@ from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 
 MYSQL_ENV = "KBOT_TEST_MYSQL_URL"
+PHP_IMAGES = "bot_images"  # under tmp_path: the PHP site's image folder (web.image_dirs)
 
 
 def mysql_server_url() -> str | None:
@@ -69,6 +71,7 @@ def cfg(db_url: str, tmp_path: Path) -> Config:
             "KBOT_DATABASE__URL": db_url,
             "KBOT_DATA_DIR": str(data),
             "KBOT_WEB__UPLOAD_DIR": str(data / "images"),
+            "KBOT_WEB__IMAGE_DIRS": json.dumps([str(tmp_path / PHP_IMAGES)]),
             "KBOT_WEB__SECRET_KEY": "test-secret-key-0123456789",
         }
     )

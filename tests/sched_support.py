@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +23,21 @@ from tests.fakes import FakeClock
 START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 09:00 in Asia/Seoul
 ROOM = "1001"
 OTHER_ROOM = "2002"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def image_bytes(name: str) -> bytes:
+    """Bytes a send may read as an image (they start like a PNG) that name themselves."""
+    return PNG_MAGIC + name.encode()
+
+
+def image_file(folder: Path, name: str) -> dict[str, Any]:
+    """A ``message_images`` entry for a file ``name`` in ``folder`` holding
+    ``image_bytes(name)``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    path.write_bytes(image_bytes(name))
+    return {"id": name, "filename": path.name, "file_path": str(path)}
 
 
 @dataclass

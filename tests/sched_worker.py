@@ -4,8 +4,9 @@ clock, with a sender that appends every send to a file (one line per part, flush
     python -m tests.sched_worker URL OUT EXPECTED_LOGS [--hang-on N] [--send-delay S]
         [--lease-s S]
 
-It runs until ``kb_schedule_logs`` holds EXPECTED_LOGS rows, then stops. With ``--hang-on N``
-the N-th send never returns (the test then kills the process with SIGKILL). With
+It runs until ``kb_schedule_logs`` holds EXPECTED_LOGS rows, then stops. It may read images
+(``tests.sched_support.image_file``) from the folder of OUT and writes their names. With
+``--hang-on N`` the N-th send never returns (the test then kills the process with SIGKILL). With
 ``--send-delay S`` the sends go one at a time and each takes S seconds before it is confirmed
 (as on the one Iris device), so a kill lands at varied points of a send. ``--lease-s`` may be
 shorter than the configured minimum so that tests take over a killed worker's leases quickly.
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -26,7 +29,7 @@ from kbot.config import load_config
 from scheduler.service import Scheduler
 from storage.engine import create_engine, is_mysql, session_factory
 from storage.models import ScheduleLog
-from tests.sched_support import with_settings
+from tests.sched_support import PNG_MAGIC, with_settings
 
 
 class FileSender:
@@ -45,7 +48,7 @@ class FileSender:
     async def send_images(
         self, room_id: str, images: Sequence[bytes], *, priority: int = PRIORITY_SCHEDULED
     ) -> SendResult:
-        return await self._send(f"{room_id}\t{b''.join(images).decode()}")
+        return await self._send(f"{room_id}\t{b''.join(images).removeprefix(PNG_MAGIC).decode()}")
 
     async def close(self) -> None:
         os.close(self._fd)
@@ -70,6 +73,7 @@ async def main(args: argparse.Namespace) -> None:
             "KBOT_SCHEDULER__RECHECK_INTERVAL_S": "0.3",
             "KBOT_SCHEDULER__CLAIM_BATCH": "50",
             "KBOT_SCHEDULER__MAX_CONCURRENT_SENDS": "20",
+            "KBOT_WEB__IMAGE_DIRS": json.dumps([str(Path(args.out).parent)]),
         }
     )
     # room_min_interval_s=0; lease_s unvalidated, so it may be below the minimum of 5

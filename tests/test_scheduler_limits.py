@@ -136,9 +136,10 @@ async def test_text_longer_than_the_limit_is_not_sent(
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ("deactivate", "room deactivated"),
-        ("outside", "outside the creator org BR1"),
-        ("unregistered", "room not registered"),
+        ("deactivate", "비활성 상태인 방"),
+        ("outside", "등록 조직 BR1과(와) 그 아래 조직의 방이 아닙니다"),
+        ("unregistered", "등록되지 않은 방"),
+        ("forged_type", "종류가 맞지 않거나"),  # a branch row naming HQ's code is not HQ's
     ],
 )
 async def test_room_access_is_checked_again_right_before_sending(
@@ -154,6 +155,8 @@ async def test_room_access_is_checked_again_right_before_sending(
         values = {"created_by_type": "branch", "created_by_id": "BR1", "target_room_id": OTHER_ROOM}
     if change == "unregistered":
         values = {"target_room_id": "31337"}
+    if change == "forged_type":
+        values = {"created_by_type": "branch", "created_by_id": "HQ", "target_room_id": OTHER_ROOM}
     await add_schedule(sessions, **values)
     if change == "deactivate":
         async with sessions() as s, s.begin():

@@ -17,6 +17,7 @@ from kbot.config import Config, load_config
 from scheduler.heartbeat import Heartbeat
 from storage.kbot_models import Occurrence
 from storage.models import ScheduleLog
+from tests.conftest import PHP_IMAGES
 from tests.fakes import FakeClock, FakeIris
 from tests.sched_support import (
     ROOM,
@@ -24,6 +25,8 @@ from tests.sched_support import (
     RecordingSender,
     add_schedule,
     drive,
+    image_bytes,
+    image_file,
     make_world,
     run,
     scheduler,
@@ -106,11 +109,9 @@ async def test_stop_finishes_the_part_in_flight_and_gives_the_claim_back(
     cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None, tmp_path: Path
 ) -> None:
     clock = FakeClock(START + timedelta(minutes=30))
-    image = tmp_path / "a.jpg"
-    image.write_bytes(b"A")
     await add_schedule(
         sessions,
-        message_images={"images": [{"id": 1, "file_path": str(image)}]},
+        message_images={"images": [image_file(tmp_path / PHP_IMAGES, "A")]},
         send_interval_seconds=60,
     )
     sender = RecordingSender(clock)
@@ -125,7 +126,7 @@ async def test_stop_finishes_the_part_in_flight_and_gives_the_claim_back(
     second = scheduler(with_settings(cfg), sessions, sender, clock, owner="second")
     [outcome] = await run(clock, second.run_once())
     assert outcome.status == "success"
-    assert [s.payload for s in sender.sent] == ["안녕하세요", b"A"]
+    assert [s.payload for s in sender.sent] == ["안녕하세요", image_bytes("A")]
 
 
 async def test_end_to_end_through_the_app_to_a_fake_iris(

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,7 @@ from storage.engine import create_engine, session_factory
 from storage.kbot_models import Occurrence, Org, Room
 from storage.migrate import upgrade
 from storage.models import Schedule, ScheduleLog
+from tests.sched_support import image_file
 
 pytestmark = pytest.mark.mysql
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,14 +70,10 @@ async def _worker(url: str, out: Path, expected: int, *extra: str) -> asyncio.su
     )
 
 
-def _images(folder: Path, names: list[str]) -> list[dict[str, str]]:
-    """``message_images`` entries whose files hold their own name (the send's payload)."""
-    images = []
-    for name in names:
-        path = folder / f"{name}.jpg"
-        path.write_bytes(name.encode())
-        images.append({"id": name, "file_path": str(path)})
-    return images
+def _images(folder: Path, names: list[str]) -> list[dict[str, Any]]:
+    """``message_images`` entries whose files name themselves (the worker writes the name as
+    the send's payload); the worker may read images from the folder of its output file."""
+    return [image_file(folder, name) for name in names]
 
 
 def _lines(out: Path) -> list[str]:

@@ -19,12 +19,15 @@ from scheduler.claims import claim, claimed_id
 from scheduler.delivery import deliver
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
+from tests.conftest import PHP_IMAGES
 from tests.fakes import FakeClock
 from tests.sched_support import (
     ROOM,
     START,
     RecordingSender,
     add_schedule,
+    image_bytes,
+    image_file,
     local,
     make_world,
     run,
@@ -41,12 +44,10 @@ async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
 
 
 def images(tmp_path: Path, count: int = 2, missing: int | None = None) -> dict[str, Any]:
-    entries = []
-    for n in range(1, count + 1):
-        path = tmp_path / f"img{n}.jpg"
-        if n != missing:
-            path.write_bytes(f"IMG{n}".encode())
-        entries.append({"id": n, "filename": path.name, "file_path": str(path)})
+    """Entries ``IMG1``.. in the PHP site's image folder; the ``missing`` one has no file."""
+    entries = [image_file(tmp_path / PHP_IMAGES, f"IMG{n}") for n in range(1, count + 1)]
+    if missing is not None:
+        Path(entries[missing - 1]["file_path"]).unlink()
     return {"images": entries}
 
 
@@ -58,9 +59,9 @@ async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
 @pytest.mark.parametrize(
     ("order", "expected"),
     [
-        ("text_first", ["안녕하세요", b"IMG1", b"IMG2"]),
-        ("images_first", [b"IMG1", b"IMG2", "안녕하세요"]),
-        ("images_only", [b"IMG1", b"IMG2"]),
+        ("text_first", ["안녕하세요", image_bytes("IMG1"), image_bytes("IMG2")]),
+        ("images_first", [image_bytes("IMG1"), image_bytes("IMG2"), "안녕하세요"]),
+        ("images_only", [image_bytes("IMG1"), image_bytes("IMG2")]),
         ("text_only", ["안녕하세요"]),
     ],
 )
@@ -109,11 +110,12 @@ async def test_a_missing_image_file_fails_that_part(
     sender = RecordingSender(clock)
     [outcome] = await run(clock, scheduler(with_settings(cfg), sessions, sender, clock).run_once())
     assert outcome.status == "partial"
-    assert [s.payload for s in sender.sent] == ["안녕하세요", b"IMG1"]
+    assert [s.payload for s in sender.sent] == ["안녕하세요", image_bytes("IMG1")]
     [entry] = await logs(sessions)
     assert entry.status == "partial"
     assert entry.error_message is not None
-    assert "image 2" in entry.error_message and "img2.jpg" in entry.error_message
+    assert "이미지 #?" in entry.error_message and "읽을 수 없습니다" in entry.error_message
+    assert "IMG2" not in entry.error_message  # no file path in what an admin reads
     assert entry.sent_images == {"images": [content["images"][0]]}
 
 
@@ -145,7 +147,7 @@ async def test_a_permanent_error_is_not_retried(
     assert (outcome.status, sender.calls) == ("failed", 1)
     [entry] = await logs(sessions)
     assert entry.status == "failed"
-    assert entry.error_message == "text: bad room"
+    assert entry.error_message == "텍스트: bad room"
     assert entry.api_response == [{"message": "x"}]
 
 
@@ -229,7 +231,7 @@ async def test_a_crashed_send_resumes_after_its_last_confirmed_part(
     clock.set(DUE + timedelta(seconds=61))
     [outcome] = await run(clock, second.run_once())
     assert outcome.status == "success"
-    assert [s.payload for s in sender.sent] == [b"IMG2", b"IMG3"]
+    assert [s.payload for s in sender.sent] == [image_bytes("IMG2"), image_bytes("IMG3")]
     [entry] = await logs(sessions)
     assert entry.api_response == [
         {"n": 1, "kind": "text"},
