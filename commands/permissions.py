@@ -82,14 +82,28 @@ class Standing:
         return self.acting and not self.headquarters
 
 
+def require_acting(standing: Standing, operation: Operation) -> None:
+    """An inactive admin or an admin of an inactive org may do nothing."""
+    if not standing.acting:
+        raise PermissionDenied(operation, "관리자 계정이나 소속 조직이 비활성 상태입니다.")
+
+
+def allows(standing: Standing, room_org_id: int | None) -> bool:
+    """Whether an acting actor may see and handle what ``room_org_id`` owns (None: an
+    unregistered room, headquarters only). Whoever may not is answered as if it did not
+    exist, so that ids of other orgs' things cannot be probed."""
+    if standing.headquarters:
+        return True
+    return room_org_id is not None and room_org_id in standing.subtree
+
+
 def check(standing: Standing, operation: Operation, *, room_org_id: int | None) -> None:
     """Allow ``operation`` on something owned by ``room_org_id`` or raise ``PermissionDenied``.
 
     ``room_org_id`` None means an unregistered room: only headquarters may touch it. An
     inactive admin or an admin of an inactive org may do nothing.
     """
-    if not standing.acting:
-        raise PermissionDenied(operation, "관리자 계정이나 소속 조직이 비활성 상태입니다.")
+    require_acting(standing, operation)
     if standing.headquarters:
         return
     if room_org_id is None:

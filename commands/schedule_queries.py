@@ -8,16 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commands.errors import CommandError
-from commands.permissions import Operation, Standing, check
+from commands.permissions import Operation, Standing, allows, require_acting
 from commands.permissions import visible as visible_orgs
 from storage.kbot_models import Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
 
 class ScheduleNotFound(CommandError):
+    """No such schedule, or one the actor may not see: the same answer for both."""
+
     def __init__(self, schedule_id: int) -> None:
         super().__init__(
-            "ID", f"#{schedule_id} 스케줄이 없습니다. 목록에서 번호를 확인해 주세요.", "스케줄 목록"
+            "ID",
+            f"#{schedule_id} 스케줄이 없거나 볼 권한이 없습니다. 목록에서 번호를 확인해 주세요.",
+            "스케줄 목록",
         )
 
 
@@ -32,12 +36,14 @@ async def load(
     session: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
 ) -> Found:
     """The schedule, once an actor of ``standing`` is allowed ``operation`` on it (its room's
-    org decides)."""
+    org decides); one it may not see is ``ScheduleNotFound`` like one that does not exist."""
+    require_acting(standing, operation)
     row = await session.get(Schedule, schedule_id)
     if row is None:
         raise ScheduleNotFound(schedule_id)
     room = await session.scalar(select(Room).where(Room.chat_id == row.target_room_id))
-    check(standing, operation, room_org_id=room.org_id if room else None)
+    if not allows(standing, room.org_id if room else None):
+        raise ScheduleNotFound(schedule_id)
     return Found(row, room, await session.get(ScheduleMeta, schedule_id))
 
 

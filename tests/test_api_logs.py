@@ -105,7 +105,7 @@ async def test_schedule_logs(cfg: Any, sessions: Any, aiohttp_client: Any) -> No
     status, body = await api.call("GET", f"/api/schedules/{a}/logs?status=partial", "BR1")
     assert [entry["scheduled_at"] for entry in body["logs"]] == ["2026-11-24T09:00:00+09:00"]
     status, body = await api.call("GET", f"/api/schedules/{b}/logs", "BR1")
-    assert (status, body["error"]["code"]) == (403, "forbidden")
+    assert (status, body["error"]["code"]) == (404, "not_found")  # not told it exists
     status, body = await api.call("GET", f"/api/schedules/{b}/logs", "HQ")
     assert (status, body["total"]) == (200, 2)
     status, body = await api.call("GET", "/api/schedules/424242/logs", "HQ")

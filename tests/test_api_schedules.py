@@ -195,12 +195,19 @@ async def test_permissions_follow_the_org_tree(
         ("GET", "/logs", None),
     ]:
         status, answer = await api.call(method, path + suffix, "BR2", json=body)
-        assert (status, answer["error"]["code"]) == (403, "forbidden"), (method, suffix)
-        assert "권한" in answer["error"]["message"]
+        # another org's schedule is answered like a missing one: its id is not confirmed
+        assert (status, answer["error"]["code"]) == (404, "not_found"), (method, suffix)
+        assert "없거나 볼 권한이 없습니다" in answer["error"]["message"]
+    status, missing = await api.call("GET", "/api/schedules/424242", "BR2")
+    assert (status, missing["error"]["message"]) == (
+        404,
+        answer["error"]["message"].replace(str(mine["id"]), "424242"),
+    )
     status, answer = await api.call("POST", "/api/schedules", "BR2", json=weekly())
-    assert status == 403  # BR1's room
+    assert (status, answer["error"]["field"]) == (422, "target_room_id")  # BR1's room
+    assert "다룰 권한이 없는 방" in answer["error"]["message"]
     status, answer = await api.call("PUT", path, "BR1", json={"target_room_id": ROOMS["BR2"]})
-    assert status == 403  # moving it to a room outside BR1
+    assert status == 422  # moving it to a room outside BR1
 
     async def visible(who: str) -> list[int]:
         status, listed = await api.call("GET", "/api/schedules", who)

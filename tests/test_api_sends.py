@@ -68,7 +68,7 @@ async def test_send_now_goes_to_the_target_room_and_keeps_the_next_send(
     assert after["send_count"] == 1 and after["last_sent_at"] is not None
 
     status, body = await api.call("POST", f"{path}/send", who="BR2")  # another branch
-    assert status == 403 and "권한" in body["error"]["message"]
+    assert status == 404 and "권한" in body["error"]["message"]
     status, body = await api.call("POST", "/api/schedules/999/send")
     assert status == 404
     async with sessions.begin() as s:
@@ -93,7 +93,8 @@ async def test_test_send_goes_to_the_given_room_or_the_schedules_test_room(
     assert sent_rooms(api) == [TEST_ROOM]
 
     status, body = await api.call("POST", path, json={"test_room": ROOMS["BR2"]})
-    assert status == 403  # another branch's room
+    assert (status, body["error"]["field"]) == (422, "test_room")  # another branch's room
+    assert "다룰 권한이 없는 방" in body["error"]["message"]
     status, body = await api.call("POST", path, json={"test_room": "999"})
     assert status == 422 and body["error"]["field"] == "test_room"
     status, body = await api.call("POST", path, json={"room": TEST_ROOM})

@@ -69,7 +69,7 @@ async def test_schedules_page_shows_only_visible_rows(site: Site) -> None:
     status, body, _ = await site.post(
         f"/schedules/{other}/toggle", {"on": "0", "csrf_token": csrf_of(html)}
     )
-    assert status == 403 and "권한이 없습니다" in body
+    assert status == 404 and "없거나 볼 권한이 없습니다" in body
     assert await schedule_status(site.sessions, other) == "active"
 
     html = await site.login("AG1")

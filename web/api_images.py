@@ -99,7 +99,7 @@ async def list_images(request: web.Request) -> web.Response:
 async def get_image(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     async with request.app[keys.SESSIONS]() as session:
-        image = await _visible_image(session, admin, _image_id(request), "조회할")
+        image = await _visible_image(session, admin, _image_id(request))
     return web.json_response(image_dict(image))
 
 
@@ -108,7 +108,7 @@ async def delete_image(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     app = request.app
     async with app[keys.SESSIONS].begin() as session:
-        image = await _visible_image(session, admin, _image_id(request), "삭제할")
+        image = await _visible_image(session, admin, _image_id(request))
         stored = await images.delete_image(session, image, admin=admin, at=app[keys.CLOCK].now())
     images.remove_file(stored)
     return web.json_response({"deleted": True, "id": image.id})
@@ -124,17 +124,15 @@ async def serve_image_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers={**FILE_HEADERS, "Content-Type": CONTENT_TYPES[ext]})
 
 
-async def _visible_image(session: AsyncSession, admin: Admin, image_id: int, verb: str) -> Image:
-    image = await images.get_image(session, image_id)
+async def _visible_image(session: AsyncSession, admin: Admin, image_id: int) -> Image:
+    """The image, when the admin may see it; another org's image is 404 like a missing one."""
     org_ids = await visible_org_ids(session, admin)
     if org_ids == set():
         raise _inactive()
-    if org_ids is not None and image.org_id not in org_ids:
+    image = await session.get(Image, image_id)
+    if image is None or (org_ids is not None and image.org_id not in org_ids):
         raise api_error(
-            403,
-            "forbidden",
-            f"이미지 #{image_id}을(를) {verb} 권한이 없습니다. "
-            "소속 조직과 그 아래 조직의 이미지만 다룰 수 있습니다.",
+            404, "not_found", f"이미지 #{image_id}이(가) 없거나 볼 권한이 없습니다.", "id"
         )
     return image
 

@@ -22,6 +22,7 @@ from aiohttp.typedefs import Handler
 from commands import format as fmt
 from commands.errors import CommandError
 from commands.permissions import PermissionDenied, visible_org_ids
+from commands.schedule_queries import ScheduleNotFound
 from storage.errors import NotFound, StorageError
 from storage.kbot_models import Admin, Org
 from web import keys
@@ -173,6 +174,8 @@ def _as_page_error(exc: Exception) -> PageError | None:
         return exc
     if isinstance(exc, PermissionDenied):
         return PageError(403, "권한이 없습니다", exc.message)
+    if isinstance(exc, ScheduleNotFound):
+        return PageError(404, "찾을 수 없습니다", exc.message)
     if isinstance(exc, CommandError):
         return PageError(400, "처리할 수 없습니다", exc.reply_text().removeprefix("❌ "))
     if isinstance(exc, NotFound):
