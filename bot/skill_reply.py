@@ -4,7 +4,7 @@ The HTTP response body is the reply, so it must respect the spec's limits: ``ver
 "2.0", 1 to 3 outputs, ``simpleText`` at most 1000 characters, at most 10 quick replies
 with labels of at most 14 characters. A long text is split at line boundaries into up to
 three ``simpleText`` outputs; what still does not fit is cut, and the last output ends
-with ``TRUNCATED_HINT``.
+with ``bot.text_chunks.TRUNCATED_HINT``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.text_chunks import fit
+
 MAX_TEXT = 1000
 MAX_OUTPUTS = 3
 MAX_QUICK_REPLIES = 10
 MAX_LABEL = 14
-TRUNCATED_HINT = "… (이하 생략, 전체 내용은 웹에서 확인하세요)"
 PROCESSING_TEXT = "처리 중입니다... 잠시 후 다시 확인해 주세요."
 CALLBACK_TEXT = "처리 중입니다. 끝나면 바로 알려 드릴게요."
 
@@ -26,13 +27,9 @@ def skill_reply(text: str, quick_replies: Sequence[tuple[str, str]] = ()) -> dic
 
     Quick replies past the tenth are dropped; long labels are shortened with "…".
     """
-    chunks = _chunks(text, MAX_TEXT)
+    chunks = fit([text], MAX_TEXT, MAX_OUTPUTS)
     if not chunks:
         raise ValueError("a skill reply needs some text")
-    if len(chunks) > MAX_OUTPUTS:
-        room = MAX_TEXT - len(TRUNCATED_HINT) - 1
-        last = _chunks(chunks[MAX_OUTPUTS - 1], room)[0]
-        chunks = [*chunks[: MAX_OUTPUTS - 1], f"{last}\n{TRUNCATED_HINT}"]
     template: dict[str, Any] = {"outputs": [{"simpleText": {"text": c}} for c in chunks]}
     if quick_replies:
         template["quickReplies"] = [
@@ -55,34 +52,3 @@ def callback_reply() -> dict[str, Any]:
 
 def _label(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    """Pack whole lines into pieces of at most ``limit`` characters, in order.
-
-    A line longer than ``limit`` is split, at a space when one is near the end.
-    Blank lines at a piece's edges are dropped; blank pieces vanish.
-    """
-    pieces: list[str] = []
-    current: list[str] = []
-    size = -1  # len("\n".join(current))
-    for line in text.split("\n"):
-        for part in _split_line(line, limit):
-            if current and size + 1 + len(part) > limit:
-                pieces.append("\n".join(current))
-                current, size = [], -1
-            current.append(part)
-            size += 1 + len(part)
-    pieces.append("\n".join(current))
-    return [stripped for piece in pieces if (stripped := piece.strip("\n")).strip()]
-
-
-def _split_line(line: str, limit: int) -> list[str]:
-    parts: list[str] = []
-    while len(line) > limit:
-        cut = line.rfind(" ", limit // 2, limit + 1)
-        cut = cut if cut > 0 else limit
-        parts.append(line[:cut])
-        line = line[cut:].lstrip(" ")
-    parts.append(line)
-    return parts

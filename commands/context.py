@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands.identity import IdentityCache
 from commands.ports import SchedulerPort
+from commands.reply_gate import ReplyGate
 from commands.schedule_checks import Limits
 from commands.schedules import ScheduleService
 from commands.verbs import help_text
@@ -26,6 +27,7 @@ class CommandContext:
     scheduler: SchedulerPort
     schedules: ScheduleService
     identities: IdentityCache
+    replies: ReplyGate  # how much may be said, per room and sender
     tz: ZoneInfo
     help_reply: str  # the same for everyone, so built once
 
@@ -55,6 +57,11 @@ def build_context(
         scheduler,
         service,
         IdentityCache(reads, clock),
+        ReplyGate(
+            clock,
+            per_room=cfg.bot.replies_per_room_per_minute,
+            per_sender=cfg.bot.replies_per_sender_per_minute,
+        ),
         tz,
         help_text(cfg.bot.command_prefix),
     )

@@ -18,6 +18,7 @@ from commands.errors import CommandError, quote, shorten
 from commands.form_fields import BY_KEY, FIELDS, MESSAGE_TEXT, FormField, example_line
 from commands.form_values import InvalidValue, RoomType, ScheduleType, SendOrder, Status, squash
 from commands.verbs import VERBS, Action
+from kbot.plain_text import clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ def _parse_value(field: FormField, value: str, today: date) -> object:
 
 
 def _message_text(same_line: str, following: list[str]) -> str:
-    text = "\n".join([same_line.lstrip(), *following])
+    text = clean("\n".join([same_line.lstrip(), *following]), multiline=True)
     return _LEADING_BLANK_LINES.sub("", text).rstrip()
 
 

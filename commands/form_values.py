@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from commands.errors import quote
+from kbot.plain_text import clean
 
 T = TypeVar("T")
 
@@ -86,8 +87,18 @@ STATUSES: Choice[Status] = Choice(
 
 
 def parse_text(raw: str) -> str:
-    """Free text (description, room): kept as typed, outer spaces removed."""
-    return raw.strip()
+    """Free text (a room): kept as typed without control or bidi characters, outer spaces
+    removed."""
+    return clean(raw).strip()
+
+
+def parse_description(raw: str) -> str:
+    description = parse_text(raw)
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidValue(
+            f"설명은 {DESCRIPTION_MAX_LENGTH}자까지 쓸 수 있습니다 (지금 {len(description)}자)."
+        )
+    return description
 
 
 NO_ROOM = ""  # a test room of "없음": the command's own room again
@@ -99,7 +110,7 @@ def parse_test_room(raw: str) -> str:
 
 
 def parse_title(raw: str) -> str:
-    title = raw.strip()
+    title = clean(raw).strip()
     if len(title) > TITLE_MAX_LENGTH:
         raise InvalidValue(f"제목은 {TITLE_MAX_LENGTH}자까지 쓸 수 있습니다 (지금 {len(title)}자).")
     return title

@@ -11,8 +11,9 @@ from commands.context import CommandContext
 from commands.errors import CommandError, quote
 from commands.grammar import AdminVerify, RoomRegister
 from commands.identity import Identity
-from commands.permissions import Operation, check, visible
+from commands.permissions import Operation, allows, require_acting, visible
 from commands.schedules import actor_label
+from kbot.plain_text import clean
 from storage import one_time_codes, orgs, rooms
 from storage.errors import Conflict, NotFound
 from storage.kbot_models import Admin, Org, Room
@@ -76,13 +77,16 @@ async def room_register(
         return ["방 등록은 등록할 단톡방 안에서 입력해 주세요."]
     example = f"{ctx.prefix}방 등록 BR001"
     async with ctx.sessions.begin() as s:
+        require_acting(who.standing, Operation.REGISTER_ROOM)
         try:
-            org = await orgs.get_by_code(s, command.org_code)
+            org: Org | None = await orgs.get_by_code(s, command.org_code)
         except NotFound:
-            raise CommandError(
-                "조직코드", f"{quote(command.org_code)} 조직이 없습니다.", example
-            ) from None
-        check(who.standing, Operation.REGISTER_ROOM, room_org_id=org.id)
+            org = None
+        if org is None or not allows(who.standing, org.id):
+            message = (
+                f"{quote(command.org_code)} 조직이 없거나 그 조직에 방을 등록할 권한이 없습니다."
+            )
+            raise CommandError("조직코드", message, example)
         existing = await s.scalar(select(Room).where(Room.chat_id == event.room_id))
         if existing is not None:
             owner = await s.get(Org, existing.org_id)
@@ -92,7 +96,7 @@ async def room_register(
         room = await rooms.add_room(
             s,
             chat_id=event.room_id,
-            name=(event.room_name or event.room_id)[:200],
+            name=(clean(event.room_name).strip() or event.room_id)[:200],
             org_code=org.code,
             at=ctx.clock.now(),
             actor=actor_label(who.admin),

@@ -5,6 +5,8 @@ the sender's ``Identity`` from the context's identity cache.
 
 User mistakes become the Korean ``CommandError`` text, refusals the ``PermissionDenied`` text,
 and anything unexpected a log line with a correlation id plus a short apology quoting it.
+Whatever the answer, it leaves cut to chat size and within the reply limits
+(``commands.reply_gate``): nobody can make the bot flood a room.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import uuid
 from typing import assert_never
 
 from bot.events import ChatEvent
+from bot.text_chunks import fit
 from commands import handlers_account as account
 from commands import handlers_schedule as schedule
 from commands.context import CommandContext
@@ -38,9 +41,15 @@ from commands.grammar import (
 )
 from commands.identity import Identity
 from commands.permissions import PermissionDenied
+from kbot.plain_text import clean
 from kbot.timeutil import to_local_naive
 
 log = logging.getLogger(__name__)
+
+# characters per chat message: KakaoTalk folds long messages behind "전체보기" and cuts
+# them at about 3,900 characters
+MESSAGE_LIMIT = 1500
+MAX_REPLY_MESSAGES = 5  # messages one command may answer with; the rest is left to the web
 
 NOT_ADMIN = (
     "🔒 등록된 관리자만 쓸 수 있는 명령입니다 (권한 없음). 관리자 등록은 본사 담당자에게 "
@@ -51,7 +60,19 @@ _VERIFY_FIELD = "인증코드"
 
 
 async def handle_event(ctx: CommandContext, event: ChatEvent) -> list[str] | None:
-    """The replies to ``event`` in order, or None to stay silent (chatter, own messages)."""
+    """The replies to ``event`` in order, or None to stay silent (chatter, own messages, or
+    nothing more may be said in that room now). Every reply is cut into chat-sized messages,
+    at most ``MAX_REPLY_MESSAGES`` of them, and metered by ``ctx.replies``."""
+    replies = await _answer(ctx, event)
+    if not replies:
+        return replies
+    messages = fit(
+        (clean(text, multiline=True) for text in replies), MESSAGE_LIMIT, MAX_REPLY_MESSAGES
+    )
+    return messages[: ctx.replies.allow(event.room_id, event.user_id, len(messages))] or None
+
+
+async def _answer(ctx: CommandContext, event: ChatEvent) -> list[str] | None:
     if event.is_mine or event.is_feed:
         return None
     today = to_local_naive(ctx.clock.now(), ctx.tz).date()
@@ -95,6 +116,8 @@ async def _stranger(
             return [mistake.reply_text()]
     if isinstance(command, AdminVerify):
         return await account.admin_verify(ctx, None, event, command)
+    if not ctx.replies.stranger_may_hear(event.user_id):
+        return None
     return [NOT_ADMIN.format(prefix=ctx.prefix)]
 
 

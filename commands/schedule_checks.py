@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from commands.errors import CommandError, quote
 from commands.form import ScheduleForm
 from commands.form_fields import example_line
+from commands.form_values import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from kbot.plain_text import clean
 from storage.images import image_json
 from storage.kbot_models import Image, Room
 from storage.models import Schedule
@@ -34,21 +36,22 @@ def error(name: str, message: str) -> CommandError:
 
 
 async def find_room(session: AsyncSession, raw: str, visible: set[int] | None) -> Room:
-    """The registered, active room called ``raw`` (its chat_id, else its unique name)."""
+    """The registered, active room called ``raw`` (its chat_id, else its unique name) among
+    the rooms of the ``visible`` orgs (None: all); a room of another org is not found, like
+    one that does not exist."""
     raw = raw.strip()
     room = await session.scalar(select(Room).where(Room.chat_id == raw))
     if room is None:
         named = list(await session.scalars(select(Room).where(Room.name == raw)))
         mine = [r for r in named if visible is None or r.org_id in visible]
-        candidates = mine or named
-        if len(candidates) > 1:
+        if len(mine) > 1:
             raise error("room", f"{quote(raw)} 이름의 방이 여러 개입니다. chat_id로 적어 주세요.")
-        room = candidates[0] if candidates else None
-    if room is None:
+        room = mine[0] if mine else None
+    if room is None or (visible is not None and room.org_id not in visible):
         raise error(
             "room",
-            f"{quote(raw)}은(는) 등록된 방이 아닙니다. 그 방에서 '방 등록 조직코드'로 먼저 "
-            "등록하거나, 등록된 방의 chat_id나 이름을 적어 주세요.",
+            f"{quote(raw)}은(는) 등록된 방이 아니거나 다룰 권한이 없는 방입니다. 그 방에서 "
+            "'방 등록 조직코드'로 먼저 등록하거나, 등록된 방의 chat_id나 이름을 적어 주세요.",
         )
     if not room.active:
         raise error("room", f"{quote(room.name)} 방은 비활성 상태라 보낼 수 없습니다.")
@@ -87,10 +90,11 @@ def check_required(form: ScheduleForm) -> None:
 
 
 def apply(row: Schedule, form: ScheduleForm, *, now_local: datetime) -> None:
-    """Copy the given fields onto ``row`` and fill the defaults a new row needs."""
+    """Copy the given fields onto ``row`` (texts without control or bidi characters, whatever
+    door they came through) and fill the defaults a new row needs."""
     simple = {
-        "title": form.title,
-        "description": form.description,
+        "title": _clean(form.title),
+        "description": _clean(form.description),
         "target_room_type": form.room_type,
         "schedule_type": form.schedule_type,
         "schedule_time": form.schedule_time,
@@ -99,7 +103,7 @@ def apply(row: Schedule, form: ScheduleForm, *, now_local: datetime) -> None:
         "send_order": form.send_order,
         "send_interval_seconds": form.send_interval_seconds,
         "status": form.status,
-        "message_text": form.message_text,
+        "message_text": _clean(form.message_text, multiline=True),
     }
     for column, value in simple.items():
         if value is not None:
@@ -120,6 +124,10 @@ def apply(row: Schedule, form: ScheduleForm, *, now_local: datetime) -> None:
         row.valid_until = max(once_at, row.valid_from)
     elif row.valid_until is None:
         row.valid_until = _one_year_after(row.valid_from)
+
+
+def _clean(text: str | None, *, multiline: bool = False) -> str | None:
+    return None if text is None else clean(text, multiline=multiline).strip()
 
 
 def once_moment(row: Schedule) -> datetime | None:
@@ -148,6 +156,12 @@ def check_row(row: Schedule, *, now_local: datetime, limits: Limits) -> None:
         raise error("weekdays", "매주 발송은 요일이 필요합니다.")
     if row.valid_until < row.valid_from:
         raise error("valid_until", "종료가 시작보다 앞설 수 없습니다.")
+    if not (row.title or "").strip():
+        raise error("title", "제목을 적어 주세요.")
+    if len(row.title) > TITLE_MAX_LENGTH:
+        raise error("title", f"제목은 {TITLE_MAX_LENGTH}자까지 쓸 수 있습니다.")
+    if len(row.description or "") > DESCRIPTION_MAX_LENGTH:
+        raise error("description", f"설명은 {DESCRIPTION_MAX_LENGTH}자까지 쓸 수 있습니다.")
     text = row.message_text or ""
     if len(text) > limits.max_text_length:
         raise error(

@@ -20,6 +20,7 @@ from kbot import orgcsv
 from kbot.clock import SystemClock
 from kbot.config import Config, ConfigError, ensure_secret_key, load_config
 from kbot.logs import setup_logging
+from kbot.plain_text import escape
 from kbot.timeutil import to_local_naive
 from storage import admins, archive, backup, images, one_time_codes, orgs, rooms, tokens
 from storage.audit import CLI_ACTOR
@@ -203,7 +204,9 @@ def _width(text: str) -> int:
 
 
 def _table(header: list[str], rows: list[list[object]]) -> None:
-    cells = [header, *[[str(c) for c in r] for r in rows]]
+    """Rows as aligned columns; cells are escaped (values written by other systems may hold
+    terminal control sequences or bidi overrides)."""
+    cells = [header, *[[escape(str(c)) for c in r] for r in rows]]
     widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
     for r in cells:
         padded = (c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True))

@@ -106,6 +106,9 @@ class BotConfig(_Section):
     # hosts (and their subdomains) a skill request's callbackUrl may name; https only,
     # except loopback addresses
     skill_callback_hosts: list[str] = ["kakao.com"]
+    # command replies the bot may post per minute, per room and per sender (over it: dropped)
+    replies_per_room_per_minute: int = Field(30, ge=1, le=1000)
+    replies_per_sender_per_minute: int = Field(20, ge=1, le=1000)
     iris: IrisConfig = IrisConfig()
 
     @field_validator("allow_networks")

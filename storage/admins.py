@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.plain_text import clean
 from storage import audit, orgs
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Admin, Org
@@ -23,6 +24,7 @@ async def add_admin(
     actor: str,
 ) -> Admin:
     kakao_user_id = kakao_user_id.strip()
+    name = clean(name)
     if not kakao_user_id or len(kakao_user_id) > 100:
         raise Invalid("kakao user id must be 1-100 characters")
     if not name.strip() or len(name) > 100:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.plain_text import clean
 from kbot.timeutil import to_utc_naive
 from storage import admins, audit, orgs
 from storage.errors import Invalid
@@ -94,6 +95,7 @@ async def create_invite(
 ) -> Invite:
     """An invite for one new admin of ``org_code``; the user types ``관리자 인증 CODE``."""
     org = await orgs.get_by_code(session, org_code)
+    name = clean(name)
     if not name.strip() or len(name) > 100:
         raise Invalid("name must be 1-100 characters")
     if mb_id is not None and len(mb_id) > 50:

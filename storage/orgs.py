@@ -8,12 +8,13 @@ permission decision (chat, REST API, web) on it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.plain_text import clean
 from storage import audit
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Org
@@ -64,6 +65,7 @@ async def get_by_code(session: AsyncSession, code: str) -> Org:
 
 
 async def add_org(session: AsyncSession, spec: OrgSpec, *, at: datetime, actor: str) -> Org:
+    spec = replace(spec, name=clean(spec.name))
     validate_spec(spec)
     if await session.scalar(select(Org.id).where(Org.code == spec.code)) is not None:
         raise Conflict(f"org code '{spec.code}' already exists")

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.plain_text import clean
 from storage import audit, orgs
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Room
@@ -26,6 +27,7 @@ async def add_room(
     actor_admin_id: int | None = None,
 ) -> Room:
     chat_id = chat_id.strip()
+    name = clean(name)
     if not chat_id or len(chat_id) > 100:
         raise Invalid("room id must be 1-100 characters (the KakaoTalk chat_id)")
     if room_type not in ROOM_TYPES:

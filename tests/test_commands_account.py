@@ -30,11 +30,13 @@ async def test_strangers_get_one_polite_refusal_and_chatter_is_ignored(
     cfg: Config, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await build_world(sessions)
-    ctx, _, _ = context(cfg, sessions)
+    ctx, clock, _ = context(cfg, sessions)
     for text in ("!스케줄 목록", "!스케줄 등록", "!내정보", "!웹", "!스케줄 보기 abc"):
         replies = await handle_event(ctx, event(text, user=STRANGER))
         assert replies is not None and len(replies) == 1, text
         assert "권한" in replies[0]
+        assert await handle_event(ctx, event(text, user=STRANGER)) is None  # once a minute
+        await clock.advance(60)
     [help_reply] = await handle_event(ctx, event("!도움말", user=STRANGER)) or []
     assert "!스케줄 등록" in help_reply
     for text in ("안녕하세요", "!없는명령", "! 와", "ㅋㅋ !"):

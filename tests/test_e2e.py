@@ -246,3 +246,23 @@ async def test_every_chat_command_through_the_iris_webhook(
     assert resp.status == 200
     await client.app[keys.WEBHOOKS].tasks.drain(5)
     assert len(fake_iris.calls) == before
+
+
+async def test_a_stranger_flooding_a_room_through_iris_gets_one_reply(
+    e2e_cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    fake_iris: FakeIris,
+    aiohttp_client: Any,
+) -> None:
+    await build_world(sessions)
+    clock = FakeClock(START)
+    client = await aiohttp_client(await init_app(e2e_cfg, clock=clock))
+    for n in range(60):
+        body = iris_body("!스케줄 목록", user="31337", _id=f"flood{n}")
+        resp = await client.post("/webhook/iris", json=body, params={"token": TOKEN})
+        assert resp.status == 200
+    tasks = client.app[keys.WEBHOOKS].tasks
+    async with asyncio.timeout(10):
+        while len(tasks):  # noqa: ASYNC110 (background replies finishing)
+            await asyncio.sleep(0.01)
+    assert len(fake_iris.calls) == 1 and "권한" in fake_iris.calls[0].body["data"]

@@ -14,10 +14,10 @@ from bot.skill_reply import (
     MAX_OUTPUTS,
     MAX_QUICK_REPLIES,
     MAX_TEXT,
-    TRUNCATED_HINT,
     processing_reply,
     skill_reply,
 )
+from bot.text_chunks import TRUNCATED_HINT
 
 
 def texts(reply: dict[str, Any]) -> list[str]:
