@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands.identity import IdentityCache
-from commands.ports import SchedulerPort
+from commands.ports import ChatKinds, SchedulerPort
 from commands.schedule_checks import Limits
 from commands.schedules import ScheduleService
 from commands.verbs import help_text
@@ -26,6 +26,7 @@ class CommandContext:
     scheduler: SchedulerPort
     schedules: ScheduleService
     identities: IdentityCache
+    chat_kinds: ChatKinds  # where a login link may go
     tz: ZoneInfo
     help_reply: str  # the same for everyone, so built once
 
@@ -39,6 +40,7 @@ def build_context(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     scheduler: SchedulerPort,
+    chat_kinds: ChatKinds,
 ) -> CommandContext:
     tz = cfg.tz
     limits = Limits(
@@ -55,6 +57,7 @@ def build_context(
         scheduler,
         service,
         IdentityCache(reads, clock),
+        chat_kinds,
         tz,
         help_text(cfg.bot.command_prefix),
     )
