@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.sender import PRIORITY_SCHEDULED, BotSender, SendResult, check_images, check_text
+from kbot.redact import redact
 
 log = logging.getLogger("kbot.dryrun")
 
@@ -14,9 +15,10 @@ log = logging.getLogger("kbot.dryrun")
 class DryRunSender(BotSender):
     """``BotSender`` for development and the default configuration.
 
-    Logs each send on logger ``kbot.dryrun`` at INFO (room, full text, image count and
-    sizes) and keeps the newest ``keep`` records in ``sent``, oldest first. Refuses the
-    same empty sends the real transports refuse.
+    Logs each send on logger ``kbot.dryrun`` at INFO (room, the text with its credentials
+    masked by ``kbot.redact``, image count and sizes) and keeps the newest ``keep`` records,
+    full text included, in ``sent``, oldest first. Refuses the same empty sends the real
+    transports refuse.
     """
 
     def __init__(self, keep: int = 100) -> None:
@@ -29,7 +31,7 @@ class DryRunSender(BotSender):
         self, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
     ) -> SendResult:
         check_text(text)
-        log.info("dry run: text to room %s (priority %d):\n%s", room_id, priority, text)
+        log.info("dry run: text to room %s (priority %d):\n%s", room_id, priority, redact(text))
         return self._record({"kind": "text", "room_id": room_id, "text": text}, priority)
 
     async def send_images(

@@ -35,10 +35,22 @@ class ChatEvent:
     origin: str  # Iris v.origin ("MSG", "NEWMEM", ...); skill "MSG"
     attachments: dict[str, Any] = field(compare=False, repr=False)
     is_mine: bool  # the bot's own message echoed back
-    # 1:1 chat with the bot. Iris payloads carry no room type; in a KakaoTalk 1:1 chat the room
-    # is named after the other person, so Iris events count as direct when room == sender.
-    is_direct: bool
+    # Whether the room is a 1:1 chat with the bot, when the payload says so for certain
+    # (skill: a request without userRequest.chat); None when it does not (Iris payloads carry
+    # no room type: ask the device, see bot.chat_kinds).
+    direct: bool | None
     raw: Mapping[str, Any] = field(compare=False, repr=False)
+
+    @property
+    def looks_direct(self) -> bool:
+        """A guess whether this is a 1:1 chat with the bot, for harmless choices only (such as
+        ``!방 등록`` refusing a 1:1 chat): ``direct`` when known, else whether the Iris room is
+        named after the sender. KakaoTalk names a 1:1 chat after the other person, but also
+        every group room without a custom name, so never decide where a credential may go on
+        this: ask ``commands.ports.ChatKinds``."""
+        if self.direct is not None:
+            return self.direct
+        return bool(self.room_name) and self.room_name == self.sender_name
 
     @property
     def is_feed(self) -> bool:
@@ -88,7 +100,7 @@ def parse_iris(body: Mapping[str, Any]) -> ChatEvent:
         origin=origin,
         attachments=_iris_attachment(log.get("attachment")),
         is_mine=is_mine,
-        is_direct=bool(room_name) and room_name == sender_name,
+        direct=None,
         raw=body,
     )
 
@@ -122,7 +134,7 @@ def parse_skill(body: Mapping[str, Any]) -> ChatEvent:
         origin="MSG",
         attachments={},
         is_mine=False,
-        is_direct=chat is None,
+        direct=chat is None,
         raw=body,
     )
 

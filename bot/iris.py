@@ -108,6 +108,29 @@ class IrisSender(BotSender):
         )
         return await self._submit(room_id, payload, image=True, priority=priority)
 
+    def device_for(self, room_id: str) -> str:
+        """The name of the device that sends to ``room_id``."""
+        return self._room_device(room_id) or self._default
+
+    async def query(self, device: str, sql: str, bind: Sequence[str] = ()) -> list[dict[str, Any]]:
+        """The rows of ``sql`` on a device's own KakaoTalk database (``POST /query``, not
+        paced: it reads, it sends nothing). Any error, or an answer without a ``data`` list of
+        objects, raises ``SendError``."""
+        target = self._device(device)
+        payload = {"query": sql, "bind": list(bind)}
+        status, body = await _exchange(self._session, target, "POST", "/query", payload)
+        rows = body.get("data") if isinstance(body, Mapping) else None
+        if not isinstance(rows, list) or not all(isinstance(row, Mapping) for row in rows):
+            rows = None
+        if not 200 <= status < 300 or _is_iris_error(body) or rows is None:
+            raise SendError(
+                f"Iris {target.name}: POST /query answered HTTP {status}: {_message(body)}",
+                retryable=_retryable_status(status),
+                status=status,
+                raw=body,
+            )
+        return [dict(row) for row in rows]
+
     async def fetch_config(self, device: str | None = None) -> dict[str, Any]:
         """``GET /config`` of a device (default: the first); records ``last_config_ok``."""
         target = self._device(device or self._default)
@@ -127,7 +150,7 @@ class IrisSender(BotSender):
     ) -> SendResult:
         if not _ROOM_ID.fullmatch(room_id):
             raise SendError(f"Iris rooms are numeric chat ids, got {room_id!r}", retryable=False)
-        device = self._device(self._room_device(room_id) or self._default)
+        device = self._device(self.device_for(room_id))
         gap_ms = device.image_gap_ms if image else device.text_gap_ms
         return await self._queues[device.name].submit(
             lambda: self._post_reply(device, payload), gap_s=gap_ms / 1000, priority=priority

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands.identity import IdentityCache
-from commands.ports import SchedulerPort
+from commands.ports import ChatKinds, SchedulerPort
 from commands.reply_gate import ReplyGate
 from commands.schedule_checks import Limits
 from commands.schedules import ScheduleService
@@ -28,6 +28,7 @@ class CommandContext:
     schedules: ScheduleService
     identities: IdentityCache
     replies: ReplyGate  # how much may be said, per room and sender
+    chat_kinds: ChatKinds  # where a login link may go
     tz: ZoneInfo
     help_reply: str  # the same for everyone, so built once
 
@@ -41,6 +42,7 @@ def build_context(
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
     scheduler: SchedulerPort,
+    chat_kinds: ChatKinds,
 ) -> CommandContext:
     tz = cfg.tz
     limits = Limits(
@@ -62,6 +64,7 @@ def build_context(
             per_room=cfg.bot.replies_per_room_per_minute,
             per_sender=cfg.bot.replies_per_sender_per_minute,
         ),
+        chat_kinds,
         tz,
         help_text(cfg.bot.command_prefix),
     )

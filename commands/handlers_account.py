@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
 from commands.context import CommandContext
 from commands.errors import CommandError, quote
@@ -19,6 +20,14 @@ from storage.errors import Conflict, NotFound
 from storage.kbot_models import Admin, Org, Room
 
 _ROOMS_SHOWN = 20
+_NO_LINK_BECAUSE = {
+    ChatKind.SHARED: "🔒 여러 사람이 함께 보는 방이라 로그인 링크를 보내지 않았습니다.",
+    ChatKind.UNKNOWN: "🔒 봇과의 1:1 채팅인지 확인할 수 없어 로그인 링크를 보내지 않았습니다.",
+}
+_HOW_TO_GET_A_LINK = (
+    "링크는 봇과의 1:1 채팅에서 {prefix}웹 을 입력해 받거나, 운영 담당자에게 요청해 주세요 "
+    "(서버에서 kbot web-login --admin 카카오ID)."
+)
 
 
 async def admin_verify(
@@ -73,7 +82,7 @@ async def who_am_i(ctx: CommandContext, who: Identity) -> list[str]:
 async def room_register(
     ctx: CommandContext, who: Identity, event: ChatEvent, command: RoomRegister
 ) -> list[str]:
-    if event.is_direct:
+    if event.looks_direct:
         return ["방 등록은 등록할 단톡방 안에서 입력해 주세요."]
     example = f"{ctx.prefix}방 등록 BR001"
     async with ctx.sessions.begin() as s:
@@ -106,8 +115,11 @@ async def room_register(
 
 
 async def web_login(ctx: CommandContext, who: Identity, event: ChatEvent) -> list[str]:
-    if not event.is_direct:
-        return ["🔒 로그인 링크는 봇과의 1:1 채팅에서만 받을 수 있습니다."]
+    """A one-time login link, only where the room is certainly a 1:1 chat with the bot: the
+    link is a credential that anyone who reads it can use."""
+    kind = await ctx.chat_kinds.kind_of(event)
+    if kind is not ChatKind.DIRECT:
+        return [f"{_NO_LINK_BECAUSE[kind]}\n{_HOW_TO_GET_A_LINK.format(prefix=ctx.prefix)}"]
     ttl = timedelta(seconds=ctx.cfg.web.login_link_ttl_s)
     async with ctx.sessions.begin() as s:
         code = await one_time_codes.create_web_login(

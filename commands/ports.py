@@ -1,8 +1,12 @@
-"""What the command layer needs from the scheduler, as a Protocol the real one satisfies."""
+"""What the command layer needs from outside it (the scheduler, the transports), as
+Protocols the real ones satisfy; the composition root wires them."""
 
 from __future__ import annotations
 
 from typing import Literal, Protocol
+
+from bot.chat_kinds import ChatKind
+from bot.events import ChatEvent
 
 
 class SendResult(Protocol):
@@ -27,4 +31,12 @@ class SchedulerPort(Protocol):
     ) -> SendResult:
         """Send ``schedule_id`` now (to ``room_id`` when given), logged as ``kind``; the next
         scheduled send does not move."""
+        ...
+
+
+class ChatKinds(Protocol):
+    async def kind_of(self, event: ChatEvent) -> ChatKind:
+        """Whether ``event``'s room is certainly a 1:1 chat between the bot and the sender
+        (``ChatKind.DIRECT``), certainly not, or unknown. Only DIRECT may receive a
+        credential. Implemented by ``bot.chat_kinds.EventChatKinds``."""
         ...

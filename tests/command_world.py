@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.chat_kinds import EventChatKinds
 from bot.events import ChatEvent, parse_iris
 from commands.context import CommandContext, build_context
 from kbot.config import Config
@@ -106,9 +107,11 @@ async def build_world(sessions: async_sessionmaker[AsyncSession]) -> dict[str, i
 def context(
     cfg: Config, sessions: async_sessionmaker[AsyncSession]
 ) -> tuple[CommandContext, FakeClock, RecordingScheduler]:
+    """The command context of a dry-run process: only a skill request's own word makes a
+    room a 1:1 chat (an Iris device is asked only over HTTP, in the webhook tests)."""
     clock = FakeClock(START)
     port = RecordingScheduler()
-    return build_context(cfg, sessions, clock, port), clock, port
+    return build_context(cfg, sessions, clock, port, EventChatKinds(None)), clock, port
 
 
 def fixture_event() -> ChatEvent:

@@ -74,6 +74,9 @@ class FakeClock:
         self._now = when.astimezone(UTC)
 
 
+ROOM_TYPE_QUERY = "SELECT type FROM chat_rooms WHERE id = ?"
+
+
 @dataclass(frozen=True)
 class IrisCall:
     """One ``POST /reply`` the fake received: its JSON body and the clock's monotonic time."""
@@ -98,6 +101,11 @@ class FakeIris:
     an unknown type answers HTTP 500 ``{"status": false, "message": ...}``. ``GET /config``
     answers with ``bot_id`` (HTTP ``config_status``). Script the next calls with
     ``fail_next`` / ``hang_next`` / ``slow_next``; ``release()`` answers every hanging call.
+
+    ``POST /query`` knows one query, KakaoTalk's room type (``ROOM_TYPE_QUERY``): it answers
+    ``{"data": [{"type": ...}]}`` from ``room_types`` (chat id -> "DirectChat", "MultiChat",
+    ...), ``{"data": []}`` for a room not in it, and Iris's HTTP 500 error shape for any other
+    query or while ``query_error`` is set. Every request body is recorded in ``queries``.
     """
 
     def __init__(self, clock: Clock | None = None, *, bot_id: str = "9900112233") -> None:
@@ -105,6 +113,9 @@ class FakeIris:
         self.calls: list[IrisCall] = []
         self.config_calls = 0
         self.config_status = 200
+        self.room_types: dict[str, str] = {}
+        self.queries: list[dict[str, Any]] = []
+        self.query_error: str | None = None
         self.url = ""
         self._clock = clock
         self._script: deque[_Scripted] = deque()
@@ -146,6 +157,7 @@ class FakeIris:
         app = web.Application()
         app.router.add_post("/reply", self._reply)
         app.router.add_get("/config", self._config)
+        app.router.add_post("/query", self._query)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -185,6 +197,21 @@ class FakeIris:
         if step is not None and step.kind == "slow":
             await asyncio.sleep(step.delay_s)
         return web.json_response({"success": True, "message": "success"})
+
+    async def _query(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.queries.append(body)
+        if self.query_error is not None:
+            return _iris_error(self.query_error)
+        if " ".join(str(body.get("query")).split()) != ROOM_TYPE_QUERY:
+            return _iris_error(f"fake Iris does not know the query {body.get('query')!r}")
+        match body.get("bind"):
+            case [str(chat_id)]:
+                known = chat_id in self.room_types
+                rows = [{"type": self.room_types[chat_id]}] if known else []
+                return web.json_response({"data": rows})
+            case bind:
+                return _iris_error(f"bad bind {bind!r}")
 
     async def _config(self, request: web.Request) -> web.StreamResponse:
         self.config_calls += 1

@@ -81,14 +81,17 @@ def test_iris_fixture_parses(
     assert event.origin == origin
     assert event.is_mine is mine
     assert event.is_feed is feed
-    assert event.is_direct is False  # group rooms: the room is not named after the sender
+    assert event.direct is None  # Iris payloads do not say
+    assert event.looks_direct is False  # group rooms: the room is not named after the sender
     assert event.raw is body
 
 
-def test_iris_one_to_one_chat_is_direct() -> None:
+def test_iris_room_named_after_the_sender_only_looks_direct() -> None:
     body = json.loads((FIXTURES / "iris" / "text_command.json").read_text("utf-8"))
-    body["room"] = body["sender"]  # KakaoTalk names a 1:1 room after the other person
-    assert parse_iris(body).is_direct is True
+    body["room"] = body["sender"]  # a 1:1 room, or any group room without a custom name
+    event = parse_iris(body)
+    assert event.looks_direct is True
+    assert event.direct is None
 
 
 def test_multiline_command_keeps_every_line() -> None:
@@ -197,7 +200,7 @@ def test_skill_one_to_one_utterance() -> None:
         origin="MSG",
         attachments={},
         is_mine=False,
-        is_direct=True,
+        direct=True,
         raw=body,
     )
     assert not event.is_feed
@@ -206,7 +209,7 @@ def test_skill_one_to_one_utterance() -> None:
 def test_skill_group_utterance_uses_the_group_key() -> None:
     event = parse_skill(sample("kakao_skill/group_utterance.json"))
     assert event.room_id == "c0ffee" + "0" * 57 + "1"
-    assert event.is_direct is False
+    assert event.direct is False and event.looks_direct is False
     assert event.text == "!스케줄 목록"
     assert event.user_id.startswith("a3b1c9")
 

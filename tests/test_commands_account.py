@@ -104,12 +104,16 @@ async def test_web_link_only_in_direct_chat_and_single_use(
 ) -> None:
     await build_world(sessions)
     ctx, clock, _ = context(cfg, sessions)
-    [refused] = await handle_event(ctx, event("!웹")) or []
-    assert "1:1" in refused
+    one_to_one = {"source": "kakao_skill", "room": f"user:{USERS['BR1']}", "direct": True}
+    # an Iris room named after its sender, in a dry run: nobody can tell, so no link
+    [unsure] = await handle_event(ctx, event("!웹", room_name="김지점장", sender_name="김지점장"))
+    [group] = await handle_event(ctx, event("!웹", source="kakao_skill", direct=False)) or []
+    for refused in (unsure, group):
+        assert "/login/" not in refused
+        assert "1:1 채팅에서 !웹" in refused and "kbot web-login --admin" in refused
+    assert "확인할 수 없어" in unsure and "여러 사람이 함께 보는 방" in group
     assert await count(sessions, OneTimeCode) == 0
-    [reply] = (
-        await handle_event(ctx, event("!웹", room=f"user:{USERS['BR1']}", is_direct=True)) or []
-    )
+    [reply] = await handle_event(ctx, event("!웹", **one_to_one)) or []
     prefix = f"{cfg.server.public_url}/login/"
     assert prefix in reply
     code = reply.split(prefix, 1)[1].split()[0]
@@ -128,7 +132,7 @@ async def test_web_link_only_in_direct_chat_and_single_use(
             is None
         )
     # expiry
-    [reply] = await handle_event(ctx, event("!웹", is_direct=True)) or []
+    [reply] = await handle_event(ctx, event("!웹", **one_to_one)) or []
     code = reply.split(prefix, 1)[1].split()[0]
     later = clock.now() + timedelta(seconds=cfg.web.login_link_ttl_s + 1)
     async with sessions.begin() as s:

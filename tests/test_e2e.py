@@ -87,7 +87,8 @@ class Chat:
         self, text_: str, *, expect: int = 1, sender: str | None = None, **kw: Any
     ) -> list[str]:
         """Post one message and return the texts of the next ``expect`` sends to Iris;
-        ``sender`` makes it a 1:1 chat (KakaoTalk names such a room after the person)."""
+        ``sender`` also names the room after the sender, as KakaoTalk names a 1:1 chat and
+        every group room without a custom name."""
         self.n += 1
         before = len(self.iris.calls)
         body = iris_body(text_, _id=f"e2e{self.n}", **kw)
@@ -222,7 +223,9 @@ async def test_every_chat_command_through_the_iris_webhook(
 
     assert "등록했습니다" in await chat.say("!방 등록 BR1", room="999000111")
     assert "1:1" in await chat.say("!웹")
-    link = await chat.say("!웹", sender="김지점장")
+    assert "1:1" in await chat.say("!웹", sender="김지점장")  # Iris does not know the room
+    fake_iris.room_types["18000000000000001"] = "DirectChat"
+    link = await chat.say("!웹", room="18000000000000001", sender="김지점장")
     assert f"{e2e_cfg.server.public_url}/login/" in link
 
     async with sessions.begin() as s:

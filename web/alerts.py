@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from bot.sender import SendError
 from kbot.clock import Clock
+from kbot.redact import redact
 from scheduler.context import Notify
 
 log = logging.getLogger("kbot.alerts")
@@ -67,7 +68,7 @@ class AlertGate:
         state = self._keys.setdefault(key, _KeyState())
         if state.last_sent is not None and now - state.last_sent < self._interval:
             state.held_back += 1
-            log.info("alert %s held back (%d so far): %s", key, state.held_back, text)
+            log.info("alert %s held back (%d so far): %s", key, state.held_back, redact(text))
             return
         held_back, previous = state.held_back, state.last_sent
         state.last_sent, state.held_back = now, 0  # decided before awaiting: no double send
@@ -77,7 +78,7 @@ class AlertGate:
         except SendError as exc:
             state.last_sent = previous
             state.held_back += held_back + 1  # this one, those it summarised, any held meanwhile
-            log.error("alert to room %s not delivered (%s): %s", room_id, exc, message)
+            log.error("alert to room %s not delivered (%s): %s", room_id, exc, redact(message))
 
     def _forget_quiet_keys(self, now: float) -> None:
         quiet = [

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from bot.chat_kinds import EventChatKinds
+from bot.iris_rooms import IrisRoomKinds
 from commands.context import build_context
 from commands.router import handle_event
 from kbot.clock import Clock, SystemClock
@@ -80,9 +82,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _commands(app: web.Application) -> AsyncIterator[None]:
     """The chat command layer, handed to the webhooks as their handler; its schedule service
-    is shared with the REST API and the web pages (one validation, one permission check)."""
+    is shared with the REST API and the web pages (one validation, one permission check).
+    Whether a room is a 1:1 chat (for login links) is asked of the Iris device when the
+    transport is Iris; in a dry run only what a skill request says is known."""
+    iris = app.get(keys.IRIS)
+    rooms = None if iris is None else IrisRoomKinds(iris, app[keys.CLOCK])
     context = build_context(
-        app[keys.CONFIG], app[keys.SESSIONS], app[keys.CLOCK], app[keys.SCHEDULER]
+        app[keys.CONFIG],
+        app[keys.SESSIONS],
+        app[keys.CLOCK],
+        app[keys.SCHEDULER],
+        EventChatKinds(rooms),
     )
     app[keys.SCHEDULES] = context.schedules
     if keys.COMMAND_HANDLER not in app:  # a handler set by the caller (tests) wins

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.sender import SendError
 from kbot.clock import Clock
+from kbot.redact import redact
 from scheduler.context import Notify
 from web import keys
 from web.scheduling import chat_alerts
@@ -128,7 +129,12 @@ class IrisMonitor:
         try:
             await self._notify(self._ops_room, text)
         except SendError as exc:
-            log.error("Iris alert to ops room %s not delivered (%s): %s", self._ops_room, exc, text)
+            log.error(
+                "Iris alert to ops room %s not delivered (%s): %s",
+                self._ops_room,
+                exc,
+                redact(text),
+            )
             return False
         return True
 

@@ -23,6 +23,7 @@ from commands import format as fmt
 from commands.errors import CommandError
 from commands.permissions import PermissionDenied, visible_org_ids
 from commands.schedule_queries import ScheduleNotFound
+from kbot.redact import redact
 from storage.errors import NotFound, StorageError
 from storage.kbot_models import Admin, Org
 from web import keys
@@ -162,7 +163,9 @@ def error_response(request: web.Request, exc: Exception, viewer: Viewer | None) 
         raise exc  # redirects
     page_error = _as_page_error(exc)
     if page_error is None:
-        log.exception("unhandled error on %s %s", request.method, request.path, exc_info=exc)
+        log.exception(
+            "unhandled error on %s %s", request.method, redact(request.path), exc_info=exc
+        )
         page_error = PageError(
             500, "서버 오류", "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요."
         )
