@@ -4,6 +4,7 @@ geometry, and ``kbot web-login``."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from kbot.config import load_config
 from storage import one_time_codes
 from storage.engine import create_engine, session_factory
 from web.csrf import csrf_token, csrf_valid
-from web.session import SecretKeyMissing, new_session, read_session
+from web.session import SecretKeyMissing, mac, new_session, read_session
 from web.svg_chart import DayCount, nice_ceiling, stacked_bars
 
 KEY = "k" * 32
@@ -24,40 +25,51 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
 def test_session_round_trip_and_expiry() -> None:
-    session = new_session(KEY, 7, now=NOW, ttl_s=3600)
+    session = new_session(KEY, 7, 3, now=NOW, ttl_s=3600)
+    assert session.value.startswith("v2.7.3.")
     read = read_session(KEY, session.value, now=NOW + timedelta(seconds=3599))
-    assert read == session and read.admin_id == 7
+    assert read == session and (read.admin_id, read.epoch) == (7, 3)
     assert read_session(KEY, session.value, now=NOW + timedelta(seconds=3600)) is None
-    assert new_session(KEY, 7, now=NOW, ttl_s=3600).nonce != session.nonce
+    assert new_session(KEY, 7, 3, now=NOW, ttl_s=3600).nonce != session.nonce
+
+
+def test_v1_cookies_without_an_epoch_are_not_read() -> None:
+    expires = int(NOW.timestamp()) + 3600
+    body = f"v1.7.{expires}.abcdefghijklmnop"
+    assert read_session(KEY, f"{body}.{mac(KEY, body)}", now=NOW) is None
 
 
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda v: v.replace("v1.7.", "v1.1.", 1),  # another admin
+        lambda v: v.replace("v2.7.", "v2.1.", 1),  # another admin
+        lambda v: v.replace(".3.", ".4.", 1),  # a later epoch
+        lambda v: v.replace(".3.", ".-1.", 1),
         lambda v: v[:-1] + ("0" if v[-1] != "0" else "1"),  # signature
         lambda v: v.rsplit(".", 1)[0],  # no signature
-        lambda v: "v2" + v[2:],
+        lambda v: "v1" + v[2:],
         lambda v: v + "." * 300,
         lambda v: "",
     ],
 )
 def test_tampered_cookies_are_rejected(tamper) -> None:
-    value = new_session(KEY, 7, now=NOW, ttl_s=3600).value
+    value = new_session(KEY, 7, 3, now=NOW, ttl_s=3600).value
     assert read_session(KEY, tamper(value), now=NOW) is None
     assert read_session("another-key", value, now=NOW) is None
 
 
 def test_no_secret_key_no_sessions() -> None:
     with pytest.raises(SecretKeyMissing):
-        new_session("", 1, now=NOW, ttl_s=60)
+        new_session("", 1, 0, now=NOW, ttl_s=60)
 
 
 def test_csrf_token_is_bound_to_the_session() -> None:
-    one, two = (new_session(KEY, 7, now=NOW, ttl_s=60) for _ in range(2))
+    one, two = (new_session(KEY, 7, 0, now=NOW, ttl_s=60) for _ in range(2))
     token = csrf_token(KEY, one)
     assert csrf_valid(KEY, one, token)
     assert not csrf_valid(KEY, two, token)
+    later = dataclasses.replace(one, epoch=1)  # same nonce, the admin's next epoch
+    assert not csrf_valid(KEY, later, token)
     assert not csrf_valid(KEY, one, None) and not csrf_valid(KEY, one, "")
     assert not csrf_valid(KEY, one, token + "0")
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from aiohttp import ClientSession, DummyCookieJar
 from aiohttp.test_utils import TestClient
 from PIL import Image as PILImage
 from sqlalchemy import func, select
@@ -134,6 +135,21 @@ class Site:
         page = await self.client.get("/")
         assert page.status == 200
         return await page.text()
+
+    def session_cookie(self) -> str:
+        """The session cookie this client holds now (to copy it elsewhere)."""
+        return next(c.value for c in self.client.session.cookie_jar if c.key == "kbot_session")
+
+    async def get_as(self, cookie: str, path: str = "/") -> tuple[int, str | None]:
+        """``GET path`` from another browser that holds only the session cookie ``cookie``:
+        the status and the redirect target."""
+        url = self.client.make_url(path)
+        headers = {"Cookie": f"kbot_session={cookie}"}
+        async with (
+            ClientSession(cookie_jar=DummyCookieJar()) as browser,
+            browser.get(url, headers=headers, allow_redirects=False) as resp,
+        ):
+            return resp.status, resp.headers.get("Location")
 
     async def get(self, path: str) -> tuple[int, str]:
         resp = await self.client.get(path, allow_redirects=False)

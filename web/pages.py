@@ -6,7 +6,7 @@ the dashboard, images, schedules, send logs and stats. ``setup_pages`` wires it 
 | ``GET /login/{code}`` | a ``!웹`` link: shows a 로그인 button (link previews do not use it) |
 | ``POST /login/{code}`` | uses the code once, sets the session cookie, -> ``/`` |
 | ``GET /login-required`` | explains how to get a link |
-| ``POST /logout`` | deletes the session cookie |
+| ``POST /logout`` | ends every session of the admin (``admins.end_sessions``), deletes the cookie |
 | ``GET /`` | dashboard |
 | ``GET, POST /images`` | upload form and list (``web.pages_images``) |
 | ``GET /schedules``, ``POST /schedules/{id}/toggle`` | ``web.pages_schedules`` |
@@ -19,7 +19,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from storage import one_time_codes
+from storage import admins, one_time_codes
+from storage.images import actor_label
 from storage.kbot_models import Admin
 from web import keys, pages_images, pages_logs, pages_schedules, pages_stats
 from web.pages_core import (
@@ -93,7 +94,9 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
     if admin is None or not admin.active:
         raise PageError(403, "로그인할 수 없습니다", "관리자 계정이 비활성 상태입니다.")
-    session = new_session(secret_of(request), admin.id, now=now, ttl_s=cfg.web.session_ttl_s)
+    session = new_session(
+        secret_of(request), admin.id, admin.session_epoch, now=now, ttl_s=cfg.web.session_ttl_s
+    )
     response = web.Response(status=303, headers={**PAGE_HEADERS, "Location": "/"})
     secure = cfg.server.public_url.startswith("https://")
     set_cookie(response, session, ttl_s=cfg.web.session_ttl_s, secure=secure)
@@ -107,6 +110,16 @@ async def login_required(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """Ends every session of the admin, in every browser, not only this cookie."""
+    app = request.app
+    async with app[keys.SESSIONS].begin() as s:
+        await admins.end_sessions(
+            s,
+            viewer.admin.id,
+            at=app[keys.CLOCK].now(),
+            actor=actor_label(viewer.admin),
+            actor_admin_id=viewer.admin.id,
+        )
     response = render(
         request, "login_required.html", None, logged_out=True, how_to=how_to_login(request)
     )
