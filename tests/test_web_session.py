@@ -74,6 +74,12 @@ def test_csrf_token_is_bound_to_the_session() -> None:
     assert not csrf_valid(KEY, one, token + "0")
 
 
+def test_csrf_check_survives_junk() -> None:
+    session = new_session(KEY, 7, 0, now=NOW, ttl_s=60)
+    assert not csrf_valid(KEY, session, "토큰" * 10)  # non-ASCII: refused, no TypeError
+    assert read_session(KEY, session.value[:-1] + "é", now=NOW) is None
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 5000)), max_size=40))
 def test_bars_fit_the_plot_and_scale_with_the_counts(counts: list[tuple[int, int]]) -> None:

@@ -19,6 +19,6 @@ def csrf_token(secret: str, session: WebSession) -> str:
 
 
 def csrf_valid(secret: str, session: WebSession, sent: str | None) -> bool:
-    if not sent or len(sent) > MAX_TOKEN_LENGTH:
+    if not sent or len(sent) > MAX_TOKEN_LENGTH or not sent.isascii():
         return False
     return hmac.compare_digest(sent, csrf_token(secret, session))

@@ -53,7 +53,7 @@ def new_session(secret: str, admin_id: int, epoch: int, *, now: datetime, ttl_s:
 def read_session(secret: str, value: str | None, *, now: datetime) -> WebSession | None:
     """The session in a cookie value when its signature is right and it has not expired
     (whether its epoch is still the admin's is for the caller to check)."""
-    if not value or len(value) > MAX_COOKIE_LENGTH:
+    if not value or len(value) > MAX_COOKIE_LENGTH or not value.isascii():
         return None
     body, _, signature = value.rpartition(".")
     parts = body.split(".")
