@@ -16,6 +16,7 @@ from kbot.cli import main
 from kbot.config import load_config
 from storage import one_time_codes
 from storage.engine import create_engine, session_factory
+from web import login_guard
 from web.csrf import csrf_token, csrf_valid
 from web.session import SecretKeyMissing, mac, new_session, read_session
 from web.svg_chart import DayCount, nice_ceiling, stacked_bars
@@ -78,6 +79,48 @@ def test_csrf_check_survives_junk() -> None:
     session = new_session(KEY, 7, 0, now=NOW, ttl_s=60)
     assert not csrf_valid(KEY, session, "토큰" * 10)  # non-ASCII: refused, no TypeError
     assert read_session(KEY, session.value[:-1] + "é", now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        (None, True),  # browsers that send no Origin
+        ("http://127.0.0.1:8080", True),  # the address the request came to
+        ("https://kbot.example.com", True),  # the public address, behind a proxy
+        ("HTTPS://KBOT.EXAMPLE.COM", True),
+        ("null", False),
+        ("", False),
+        ("https://evil.example", False),
+        ("http://kbot.example.com", False),
+        ("https://kbot.example.com.evil.example", False),
+        ("http://127.0.0.1:8081", False),
+    ],
+)
+def test_login_post_origin(origin: str | None, allowed: bool) -> None:
+    assert (
+        login_guard.origin_allowed(
+            origin, public_url="https://kbot.example.com/", own_origin="http://127.0.0.1:8080"
+        )
+        is allowed
+    )
+
+
+def test_login_token_is_bound_to_code_cookie_and_time() -> None:
+    value = login_guard.cookie_value(None)
+    assert login_guard.cookie_value(value) == value  # a second tab keeps the browser's value
+    for junk in ("", "short", "." * 24, "é" * 24):
+        assert login_guard.cookie_value(junk) != junk
+    token = login_guard.form_token(KEY, "code1", value, now=NOW)
+    assert login_guard.token_valid(KEY, "code1", value, token, now=NOW)
+    ttl = timedelta(seconds=login_guard.TTL_S)
+    assert not login_guard.token_valid(KEY, "code1", value, token, now=NOW + ttl)
+    assert not login_guard.token_valid(KEY, "code2", value, token, now=NOW)
+    other = login_guard.cookie_value(None)
+    assert other != value and not login_guard.token_valid(KEY, "code1", other, token, now=NOW)
+    assert not login_guard.token_valid("another-key", "code1", value, token, now=NOW)
+    for sent in (None, "", "x", "토큰", token + "0", "9" * 200, ["list"]):
+        assert not login_guard.token_valid(KEY, "code1", value, sent, now=NOW)
+    assert not login_guard.token_valid(KEY, "code1", None, token, now=NOW)
 
 
 @settings(max_examples=60, deadline=None)
