@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kbot.plain_text import clean
@@ -74,3 +74,83 @@ async def find_active_with_org(
 
 async def list_admins(session: AsyncSession) -> list[Admin]:
     return list(await session.scalars(select(Admin).order_by(Admin.id)))
+
+
+async def end_sessions(
+    session: AsyncSession,
+    admin_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> int:
+    """End every web session of the admin at once (logout, or any change of standing): the
+    admin's ``session_epoch`` moves on, so every cookie issued before stops counting. Audited;
+    returns the new epoch."""
+    admin = await _get(session, admin_id)
+    before = admin.session_epoch
+    await _bump_epoch(session, admin)
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action="end_sessions",
+        entity="admin",
+        entity_id=admin.kakao_user_id,
+        before={"session_epoch": before},
+        after={"session_epoch": admin.session_epoch},
+    )
+    return admin.session_epoch
+
+
+async def set_active(
+    session: AsyncSession,
+    admin_id: int,
+    active: bool,
+    *,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> Admin:
+    """Activate or deactivate an admin. A change also ends every web session of the admin, so
+    a deactivated admin is out at once and one reactivated later does not get old cookies
+    back. Setting the state the admin already has changes nothing and is not audited."""
+    admin = await _get(session, admin_id)
+    if admin.active == active:
+        return admin
+    before = audit.snapshot(admin)
+    admin.active = active
+    await session.flush()
+    await _bump_epoch(session, admin)
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action="activate" if active else "deactivate",
+        entity="admin",
+        entity_id=admin.kakao_user_id,
+        before=before,
+        after=audit.snapshot(admin),
+    )
+    return admin
+
+
+async def _get(session: AsyncSession, admin_id: int) -> Admin:
+    admin = await session.get(Admin, admin_id)
+    if admin is None:
+        raise NotFound(f"no admin #{admin_id}")
+    return admin
+
+
+async def _bump_epoch(session: AsyncSession, admin: Admin) -> None:
+    """One atomic increment in the database (concurrent bumps never collapse into one), then
+    ``admin`` re-read so it shows the new epoch."""
+    await session.execute(
+        update(Admin)
+        .where(Admin.id == admin.id)
+        .values(session_epoch=Admin.session_epoch + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(admin)

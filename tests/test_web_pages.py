@@ -40,10 +40,11 @@ async def test_login_link_works_once_then_fails(site: Site) -> None:
     for _ in range(2):  # opening the link (or a chat link preview) does not use the code
         status, html = await site.get(f"/login/{code}")
         assert status == 200 and f'action="/login/{code}"' in html
-        assert "Set-Cookie" not in (await site.client.get(f"/login/{code}")).headers
-    resp = await site.client.post(f"/login/{code}", allow_redirects=False)
+        opened = await site.client.get(f"/login/{code}")
+        assert "kbot_session" not in opened.cookies
+    resp = await site.press_login(code, await site.open_link(code))
     assert resp.status == 303 and resp.headers["Location"] == "/"
-    cookie = resp.headers["Set-Cookie"]
+    cookie = resp.cookies["kbot_session"].OutputString()
     assert cookie.startswith("kbot_session=")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # public_url is http here
@@ -51,7 +52,7 @@ async def test_login_link_works_once_then_fails(site: Site) -> None:
     assert status == 200 and "김지점장" in html and SECRET not in html
 
     site.client.session.cookie_jar.clear()
-    resp = await site.client.post(f"/login/{code}", allow_redirects=False)
+    resp = await site.press_login(code, await site.open_link(code))
     status, html = resp.status, await resp.text()
     assert status == 410
     assert "이미 사용했거나 유효 시간이 지난 링크" in html and "!웹" in html
@@ -60,7 +61,7 @@ async def test_login_link_works_once_then_fails(site: Site) -> None:
 
     late = await login_code(site.sessions, USERS["BR1"], site.clock.now(), ttl_s=60)
     await site.clock.advance(61)
-    assert (await site.client.post(f"/login/{late}")).status == 410
+    assert (await site.press_login(late, await site.open_link(late))).status == 410
     status, html = await site.get("/login/" + "x" * 500)
     assert status == 400 and "로그인 링크" in html
 
@@ -71,9 +72,11 @@ async def test_cookie_is_secure_behind_https(
     await build_world(sessions)
     site = await make_site(cfg, sessions, aiohttp_client, public_url="https://kbot.example.com")
     code = await login_code(sessions, USERS["HQ"], site.clock.now())
-    resp = await site.client.post(f"/login/{code}", allow_redirects=False)
+    token, pre_login = await site.open_link_over_https(code)
+    resp = await site.press_login(code, token, Cookie=pre_login)
     assert resp.status == 303
-    assert "Secure" in resp.headers["Set-Cookie"] and "HttpOnly" in resp.headers["Set-Cookie"]
+    cookie = resp.cookies["kbot_session"].OutputString()
+    assert "Secure" in cookie and "HttpOnly" in cookie
 
 
 async def test_every_page_needs_the_session(site: Site) -> None:

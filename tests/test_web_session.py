@@ -4,6 +4,7 @@ geometry, and ``kbot web-login``."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from kbot.cli import main
 from kbot.config import load_config
 from storage import one_time_codes
 from storage.engine import create_engine, session_factory
+from web import login_guard
 from web.csrf import csrf_token, csrf_valid
-from web.session import SecretKeyMissing, new_session, read_session
+from web.session import SecretKeyMissing, mac, new_session, read_session
 from web.svg_chart import DayCount, nice_ceiling, stacked_bars
 
 KEY = "k" * 32
@@ -24,42 +26,101 @@ NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
 def test_session_round_trip_and_expiry() -> None:
-    session = new_session(KEY, 7, now=NOW, ttl_s=3600)
+    session = new_session(KEY, 7, 3, now=NOW, ttl_s=3600)
+    assert session.value.startswith("v2.7.3.")
     read = read_session(KEY, session.value, now=NOW + timedelta(seconds=3599))
-    assert read == session and read.admin_id == 7
+    assert read == session and (read.admin_id, read.epoch) == (7, 3)
     assert read_session(KEY, session.value, now=NOW + timedelta(seconds=3600)) is None
-    assert new_session(KEY, 7, now=NOW, ttl_s=3600).nonce != session.nonce
+    assert new_session(KEY, 7, 3, now=NOW, ttl_s=3600).nonce != session.nonce
+
+
+def test_v1_cookies_without_an_epoch_are_not_read() -> None:
+    expires = int(NOW.timestamp()) + 3600
+    body = f"v1.7.{expires}.abcdefghijklmnop"
+    assert read_session(KEY, f"{body}.{mac(KEY, body)}", now=NOW) is None
 
 
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda v: v.replace("v1.7.", "v1.1.", 1),  # another admin
+        lambda v: v.replace("v2.7.", "v2.1.", 1),  # another admin
+        lambda v: v.replace(".3.", ".4.", 1),  # a later epoch
+        lambda v: v.replace(".3.", ".-1.", 1),
         lambda v: v[:-1] + ("0" if v[-1] != "0" else "1"),  # signature
         lambda v: v.rsplit(".", 1)[0],  # no signature
-        lambda v: "v2" + v[2:],
+        lambda v: "v1" + v[2:],
         lambda v: v + "." * 300,
         lambda v: "",
     ],
 )
 def test_tampered_cookies_are_rejected(tamper) -> None:
-    value = new_session(KEY, 7, now=NOW, ttl_s=3600).value
+    value = new_session(KEY, 7, 3, now=NOW, ttl_s=3600).value
     assert read_session(KEY, tamper(value), now=NOW) is None
     assert read_session("another-key", value, now=NOW) is None
 
 
 def test_no_secret_key_no_sessions() -> None:
     with pytest.raises(SecretKeyMissing):
-        new_session("", 1, now=NOW, ttl_s=60)
+        new_session("", 1, 0, now=NOW, ttl_s=60)
 
 
 def test_csrf_token_is_bound_to_the_session() -> None:
-    one, two = (new_session(KEY, 7, now=NOW, ttl_s=60) for _ in range(2))
+    one, two = (new_session(KEY, 7, 0, now=NOW, ttl_s=60) for _ in range(2))
     token = csrf_token(KEY, one)
     assert csrf_valid(KEY, one, token)
     assert not csrf_valid(KEY, two, token)
+    later = dataclasses.replace(one, epoch=1)  # same nonce, the admin's next epoch
+    assert not csrf_valid(KEY, later, token)
     assert not csrf_valid(KEY, one, None) and not csrf_valid(KEY, one, "")
     assert not csrf_valid(KEY, one, token + "0")
+
+
+def test_csrf_check_survives_junk() -> None:
+    session = new_session(KEY, 7, 0, now=NOW, ttl_s=60)
+    assert not csrf_valid(KEY, session, "토큰" * 10)  # non-ASCII: refused, no TypeError
+    assert read_session(KEY, session.value[:-1] + "é", now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        (None, True),  # browsers that send no Origin
+        ("http://127.0.0.1:8080", True),  # the address the request came to
+        ("https://kbot.example.com", True),  # the public address, behind a proxy
+        ("HTTPS://KBOT.EXAMPLE.COM", True),
+        ("null", False),
+        ("", False),
+        ("https://evil.example", False),
+        ("http://kbot.example.com", False),
+        ("https://kbot.example.com.evil.example", False),
+        ("http://127.0.0.1:8081", False),
+    ],
+)
+def test_login_post_origin(origin: str | None, allowed: bool) -> None:
+    assert (
+        login_guard.origin_allowed(
+            origin, public_url="https://kbot.example.com/", own_origin="http://127.0.0.1:8080"
+        )
+        is allowed
+    )
+
+
+def test_login_token_is_bound_to_code_cookie_and_time() -> None:
+    value = login_guard.cookie_value(None)
+    assert login_guard.cookie_value(value) == value  # a second tab keeps the browser's value
+    for junk in ("", "short", "." * 24, "é" * 24):
+        assert login_guard.cookie_value(junk) != junk
+    token = login_guard.form_token(KEY, "code1", value, now=NOW)
+    assert login_guard.token_valid(KEY, "code1", value, token, now=NOW)
+    ttl = timedelta(seconds=login_guard.TTL_S)
+    assert not login_guard.token_valid(KEY, "code1", value, token, now=NOW + ttl)
+    assert not login_guard.token_valid(KEY, "code2", value, token, now=NOW)
+    other = login_guard.cookie_value(None)
+    assert other != value and not login_guard.token_valid(KEY, "code1", other, token, now=NOW)
+    assert not login_guard.token_valid("another-key", "code1", value, token, now=NOW)
+    for sent in (None, "", "x", "토큰", token + "0", "9" * 200, ["list"]):
+        assert not login_guard.token_valid(KEY, "code1", value, sent, now=NOW)
+    assert not login_guard.token_valid(KEY, "code1", None, token, now=NOW)
 
 
 @settings(max_examples=60, deadline=None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from aiohttp import ClientResponse, ClientSession, DummyCookieJar
 from aiohttp.test_utils import TestClient
 from PIL import Image as PILImage
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from tests.fakes import FakeClock
 from web.app import init_app
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+LOGIN_TOKEN_RE = re.compile(r'name="login_token" value="([^"]+)"')
 
 
 def quiet(cfg: Config, **server: str) -> Config:
@@ -111,6 +113,12 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def login_token_of(html: str) -> str:
+    found = LOGIN_TOKEN_RE.search(html)
+    assert found, "login page has no login token"
+    return found.group(1)
+
+
 def png(seed: int = 1, size: tuple[int, int] = (24, 16)) -> bytes:
     img = PILImage.new("RGB", size, (seed * 40 % 256, 90, 160))
     buf = io.BytesIO()
@@ -126,14 +134,52 @@ class Site:
     clock: FakeClock
 
     async def login(self, org: str) -> str:
-        """Log in as the admin of ``org`` (dropping any earlier session); the dashboard."""
+        """Log in as the admin of ``org`` (dropping any earlier session) through the login
+        form, as a browser does; the dashboard."""
         self.client.session.cookie_jar.clear()
         code = await login_code(self.sessions, USERS[org], self.clock.now())
-        resp = await self.client.post(f"/login/{code}", allow_redirects=False)
+        resp = await self.press_login(code, await self.open_link(code))
         assert resp.status == 303 and resp.headers["Location"] == "/"
         page = await self.client.get("/")
         assert page.status == 200
         return await page.text()
+
+    async def open_link(self, code: str) -> str:
+        """``GET /login/{code}`` (the jar keeps the pre-login cookie); the form's login token."""
+        resp = await self.client.get(f"/login/{code}")
+        assert resp.status == 200
+        return login_token_of(await resp.text())
+
+    async def open_link_over_https(self, code: str) -> tuple[str, str]:
+        """``open_link`` as a browser on https sees it (a proxy in front speaks http to kbot):
+        the form token and the ``Cookie`` header that browser sends with the POST (this client,
+        on http, keeps Secure cookies to itself)."""
+        resp = await self.client.get(f"/login/{code}")
+        pre_login = resp.cookies["kbot_login"]
+        assert resp.status == 200 and pre_login["secure"]
+        return login_token_of(await resp.text()), f"kbot_login={pre_login.value}"
+
+    async def press_login(self, code: str, token: str | None, **headers: str) -> ClientResponse:
+        """The login button's ``POST /login/{code}``, with ``token`` (None: no field)."""
+        data = {} if token is None else {"login_token": token}
+        return await self.client.post(
+            f"/login/{code}", data=data, headers=headers, allow_redirects=False
+        )
+
+    def session_cookie(self) -> str:
+        """The session cookie this client holds now (to copy it elsewhere)."""
+        return next(c.value for c in self.client.session.cookie_jar if c.key == "kbot_session")
+
+    async def get_as(self, cookie: str, path: str = "/") -> tuple[int, str | None]:
+        """``GET path`` from another browser that holds only the session cookie ``cookie``:
+        the status and the redirect target."""
+        url = self.client.make_url(path)
+        headers = {"Cookie": f"kbot_session={cookie}"}
+        async with (
+            ClientSession(cookie_jar=DummyCookieJar()) as browser,
+            browser.get(url, headers=headers, allow_redirects=False) as resp,
+        ):
+            return resp.status, resp.headers.get("Location")
 
     async def get(self, path: str) -> tuple[int, str]:
         resp = await self.client.get(path, allow_redirects=False)

@@ -3,10 +3,12 @@ the dashboard, images, schedules, send logs and stats. ``setup_pages`` wires it 
 
 | route | page |
 |---|---|
-| ``GET /login/{code}`` | a ``!웹`` link: shows a 로그인 button (link previews do not use it) |
-| ``POST /login/{code}`` | uses the code once, sets the session cookie, -> ``/`` |
+| ``GET /login/{code}`` | a ``!웹`` link: shows a 로그인 button (link previews do not use it) and
+sets the pre-login cookie (``web.login_guard``) |
+| ``POST /login/{code}`` | with the pre-login cookie and form token: uses the code once, sets
+the session cookie, -> ``/`` |
 | ``GET /login-required`` | explains how to get a link |
-| ``POST /logout`` | deletes the session cookie |
+| ``POST /logout`` | ends every session of the admin (``admins.end_sessions``), deletes the cookie |
 | ``GET /`` | dashboard |
 | ``GET, POST /images`` | upload form and list (``web.pages_images``) |
 | ``GET /schedules``, ``POST /schedules/{id}/toggle`` | ``web.pages_schedules`` |
@@ -19,9 +21,11 @@ from pathlib import Path
 
 from aiohttp import web
 
-from storage import one_time_codes
+from kbot.config import Config
+from storage import admins, one_time_codes
+from storage.images import actor_label
 from storage.kbot_models import Admin
-from web import keys, pages_images, pages_logs, pages_schedules, pages_stats
+from web import keys, login_guard, pages_images, pages_logs, pages_schedules, pages_stats
 from web.pages_core import (
     LOGIN_REQUIRED_PATH,
     PAGE_HEADERS,
@@ -70,14 +74,25 @@ def _code(request: web.Request) -> str:
     return code
 
 
+def _https(cfg: Config) -> bool:
+    return cfg.server.public_url.startswith("https://")
+
+
 async def login_form(request: web.Request) -> web.StreamResponse:
     """KakaoTalk fetches links posted in chat to draw a preview; a GET therefore never uses
     the one-time code, the button's POST does."""
-    return render(request, "login.html", None, code=_code(request))
+    code = _code(request)
+    pre_login = login_guard.pre_login(request, code)
+    response = render(
+        request, "login.html", None, code=code, token_field=login_guard.FIELD, token=pre_login.token
+    )
+    login_guard.send_cookie(response, pre_login, secure=_https(request.app[keys.CONFIG]))
+    return response
 
 
 async def login(request: web.Request) -> web.StreamResponse:
     code = _code(request)
+    await login_guard.check(request, code)  # before the code is used
     app = request.app
     cfg = app[keys.CONFIG]
     now = app[keys.CLOCK].now()
@@ -93,10 +108,12 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
     if admin is None or not admin.active:
         raise PageError(403, "로그인할 수 없습니다", "관리자 계정이 비활성 상태입니다.")
-    session = new_session(secret_of(request), admin.id, now=now, ttl_s=cfg.web.session_ttl_s)
+    session = new_session(
+        secret_of(request), admin.id, admin.session_epoch, now=now, ttl_s=cfg.web.session_ttl_s
+    )
     response = web.Response(status=303, headers={**PAGE_HEADERS, "Location": "/"})
-    secure = cfg.server.public_url.startswith("https://")
-    set_cookie(response, session, ttl_s=cfg.web.session_ttl_s, secure=secure)
+    set_cookie(response, session, ttl_s=cfg.web.session_ttl_s, secure=_https(cfg))
+    login_guard.clear_cookie(response)
     return response
 
 
@@ -107,6 +124,16 @@ async def login_required(request: web.Request) -> web.StreamResponse:
 
 
 async def logout(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """Ends every session of the admin, in every browser, not only this cookie."""
+    app = request.app
+    async with app[keys.SESSIONS].begin() as s:
+        await admins.end_sessions(
+            s,
+            viewer.admin.id,
+            at=app[keys.CLOCK].now(),
+            actor=actor_label(viewer.admin),
+            actor_admin_id=viewer.admin.id,
+        )
     response = render(
         request, "login_required.html", None, logged_out=True, how_to=how_to_login(request)
     )

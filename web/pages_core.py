@@ -109,7 +109,9 @@ def render(
 
 
 async def current_viewer(request: web.Request) -> Viewer | None:
-    """The active admin behind a valid session cookie (in an active org), or None."""
+    """The active admin behind a valid session cookie (in an active org), or None. A cookie
+    issued in an earlier session epoch of the admin (before a logout or a change of standing)
+    no longer counts."""
     app = request.app
     secret = secret_of(request)
     session = read_session(secret, request.cookies.get(COOKIE_NAME), now=app[keys.CLOCK].now())
@@ -117,7 +119,7 @@ async def current_viewer(request: web.Request) -> Viewer | None:
         return None
     async with app[keys.SESSIONS]() as s:
         admin = await s.get(Admin, session.admin_id)
-        if admin is None:
+        if admin is None or admin.session_epoch != session.epoch:
             return None
         org = await s.get(Org, admin.org_id)
         org_ids = await visible_org_ids(s, admin)
