@@ -106,7 +106,8 @@ def device_of(room: int, devices: int) -> str:
 async def seed(
     url: str, schedules: int, stored: int, rooms: int, devices: int, due: datetime
 ) -> None:
-    engine = create_engine(load_config(env={"KBOT_DATABASE__URL": url}).database)
+    cfg = load_config(env={"KBOT_DATABASE__URL": url})
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     await upgrade(engine)
     local_due = due.astimezone(load_config(env={}).tz).replace(tzinfo=None)
     async with session_factory(engine)() as s, s.begin():
@@ -155,7 +156,8 @@ async def seed(
 
 async def make_due(url: str, schedules: int, due: datetime) -> None:
     """Point the first ``schedules`` rows at ``due`` (seeding many rows takes a while)."""
-    engine = create_engine(load_config(env={"KBOT_DATABASE__URL": url}).database)
+    cfg = load_config(env={"KBOT_DATABASE__URL": url})
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     local_due = due.astimezone(load_config(env={}).tz).replace(tzinfo=None)
     async with session_factory(engine)() as s, s.begin():
         await s.execute(
@@ -194,7 +196,7 @@ async def main(args: argparse.Namespace) -> None:
             },
         }
     )
-    engine = create_engine(cfg.database)
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     clock = SystemClock()
     async with aiohttp.ClientSession() as http:
         devices = [

@@ -94,7 +94,7 @@ class ScheduleService:
             test_room = await self._form_test_room(s, standing, form)
             s.add(row)
             await s.flush()
-            await s.refresh(row)  # server defaults (created_at) for the audit snapshot
+            await s.refresh(row)  # server defaults for the audit snapshot
             s.add(
                 ScheduleMeta(
                     schedule_id=row.id,
@@ -262,8 +262,10 @@ class ScheduleService:
     ) -> None:
         now_local = to_local_naive(self._clock.now(), self._tz)
         checks.apply(row, form, now_local=now_local)
-        if row.id is not None:
-            row.updated_at = now_local.replace(microsecond=0)
+        # written here in the configured zone (the database's CURRENT_TIMESTAMP may be UTC)
+        row.updated_at = now_local.replace(microsecond=0)
+        if row.id is None:
+            row.created_at = row.updated_at
         if form.image_ids is not None:
             row.message_images = await checks.images_json(
                 s, form.image_ids, visible(standing), self._limits

@@ -300,7 +300,7 @@ def _load(path: str | None) -> Config:
 
 
 async def _run(cfg: Config, handler: Handler, args: argparse.Namespace) -> None:
-    engine = create_engine(cfg.database)
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     try:
         if handler is not db_upgrade:
             current = await current_revision(engine)

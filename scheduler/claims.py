@@ -11,7 +11,7 @@ A claim is a few set-based statements however many schedules are due.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, or_, select
@@ -41,9 +41,12 @@ _CLAIM_COLUMNS = (
     Schedule.valid_from,
     Schedule.valid_until,
     Schedule.next_send_at,
+    Schedule.updated_at,
     Schedule.target_room_id,
 )
 _DueRow = Any  # a Core row of _CLAIM_COLUMNS
+_Timing = tuple[list[datetime], datetime | None]  # due times (naive local), the next time
+MAX_CATCH_UP = 1000  # due times one claim looks at per schedule (after a long downtime)
 Claimed = int | Begun  # an orphan taken over (by id: it is admitted when sent), or a new one
 
 
@@ -83,10 +86,17 @@ async def _claim_due(session: AsyncSession, deps: Deps, limit: int) -> tuple[lis
     if deps.mysql:
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.execute(query)).all())
-    handled = await _handled(session, rows)
     plan = _Plan(deps)
-    for row in rows:
-        plan.advance(row, (row.id, row.next_send_at) in handled)
+    timings = [plan.timing(row) for row in rows]
+    due = [
+        (row.id, at)
+        for row, timing in zip(rows, timings, strict=True)
+        if not isinstance(timing, RuleError)
+        for at in timing[0]
+    ]
+    handled = await _handled(session, due)
+    for row, timing in zip(rows, timings, strict=True):
+        plan.advance(row, timing, handled)
     return await plan.write(session), len(plan.skips)
 
 
@@ -101,29 +111,52 @@ class _Plan:
         self.skips: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (occurrence, log)
         self.moves: dict[int, dict[str, Any]] = {}  # schedule id -> next_send_at, status
 
-    def advance(self, row: _DueRow, handled: bool) -> None:
-        """Decide once for ``row``: send its due occurrence, skip it, or just compute its
-        next time; then move ``next_send_at`` (or finish the schedule)."""
-        deps, now = self.deps, self.now
+    def timing(self, row: _DueRow) -> _Timing | RuleError:
+        """The row's occurrences due by now (naive local, oldest first) and its next time
+        after them; the first is ``next_send_at``, or for a row without one (new, or written
+        by the PHP site) the rule's first time at or after its ``updated_at``."""
+        tz, now = self.deps.tz, self.now
         try:
             rule = rule_of(cast(RuleColumns, row))
-            if row.next_send_at is None:  # new, or written by the PHP site: compute from now
-                self._move(row.id, next_occurrence(rule, now, deps.tz))
-                return
-            at = from_local_naive(row.next_send_at, deps.tz)
-            following = next_occurrence(rule, at, deps.tz)
-            if following is not None and following <= now:  # after downtime: no catch-up
-                following = next_occurrence(rule, now, deps.tz)
-        except RuleError as exc:
-            self.moves[row.id] = {"next_send_at": row.next_send_at, "status": "error"}
-            log.error("schedule %d has an invalid rule, status set to 'error': %s", row.id, exc)
-            return
-        if row.valid_from <= row.next_send_at <= row.valid_until and not handled:
-            late = (now - at).total_seconds()
-            if late > deps.settings.misfire_grace_s:
-                self._skip(row, late)
+            if row.next_send_at is not None:
+                at: datetime | None = from_local_naive(row.next_send_at, tz)
             else:
-                self.sends.append((_due(row, "pending"), row))
+                since = from_local_naive(row.updated_at, tz) - timedelta(seconds=1)
+                at = next_occurrence(rule, since, tz)
+            due: list[datetime] = []
+            while at is not None and at <= now and len(due) < MAX_CATCH_UP:
+                due.append(to_local_naive(at, tz))
+                at = next_occurrence(rule, at, tz)
+            if at is not None and at <= now:  # more missed than MAX_CATCH_UP: not all logged
+                at = next_occurrence(rule, now, tz)
+        except RuleError as exc:
+            return exc
+        return due, at
+
+    def advance(
+        self, row: _DueRow, timing: _Timing | RuleError, handled: set[tuple[int, datetime]]
+    ) -> None:
+        """Decide once for ``row``: the newest due occurrence is sent when it is within the
+        grace period, every other one is logged as missed (none is dropped silently), one
+        already handled is left alone; then ``next_send_at`` moves (or the schedule ends)."""
+        if isinstance(timing, RuleError):
+            self.moves[row.id] = {"next_send_at": row.next_send_at, "status": "error"}
+            log.error("schedule %d has an invalid rule, status set to 'error': %s", row.id, timing)
+            return
+        due, following = timing
+        for index, at in enumerate(due):
+            if (row.id, at) in handled or not row.valid_from <= at <= row.valid_until:
+                continue  # sent before (the PHP site moved next_send_at back), or outside
+            late = (self.now - from_local_naive(at, self.deps.tz)).total_seconds()
+            if index < len(due) - 1:
+                self._skip(row, at, f"{SKIPPED}missed: a later send time was due too")
+            elif late > self.deps.settings.misfire_grace_s:
+                grace = self.deps.settings.misfire_grace_s
+                self._skip(
+                    row, at, f"{SKIPPED}missed by {int(late)}s (more than misfire_grace_s={grace}s)"
+                )
+            else:
+                self.sends.append((_due(row, at, "pending"), row))
         self._move(row.id, following)
 
     def _occurrence(self, occ: Held) -> dict[str, Any]:
@@ -143,20 +176,12 @@ class _Plan:
             "created_at": self.deps.utc_now(),
         }
 
-    def _skip(self, row: _DueRow, late: float) -> None:
-        grace = self.deps.settings.misfire_grace_s
-        reason = f"{SKIPPED}missed by {int(late)}s (more than misfire_grace_s={grace}s)"
-        log.warning("schedule %d occurrence %s %s", row.id, row.next_send_at, reason)
-        occ = self._occurrence(_due(row, "skipped"))
+    def _skip(self, row: _DueRow, at: datetime, reason: str) -> None:
+        log.warning("schedule %d occurrence %s %s", row.id, at, reason)
+        occ = self._occurrence(_due(row, at, "skipped"))
         now = self.deps.local_now()
         entry = log_values(
-            row.id,
-            row.send_order,
-            row.target_room_id,
-            row.next_send_at,
-            Result(error=reason),
-            now,
-            now,
+            row.id, row.send_order, row.target_room_id, at, Result(error=reason), now, now
         )
         self.skips.append((occ, entry))
 
@@ -184,22 +209,23 @@ class _Plan:
         return begun
 
 
-def _due(row: _DueRow, state: str) -> Held:
-    """The occurrence of ``row``'s due time, not yet inserted (id 0)."""
-    return Held(0, row.id, "scheduled", row.next_send_at, row.target_room_id, state)
+def _due(row: _DueRow, at: datetime, state: str) -> Held:
+    """The occurrence of ``row`` at ``at`` (naive local), not yet inserted (id 0)."""
+    return Held(0, row.id, "scheduled", at, row.target_room_id, state)
 
 
-async def _handled(session: AsyncSession, rows: list[_DueRow]) -> set[tuple[int, datetime]]:
-    """Which of the rows' due times already have an occurrence (e.g. the PHP site moved
-    ``next_send_at`` back to a time already sent)."""
-    times = [row.next_send_at for row in rows if row.next_send_at is not None]
-    if not times:
+async def _handled(
+    session: AsyncSession, due: list[tuple[int, datetime]]
+) -> set[tuple[int, datetime]]:
+    """Which of the due (schedule id, time) pairs already have an occurrence (e.g. the PHP
+    site moved ``next_send_at`` back to a time already sent)."""
+    if not due:
         return set()
     found = await session.execute(
         select(_OCC.c.schedule_id, _OCC.c.scheduled_at).where(
             _OCC.c.kind == "scheduled",
-            _OCC.c.schedule_id.in_([row.id for row in rows]),
-            _OCC.c.scheduled_at >= min(times),
+            _OCC.c.schedule_id.in_({schedule_id for schedule_id, _ in due}),
+            _OCC.c.scheduled_at >= min(at for _, at in due),
         )
     )
-    return {(schedule_id, at) for schedule_id, at in found.all()}
+    return {(schedule_id, at) for schedule_id, at in found.all()} & set(due)

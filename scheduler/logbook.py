@@ -83,6 +83,7 @@ def log_values(
         "started_at": started,
         "completed_at": completed,
         "duration_ms": max(0, int((completed - started).total_seconds() * 1000)),
+        "created_at": completed,  # local, like every DATETIME of the seed's tables
     }
 
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -33,13 +35,16 @@ READ_ONLY = "kbot_read_only"  # execution option: this connection's transactions
 SQLITE_READERS = 2
 
 
-def create_engine(cfg: DatabaseConfig) -> AsyncEngine:
+def create_engine(cfg: DatabaseConfig, *, timezone: str) -> AsyncEngine:
+    """The process's engine; ``timezone`` (the configured zone) is the MySQL session's, so
+    that ``NOW()`` and the seed's ``CURRENT_TIMESTAMP`` defaults agree with the local times
+    kbot writes (SQLite has no session zone: kbot writes those columns itself)."""
     url = make_url(cfg.url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(cfg)
     query = dict(url.query)
     query.setdefault("charset", "utf8mb4")
-    return _create_async_engine(
+    engine = _create_async_engine(
         url.set(query=query),
         echo=cfg.echo,
         pool_pre_ping=True,
@@ -48,6 +53,21 @@ def create_engine(cfg: DatabaseConfig) -> AsyncEngine:
         max_overflow=cfg.pool_size,
         isolation_level="READ COMMITTED",
     )
+    zone = ZoneInfo(timezone)
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _session_zone(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SET time_zone = %s", (timezone,))
+        except dbapi_error:  # the server has no time zone tables: the zone's offset now
+            offset = datetime.now(zone).strftime("%z")
+            cur.execute("SET time_zone = %s", (f"{offset[:3]}:{offset[3:]}",))
+        finally:
+            cur.close()
+
+    return engine
 
 
 def _sqlite_engine(cfg: DatabaseConfig) -> AsyncEngine:
@@ -76,6 +96,22 @@ def _sqlite_engine(cfg: DatabaseConfig) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+async def server_zone_minutes(engine: AsyncEngine) -> int | None:
+    """MySQL/MariaDB: the UTC offset (minutes) of the server's default time zone, which other
+    clients (the PHP site) get for ``NOW()`` and ``CURRENT_TIMESTAMP`` unless they set their
+    own; None on SQLite."""
+    if not is_mysql(engine):
+        return None
+    async with engine.connect() as conn:
+        minutes = await conn.scalar(
+            text(
+                "SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(),"
+                " CONVERT_TZ(UTC_TIMESTAMP(), '+00:00', @@global.time_zone))"
+            )
+        )
+    return None if minutes is None else int(minutes)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

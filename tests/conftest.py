@@ -80,7 +80,7 @@ def cfg(db_url: str, tmp_path: Path) -> Config:
 @pytest.fixture
 async def engine(cfg: Config) -> AsyncIterator[AsyncEngine]:
     """A migrated engine on the test database."""
-    eng = create_engine(cfg.database)
+    eng = create_engine(cfg.database, timezone=cfg.timezone)
     await upgrade(eng)
     yield eng
     await eng.dispose()

@@ -78,7 +78,7 @@ async def main(args: argparse.Namespace) -> None:
     )
     # room_min_interval_s=0; lease_s unvalidated, so it may be below the minimum of 5
     cfg = with_settings(cfg, lease_s=args.lease_s)
-    engine = create_engine(cfg.database)
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     sessions = session_factory(engine)
     sender = FileSender(args.out, args.hang_on, args.send_delay)
     scheduler = Scheduler(cfg, sessions, sender, SystemClock(), mysql=is_mysql(engine))

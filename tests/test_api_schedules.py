@@ -36,6 +36,8 @@ async def test_crud_with_seed_field_names(cfg: Any, sessions: Any, aiohttp_clien
     assert created["next_send_at"] == "2026-11-27T09:30:00+09:00"  # the next Friday
     assert (created["status"], created["send_interval_seconds"]) == ("active", 3)
     assert created["message_images"] is None
+    # written by kbot in the configured zone: the fake clock's 09:12 in Seoul, not 00:12 UTC
+    assert created["created_at"] == created["updated_at"] == "2026-11-26T09:12:00+09:00"
     path = f"/api/schedules/{created['id']}"
 
     status, fetched = await api.call("GET", path)

@@ -59,7 +59,7 @@ def target_url(db_url: str, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 async def target(target_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     cfg = load_config(env={"KBOT_DATABASE__URL": target_url})
-    eng = create_engine(cfg.database)
+    eng = create_engine(cfg.database, timezone=cfg.timezone)
     await upgrade(eng)
     yield eng
     await eng.dispose()

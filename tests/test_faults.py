@@ -320,7 +320,7 @@ def mysql_cfg(mysql_database: str, tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def mysql_sessions(mysql_cfg: Config) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(mysql_cfg.database)
+    engine = create_engine(mysql_cfg.database, timezone=mysql_cfg.timezone)
     await upgrade(engine)
     yield session_factory(engine)
     await engine.dispose()

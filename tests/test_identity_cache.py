@@ -173,7 +173,7 @@ async def test_help_needs_no_database(tmp_path: Path) -> None:
             "KBOT_WEB__SECRET_KEY": "test-secret-key-0123456789",
         }
     )
-    engine = create_engine(cfg.database)
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     try:
         ctx, _, _ = context(cfg, session_factory(engine))
         for user in (USERS["HQ"], STRANGER):

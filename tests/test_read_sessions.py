@@ -38,7 +38,7 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
             "KBOT_WEB__SECRET_KEY": "test-secret-key-0123456789",
         }
     )
-    engine = create_engine(cfg.database)
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     await upgrade(engine)
     yield engine
     await engine.dispose()
@@ -122,7 +122,7 @@ def test_limit_follows_the_backend(tmp_path: Path) -> None:
                 "KBOT_WEB__SECRET_KEY": "test-secret-key-0123456789",
             }
         )
-        engine = create_engine(cfg.database)
+        engine = create_engine(cfg.database, timezone=cfg.timezone)
         return read_sessions(session_factory(engine), cfg.database).limit
 
     assert limit(f"sqlite+aiosqlite:///{tmp_path}/x.db") == 2

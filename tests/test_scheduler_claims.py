@@ -92,8 +92,9 @@ async def test_row_inserted_by_php_with_null_next_send_at_is_computed_and_sent(
             text(
                 "INSERT INTO kb_schedule (title, created_by_type, created_by_id, created_by_mb_id,"
                 " target_room_id, message_text, schedule_type, schedule_time, valid_from,"
-                " valid_until) VALUES ('php', 'distributor', 'DIST', 'm1', :room, 'from php',"
-                " 'daily', '09:30:00', '2026-01-01 00:00:00', '2027-01-01 00:00:00')"
+                " valid_until, created_at, updated_at) VALUES ('php', 'distributor', 'DIST',"
+                " 'm1', :room, 'from php', 'daily', '09:30:00', '2026-01-01 00:00:00',"
+                " '2027-01-01 00:00:00', '2026-12-01 09:00:00', '2026-12-01 09:00:00')"
             ),
             {"room": ROOM},
         )

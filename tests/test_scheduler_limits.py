@@ -78,7 +78,7 @@ async def test_late_beyond_grace_is_skipped_and_logged(
     assert await next_send_at(sessions, sid) == local(2026, 12, 2, 9, 30)
 
 
-async def test_after_downtime_each_schedule_decides_once(
+async def test_after_downtime_each_missed_time_is_logged_once(
     cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
 ) -> None:
     clock = FakeClock(DUE + timedelta(days=3, hours=3))  # 12:30 local, three days later
@@ -88,8 +88,30 @@ async def test_after_downtime_each_schedule_decides_once(
     await sched.run_once()
     await sched.run_once()
     assert sender.sent == []
-    assert len(await logs(sessions)) == 1
+    entries = await logs(sessions)
+    assert [e.scheduled_at.day for e in entries] == [1, 2, 3, 4]  # none dropped silently
+    assert all(e.status == "failed" for e in entries)
+    assert [e.error_message for e in entries[:3]] == [
+        "skipped: missed: a later send time was due too"
+    ] * 3
+    assert (entries[3].error_message or "").startswith("skipped: missed by 10800s")
     assert await next_send_at(sessions, sid) == local(2026, 12, 5, 9, 30)
+
+
+async def test_after_downtime_todays_time_within_grace_is_still_sent(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    clock = FakeClock(DUE + timedelta(days=2, minutes=5))  # two days later, 09:35
+    sid = await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    outcomes = await run(clock, scheduler(with_settings(cfg), sessions, sender, clock).run_once())
+    assert [o.status for o in outcomes] == ["success"] and len(sender.sent) == 1
+    assert [(e.scheduled_at.day, e.status) for e in await logs(sessions)] == [
+        (1, "failed"),
+        (2, "failed"),
+        (3, "success"),
+    ]
+    assert await next_send_at(sessions, sid) == local(2026, 12, 4, 9, 30)
 
 
 async def test_room_min_interval_makes_later_sends_wait_their_turn(

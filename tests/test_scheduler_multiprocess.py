@@ -97,7 +97,7 @@ async def _assert_one_success_log_each(engine: AsyncEngine, schedules: int) -> l
 
 @pytest.fixture
 async def mysql_engine(mysql_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(DatabaseConfig(url=mysql_database))
+    engine = create_engine(DatabaseConfig(url=mysql_database), timezone="Asia/Seoul")
     await upgrade(engine)
     yield engine
     await engine.dispose()

@@ -166,7 +166,8 @@ def test_cli_prints_a_one_time_link(
     assert "nobody" in capsys.readouterr().err
 
     async def use(code: str) -> list[int | None]:
-        engine = create_engine(load_config().database)
+        cfg = load_config()
+        engine = create_engine(cfg.database, timezone=cfg.timezone)
         try:
             sessions = session_factory(engine)
             used = []

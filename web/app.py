@@ -7,9 +7,11 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import aiohttp
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat_kinds import EventChatKinds
 from bot.iris_rooms import IrisRoomKinds
@@ -18,7 +20,7 @@ from commands.router import handle_event
 from kbot.clock import Clock, SystemClock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
-from storage.engine import create_engine, safe_url, session_factory
+from storage.engine import create_engine, safe_url, server_zone_minutes, session_factory
 from storage.migrate import current_revision, head_revision
 from web import health, keys
 from web.api_errors import json_errors
@@ -63,7 +65,7 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     cfg = app[keys.CONFIG]
-    engine = create_engine(cfg.database)
+    engine = create_engine(cfg.database, timezone=cfg.timezone)
     try:
         current, head = await current_revision(engine), head_revision()
         if current != head:
@@ -72,12 +74,28 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
                 "run `kbot db upgrade`"
             )
         log.info("database %s (%s)", safe_url(cfg.database.url), engine.dialect.name)
+        await _check_server_zone(engine, cfg)
         app[keys.METRICS].watch_database(engine)
         app[keys.ENGINE] = engine
         app[keys.SESSIONS] = session_factory(engine)
         yield
     finally:
         await engine.dispose()
+
+
+async def _check_server_zone(engine: AsyncEngine, cfg: Config) -> None:
+    """Warn when the database server's default zone is not ``timezone``: the PHP site's
+    ``CURRENT_TIMESTAMP`` values (``created_at``, ``updated_at``) would then not be local."""
+    server = await server_zone_minutes(engine)
+    local = cfg.tz.utcoffset(datetime.now(cfg.tz))
+    if server is not None and local is not None and server != local.total_seconds() // 60:
+        log.warning(
+            "the database server's default time zone is UTC%+d min, not %s: rows the PHP site "
+            "writes get created_at/updated_at in the server's zone (kbot's own are local); "
+            "set default-time-zone in the server's configuration (docs/operations.md)",
+            server,
+            cfg.timezone,
+        )
 
 
 async def _commands(app: web.Application) -> AsyncIterator[None]:
