@@ -50,7 +50,8 @@ def build_context(
         max_images=cfg.web.max_images_per_schedule,
     )
     reads = read_sessions(sessions, cfg.database)
-    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler)
+    archive = cfg.data_path / "archive"
+    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler, archive)
     return CommandContext(
         cfg,
         sessions,

@@ -65,12 +65,21 @@ async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleD
         found = await ctx.schedules.get(
             command.id, who.admin, Operation.DELETE, standing=who.standing
         )
+        logs = await ctx.schedules.log_count(command.id)
+        kept = f" 발송 기록 {logs}건은 보관 파일로 옮겨 둡니다." if logs else ""
         return [
             f"#{command.id} {found.schedule.title} 스케줄을 정말 삭제하려면 "
-            f"`{ctx.prefix}스케줄 삭제 {command.id} 확인` 을 입력해 주세요."
+            f"`{ctx.prefix}스케줄 삭제 {command.id} 확인` 을 입력해 주세요.{kept}"
         ]
-    row = await ctx.schedules.delete(command.id, who.admin, standing=who.standing)
-    return [f"🗑 #{row.id} {row.title} 스케줄을 삭제했습니다."]
+    done = await ctx.schedules.delete(command.id, who.admin, standing=who.standing)
+    row = done.schedule
+    kept = (
+        f" 발송 기록 {done.archived_logs}건은 보관 파일({', '.join(done.archive_files)})에 "
+        "옮겨 두었습니다."
+        if done.archived_logs
+        else ""
+    )
+    return [f"🗑 #{row.id} {row.title} 스케줄을 삭제했습니다.{kept}"]
 
 
 async def schedule_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:

@@ -9,9 +9,12 @@ audit entry with the row before and after, and wakes the scheduler after a chang
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands import schedule_checks as checks
@@ -26,6 +29,7 @@ from kbot.timeutil import to_local_naive
 from scheduler.rules import RuleError, next_occurrence, upcoming
 from scheduler.schedule_rule import rule_of
 from storage import audit
+from storage.archive import archive_schedule
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin, Org, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
@@ -33,6 +37,13 @@ from storage.models import Schedule, ScheduleLog
 
 async def _standing(s: AsyncSession, actor: Admin, known: Standing | None) -> Standing:
     return known if known is not None else await standing_of(s, actor)
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    schedule: Schedule
+    archived_logs: int  # log rows written to the archive before the delete
+    archive_files: list[str]  # their files' names, in the archive directory
 
 
 def actor_label(admin: Admin) -> str:
@@ -48,7 +59,9 @@ class ScheduleService:
         tz: ZoneInfo,
         limits: checks.Limits,
         scheduler: SchedulerPort,
+        archive_dir: Path,
     ) -> None:
+        self._archive_dir = archive_dir  # where a deleted schedule's send log goes
         self._sessions = sessions
         self._read_sessions = read_sessions
         self._clock = clock
@@ -160,14 +173,26 @@ class ScheduleService:
 
     async def delete(
         self, schedule_id: int, actor: Admin, *, standing: Standing | None = None
-    ) -> Schedule:
-        async with self._sessions.begin() as s:
+    ) -> Deleted:
+        """Delete the schedule after writing its send log to the archive (the seed's
+        ``ON DELETE CASCADE`` takes the log rows with it)."""
+        async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
+            await queries.load(s, schedule_id, standing, Operation.DELETE)
+        engine = self._sessions.kw["bind"]
+        archived = await archive_schedule(engine, schedule_id, directory=self._archive_dir)
+        async with self._sessions.begin() as s:
             row = (await queries.load(s, schedule_id, standing, Operation.DELETE)).schedule
             self._audit(s, actor, "delete", row.id, audit.snapshot(row), None)
             await s.delete(row)
         self._scheduler.wake()
-        return row
+        return Deleted(row, sum(a.rows for a in archived), [a.path.name for a in archived])
+
+    async def log_count(self, schedule_id: int) -> int:
+        """How many send log rows the schedule has (what deleting it would archive)."""
+        async with self._read_sessions() as s:
+            query = select(func.count()).where(ScheduleLog.schedule_id == schedule_id)
+            return int(await s.scalar(query) or 0)
 
     async def get(
         self,

@@ -7,6 +7,9 @@ the JSON columns as the JSON text stored in the database), ordered by id. A mont
 deleted only after the written file has been read back and holds exactly the ids selected;
 the delete is by those ids, in batches, in one transaction per month.
 
+Deleting a schedule archives its rows the same way first (``archive_schedule``): one new
+part per month, so a month's parts together hold every row it ever had.
+
 A month that already has a file (rows that arrived after an earlier run) gets
 ``kb_schedule_logs-YYYY-MM-part2.jsonl.gz``, then ``-part3`` and so on; files are never
 overwritten or appended to. A run interrupted between publishing a file and deleting its rows
@@ -99,10 +102,47 @@ async def _oldest(engine: AsyncEngine, cutoff: datetime) -> datetime | None:
         return await conn.scalar(query)
 
 
+async def archive_schedule(
+    engine: AsyncEngine, schedule_id: int, *, directory: Path, batch: int = 500
+) -> list[MonthArchived]:
+    """Archive the log rows of one schedule that is about to be deleted (the seed's
+    ``ON DELETE CASCADE`` would erase them): one new part file per month they fall in, in the
+    monthly format. The rows themselves go with the schedule, not here."""
+    query = select(func.min(LOGS.c.scheduled_at), func.max(LOGS.c.scheduled_at)).where(
+        LOGS.c.schedule_id == schedule_id
+    )
+    async with engine.connect() as conn:
+        first, last = (await conn.execute(query)).one()
+    if first is None:
+        return []
+    try:
+        await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveError(f"cannot create archive directory {directory}: {exc.strerror}") from None
+    done = []
+    month = first.date().replace(day=1)
+    while month <= last.date():
+        archived = await _archive_month(
+            engine, month, directory, batch, schedule_id=schedule_id, delete_rows=False
+        )
+        if archived is not None:
+            done.append(archived)
+        month = _next_month(month)
+    return done
+
+
 async def _archive_month(
-    engine: AsyncEngine, month: date, directory: Path, batch: int
+    engine: AsyncEngine,
+    month: date,
+    directory: Path,
+    batch: int,
+    *,
+    schedule_id: int | None = None,
+    delete_rows: bool = True,
 ) -> MonthArchived | None:
-    """Archive one month's rows; None when they were gone by the time they were read."""
+    """Archive one month's rows (of one schedule, when given); None when there were none by
+    the time they were read. The rows are deleted once the file is verified, unless
+    ``delete_rows`` is false."""
     start = datetime.combine(month, time())
     end = datetime.combine(_next_month(month), time())
     try:
@@ -112,7 +152,7 @@ async def _archive_month(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            ids = await _write_rows(engine, start, end, fh, batch)
+            ids = await _write_rows(engine, start, end, fh, batch, schedule_id)
             fh.flush()
             os.fsync(fh.fileno())
         if not ids:
@@ -128,6 +168,8 @@ async def _archive_month(
             f"{path} holds {len(written)} rows but {len(ids)} were selected: "
             "nothing was deleted for that month"
         )
+    if not delete_rows:
+        return MonthArchived(month=month, path=path, rows=len(ids))
     async with engine.begin() as conn:
         for chunk in _chunks(ids, batch):
             await conn.execute(delete(LOGS).where(LOGS.c.id.in_(chunk)))
@@ -135,11 +177,19 @@ async def _archive_month(
 
 
 async def _write_rows(
-    engine: AsyncEngine, start: datetime, end: datetime, fh: IO[bytes], batch: int
+    engine: AsyncEngine,
+    start: datetime,
+    end: datetime,
+    fh: IO[bytes],
+    batch: int,
+    schedule_id: int | None,
 ) -> list[int]:
-    """Stream the month's rows, by id, into ``fh`` as gzip'd JSON lines; return their ids."""
+    """Stream the month's rows (of ``schedule_id`` when given), by id, into ``fh`` as gzip'd
+    JSON lines; return their ids."""
     ids: list[int] = []
     in_month = (RAW_LOGS.c.scheduled_at >= start) & (RAW_LOGS.c.scheduled_at < end)
+    if schedule_id is not None:
+        in_month &= RAW_LOGS.c.schedule_id == schedule_id
     with gzip.GzipFile(fileobj=fh, mode="wb") as gz:
         while True:
             query = select(RAW_LOGS).where(in_month).order_by(RAW_LOGS.c.id).limit(batch)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import MYSQL_TABLE_ARGS, NOW, Base
+from storage.models import MYSQL_TABLE_ARGS, NO_ID_REUSE, NOW, Base
 from storage.types import ORG_TYPES, ROOM_TYPES, enum
 
 BIGINT_PK = BigInteger().with_variant(Integer, "sqlite")
@@ -175,7 +175,7 @@ class Occurrence(Base):
         UniqueConstraint("schedule_id", "scheduled_at", "kind", name="uq_kbot_occurrence"),
         Index("ix_kbot_occurrences_state_lease", "state", "lease_expires_at"),
         Index("ix_kbot_occurrences_room_started", "target_room_id", "started_at"),
-        MYSQL_TABLE_ARGS,
+        {**MYSQL_TABLE_ARGS, **NO_ID_REUSE},
     )
 
     id: Mapped[int] = mapped_column(BIGINT_PK, primary_key=True, autoincrement=True)

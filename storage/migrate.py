@@ -22,9 +22,28 @@ def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate to ``revision``. On SQLite foreign keys are off meanwhile: rebuilding a table
+    (the only way SQLite alters some things) would otherwise cascade its rows' deletion."""
+    sqlite = engine.dialect.name == "sqlite"
     async with engine.connect() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
-        await conn.commit()
+        if sqlite:
+            await conn.run_sync(_sqlite_foreign_keys, False)
+        try:
+            await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await conn.run_sync(_sqlite_foreign_keys, True)
+
+
+def _sqlite_foreign_keys(sync: Connection, on: bool) -> None:
+    """Set SQLite's foreign key enforcement outside any transaction (it is a no-op inside)."""
+    cursor = sync.connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

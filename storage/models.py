@@ -39,6 +39,8 @@ from storage.types import (
 )
 
 NOW = text("CURRENT_TIMESTAMP")
+# SQLite reuses a deleted row's id unless the table is AUTOINCREMENT (MySQL never does)
+NO_ID_REUSE = {"sqlite_autoincrement": True}
 MYSQL_TABLE_ARGS = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
@@ -64,7 +66,7 @@ class Schedule(Base):
         Index("idx_schedule_polling", "status", "next_send_at", "valid_from", "valid_until"),
         Index("idx_created_by", "created_by_type", "created_by_id"),
         Index("idx_target_room", "target_room_id", "target_room_type"),
-        {**MYSQL_TABLE_ARGS, "comment": "카카오봇 스케줄링 발송 설정"},
+        {**MYSQL_TABLE_ARGS, **NO_ID_REUSE, "comment": "카카오봇 스케줄링 발송 설정"},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -107,7 +109,7 @@ class ScheduleLog(Base):
         Index("fk_schedule_logs_schedule", "schedule_id"),
         Index("idx_target_room_logs", "target_room_id"),
         Index("idx_status_time", "status", "scheduled_at"),
-        {**MYSQL_TABLE_ARGS, "comment": "카카오봇 스케줄링 발송 로그"},
+        {**MYSQL_TABLE_ARGS, **NO_ID_REUSE, "comment": "카카오봇 스케줄링 발송 로그"},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

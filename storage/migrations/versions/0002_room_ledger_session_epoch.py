@@ -60,6 +60,18 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False)
         )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite hands a deleted row's id to the next insert unless the table is AUTOINCREMENT:
+        # an old "!스케줄 삭제 7" must never hit a new schedule #7. (storage.migrate runs the
+        # migrations with foreign keys off, so rebuilding a table cascades nothing.)
+        for name in AUTOINCREMENT:
+            with op.batch_alter_table(
+                name, recreate="always", table_kwargs={"sqlite_autoincrement": True}
+            ):
+                pass
+
+
+AUTOINCREMENT = ("kb_schedule", "kb_schedule_logs", "kbot_occurrences")
 
 
 def downgrade() -> None:
