@@ -7,6 +7,7 @@ from datetime import datetime, time
 
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
+from storage.send_kinds import LABELS as KIND_LABELS
 from storage.types import WEEKDAYS
 
 MESSAGE_LIMIT = 900  # characters per chat message; longer replies are split
@@ -27,6 +28,21 @@ def when(moment: datetime) -> str:
     """``12/1(월) 09:30`` (seconds shown only when not zero); aware or naive local."""
     clock = _clock(moment.time())
     return f"{moment.month}/{moment.day}({_DAY[moment.weekday()]}) {clock}"
+
+
+def duration(ms: int) -> str:
+    """A send's duration as a person reads it: ``0.4초``, ``12초``, ``8분 34초``, ``1시간 5분``."""
+    seconds = ms / 1000
+    if seconds < 10:
+        return f"{seconds:.1f}초".replace(".0초", "초")
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}시간 {minutes}분" if minutes else f"{hours}시간"
+    if minutes:
+        return f"{minutes}분 {secs}초" if secs else f"{minutes}분"
+    return f"{secs}초"
 
 
 def _clock(value: time) -> str:
@@ -105,10 +121,17 @@ def saved(row: Schedule, verb: str, upcoming: list[datetime]) -> str:
     return f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n다음 발송: {times}"
 
 
-def log_lines(logs: list[ScheduleLog]) -> list[str]:
+def log_lines(logs: list[tuple[ScheduleLog, str]]) -> list[str]:
+    """One line per (log row, kind of send): the scheduled time, the kind, the result, the
+    time it was sent when that is another minute, and why it did not fully succeed."""
     out = []
-    for log in logs:
-        line = f"{when(log.scheduled_at)} {_LOG.get(log.status, log.status)}"
+    for log, kind in logs:
+        line = f"{when(log.scheduled_at)} {KIND_LABELS.get(kind, kind)} "
+        line += _LOG.get(log.status, log.status)
+        sent = log.started_at
+        if sent.replace(second=0) != log.scheduled_at.replace(second=0):
+            same_day = sent.date() == log.scheduled_at.date()
+            line += f" ({_clock(sent.time()) if same_day else when(sent)}에 발송)"
         if log.error_message:
             line += f" — {log.error_message[:80]}"
         out.append(line)

@@ -12,6 +12,7 @@ from commands.permissions import Operation, Standing, allows, require_acting
 from commands.permissions import visible as visible_orgs
 from storage.kbot_models import Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
+from storage.send_kinds import KIND, with_kind
 
 
 class ScheduleNotFound(CommandError):
@@ -65,11 +66,14 @@ def _relevance(row: Schedule) -> tuple[int, int, str, int]:
     return (0 if active else 1, 0 if upcoming else 1, when, row.id)
 
 
-async def recent_logs(session: AsyncSession, schedule_id: int, limit: int) -> list[ScheduleLog]:
-    query = (
-        select(ScheduleLog)
+async def recent_logs(
+    session: AsyncSession, schedule_id: int, limit: int
+) -> list[tuple[ScheduleLog, str]]:
+    """The newest log rows of a schedule with the kind of each send."""
+    query = with_kind(
+        select(ScheduleLog, KIND)
         .where(ScheduleLog.schedule_id == schedule_id)
         .order_by(ScheduleLog.id.desc())
         .limit(limit)
     )
-    return list(await session.scalars(query))
+    return [(log, kind) for log, kind in (await session.execute(query)).all()]

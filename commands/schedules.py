@@ -69,6 +69,15 @@ class ScheduleService:
         self._limits = limits
         self._scheduler = scheduler
 
+    def resumable(self, row: Schedule) -> bool:
+        """Whether ``row`` can be turned on: it is not active and a send time is left."""
+        if row.status == "active":
+            return False
+        try:
+            return next_occurrence(rule_of(row), self._clock.now(), self._tz) is not None
+        except RuleError:
+            return False
+
     def upcoming(self, row: Schedule, count: int) -> list[datetime]:
         """The next ``count`` send times of ``row`` from now (aware, in the configured zone)."""
         if row.status != "active":
@@ -166,6 +175,7 @@ class ScheduleService:
                 row.next_send_at = self._next_send(row)
             else:
                 row.status = "inactive"
+                row.next_send_at = None  # one truth for every door: no next send
             row.updated_at = to_local_naive(self._clock.now(), self._tz).replace(microsecond=0)
             self._audit(s, actor, "on" if on else "off", row.id, before, audit.snapshot(row))
         self._scheduler.wake()
@@ -214,7 +224,7 @@ class ScheduleService:
 
     async def logs(
         self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
-    ) -> list[ScheduleLog]:
+    ) -> list[tuple[ScheduleLog, str]]:
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
             await queries.load(s, schedule_id, standing, Operation.LOGS)
@@ -296,7 +306,8 @@ class ScheduleService:
                 s, form.image_ids, visible(standing), self._limits
             )
         checks.check_row(row, now_local=now_local, limits=self._limits)
-        row.next_send_at = self._next_send(row)
+        next_send = self._next_send(row)  # also checks that a send is left
+        row.next_send_at = next_send if row.status == "active" else None
 
     def _next_send(self, row: Schedule) -> datetime:
         try:

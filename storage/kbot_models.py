@@ -175,6 +175,7 @@ class Occurrence(Base):
         UniqueConstraint("schedule_id", "scheduled_at", "kind", name="uq_kbot_occurrence"),
         Index("ix_kbot_occurrences_state_lease", "state", "lease_expires_at"),
         Index("ix_kbot_occurrences_room_started", "target_room_id", "started_at"),
+        Index("ix_kbot_occurrences_log_id", "log_id"),
         {**MYSQL_TABLE_ARGS, **NO_ID_REUSE},
     )
 

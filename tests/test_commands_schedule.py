@@ -281,8 +281,8 @@ async def test_logs_and_turning_back_on(
                 )
             )
     [logs] = await handle_event(ctx, event("!스케줄 로그 1")) or []
-    assert logs.index("11/23(월) 09:30 ❌ 실패 — Iris timeout") < logs.index(
-        "11/20(금) 09:30 ✅ 성공"
+    assert logs.index("11/23(월) 09:30 예약 ❌ 실패 — Iris timeout") < logs.index(
+        "11/20(금) 09:30 예약 ✅ 성공"
     )
     await handle_event(ctx, event("!스케줄 끄기 1"))
     [on] = await handle_event(ctx, event("!스케줄 켜기 1")) or []

@@ -64,7 +64,8 @@ def schedule_dict(row: Schedule, tz: ZoneInfo) -> dict[str, Any]:
         "valid_until": iso(row.valid_until, tz),
         "status": row.status,
         "last_sent_at": iso(row.last_sent_at, tz),
-        "next_send_at": iso(row.next_send_at, tz),
+        # only an active schedule has a next send (what chat and the pages say too)
+        "next_send_at": iso(row.next_send_at, tz) if row.status == "active" else None,
         "send_count": row.send_count,
         "created_at": iso(row.created_at, tz),
         "updated_at": iso(row.updated_at, tz),

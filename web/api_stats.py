@@ -1,6 +1,7 @@
 """``GET /api/rooms`` (the rooms the actor may see) and ``GET /api/stats?days=7`` (per room:
 sends per day and success rate over the last ``days`` local days, today included, counted in
-SQL from ``kb_schedule_logs.scheduled_at``; ``partial`` counts as not successful)."""
+SQL from ``kb_schedule_logs.scheduled_at``; ``partial`` counts as not successful; test sends
+are left out)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from commands.permissions import visible_org_ids
 from kbot.timeutil import to_local_naive
 from storage.kbot_models import Org, Room
 from storage.models import ScheduleLog
+from storage.send_kinds import NOT_TEST, with_kind
 from storage.types import LOG_STATUSES
 from web import keys
 from web.api_auth import require_admin
@@ -59,11 +61,12 @@ async def stats(request: web.Request) -> web.Response:
     today = to_local_naive(app[keys.CLOCK].now(), app[keys.CONFIG].tz).date()
     first = today - timedelta(days=days - 1)
     day = func.date(ScheduleLog.scheduled_at)
-    query = (
+    query = with_kind(
         select(ScheduleLog.target_room_id, day, ScheduleLog.status, func.count())
         .where(
             ScheduleLog.scheduled_at >= datetime.combine(first, time()),
             ScheduleLog.scheduled_at < datetime.combine(today + timedelta(days=1), time()),
+            NOT_TEST,
         )
         .group_by(ScheduleLog.target_room_id, day, ScheduleLog.status)
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
+from storage.send_kinds import KIND, NOT_TEST, with_kind
 
 OwnerRoom = aliased(Room, name="owner_room")
 TargetRoom = aliased(Room, name="target_room")
@@ -30,6 +31,7 @@ class LogRow:
     log: ScheduleLog
     title: str
     room_name: str | None
+    kind: str  # scheduled | manual | test
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,8 @@ class RoomStats:
 
 
 def _visible(query: Select, org_ids: set[int] | None) -> Select:
-    query = query.select_from(ScheduleLog).join(Schedule, Schedule.id == ScheduleLog.schedule_id)
+    query = with_kind(query.select_from(ScheduleLog))
+    query = query.join(Schedule, Schedule.id == ScheduleLog.schedule_id)
     query = query.outerjoin(OwnerRoom, OwnerRoom.chat_id == Schedule.target_room_id)
     query = query.outerjoin(TargetRoom, TargetRoom.chat_id == ScheduleLog.target_room_id)
     if org_ids is None:
@@ -78,9 +81,9 @@ async def list_logs(
         conditions.append(_between(where.day, where.day))
     counted = _visible(select(func.count(ScheduleLog.id)), org_ids).where(*conditions)
     total = await session.scalar(counted) or 0
-    query = _visible(select(ScheduleLog, Schedule.title, TargetRoom.name), org_ids)
+    query = _visible(select(ScheduleLog, Schedule.title, TargetRoom.name, KIND), org_ids)
     query = query.where(*conditions).order_by(ScheduleLog.id.desc()).offset(offset).limit(limit)
-    rows = [LogRow(log, title, name) for log, title, name in await session.execute(query)]
+    rows = [LogRow(*row) for row in await session.execute(query)]
     return rows, total
 
 
@@ -94,12 +97,13 @@ async def visible_rooms(session: AsyncSession, org_ids: set[int] | None) -> list
 async def room_stats(
     session: AsyncSession, org_ids: set[int] | None, start: date, end: date
 ) -> list[RoomStats]:
-    """Per target room: successes and failures on the local days ``start`` .. ``end``."""
+    """Per target room: successes and failures on the local days ``start`` .. ``end``
+    (test sends left out: they say nothing about delivery to customers)."""
     query = _visible(
         select(ScheduleLog.target_room_id, TargetRoom.name, ScheduleLog.status, func.count()),
         org_ids,
     )
-    query = query.where(_between(start, end)).group_by(
+    query = query.where(_between(start, end), NOT_TEST).group_by(
         ScheduleLog.target_room_id, TargetRoom.name, ScheduleLog.status
     )
     counts: dict[tuple[str, str | None], list[int]] = {}
@@ -116,7 +120,7 @@ async def day_counts(
     """(successes, failures) per local day from ``start`` to ``end``, every day present."""
     day = func.date(ScheduleLog.scheduled_at)
     query = _visible(select(day, ScheduleLog.status, func.count()), org_ids)
-    query = query.where(_between(start, end)).group_by(day, ScheduleLog.status)
+    query = query.where(_between(start, end), NOT_TEST).group_by(day, ScheduleLog.status)
     totals = {start + timedelta(days=i): [0, 0] for i in range((end - start).days + 1)}
     for value, status, n in await session.execute(query):
         slot = totals.get(date.fromisoformat(str(value)[:10]))

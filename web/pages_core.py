@@ -26,6 +26,7 @@ from commands.schedule_queries import ScheduleNotFound
 from kbot.redact import redact
 from storage.errors import NotFound, StorageError
 from storage.kbot_models import Admin, Org
+from storage.send_kinds import LABELS as SEND_KIND_LABELS
 from web import keys
 from web.csrf import FIELD, csrf_token, csrf_valid
 from web.session import COOKIE_NAME, WebSession, read_session
@@ -86,6 +87,8 @@ def template_env() -> jinja2.Environment:
     )
     env.filters["when"] = fmt.when
     env.filters["rule"] = fmt.rule
+    env.filters["duration"] = fmt.duration
+    env.filters["send_kind"] = lambda kind: SEND_KIND_LABELS.get(kind, kind)
     env.globals["csrf_field"] = FIELD
     return env
 

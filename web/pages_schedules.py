@@ -38,6 +38,7 @@ async def schedules_page(request: web.Request, viewer: Viewer) -> web.StreamResp
         "schedules.html",
         viewer,
         rows=shown,
+        resumable={row.id for row, _ in shown if request.app[keys.SCHEDULES].resumable(row)},
         total=len(rows),
         rooms=rooms,
         selected_status=status,

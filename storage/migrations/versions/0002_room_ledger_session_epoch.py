@@ -1,4 +1,5 @@
-"""The per-room send ledger and the admins' web session epoch.
+"""The per-room send ledger, the admins' web session epoch, ids never reused on SQLite, and
+an index to find a log row's occurrence (which knows the kind of send).
 
 ``kbot_room_sends`` keeps one row per send slot handed out to a room, with no foreign key, so
 the room limits survive deleting or editing a schedule. It starts with the slots already
@@ -56,6 +57,8 @@ def upgrade() -> None:
         " SELECT target_room_id, started_at, kind, schedule_id, id FROM kbot_occurrences"
         " WHERE started_at IS NOT NULL"
     )
+    with op.batch_alter_table("kbot_occurrences", schema=None) as batch_op:
+        batch_op.create_index("ix_kbot_occurrences_log_id", ["log_id"], unique=False)
     with op.batch_alter_table("kbot_admins", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("session_epoch", sa.Integer(), server_default="0", nullable=False)
@@ -77,4 +80,6 @@ AUTOINCREMENT = ("kb_schedule", "kb_schedule_logs", "kbot_occurrences")
 def downgrade() -> None:
     with op.batch_alter_table("kbot_admins", schema=None) as batch_op:
         batch_op.drop_column("session_epoch")
+    with op.batch_alter_table("kbot_occurrences", schema=None) as batch_op:
+        batch_op.drop_index("ix_kbot_occurrences_log_id")
     op.drop_table("kbot_room_sends")
