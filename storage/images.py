@@ -5,7 +5,8 @@ The stored file name is ``img_<yyyymmdd>_<sha256[:16]>_o<org id>.<ext>`` (the up
 date, content digest and owning org, the extension from the detected format); the uploaded name
 is kept only as ``original_name`` for display. The same bytes uploaded twice by one org give the
 same row; another org uploading them gets a row (and file) of its own, since each org sees only
-its own images.
+its own images. Checks decode pixels, on the caller's ``ImageCheckPool``
+(``web.max_concurrent_image_checks`` at once).
 ``image_json`` renders the seed's section 3.3 JSON that ``kb_schedule.message_images`` holds.
 """
 
@@ -32,6 +33,7 @@ from kbot.timeutil import to_local_naive
 from storage import audit
 from storage.errors import Conflict, NotFound
 from storage.image_check import CheckedImage, check_image, display_name
+from storage.image_pool import ImageCheckPool
 from storage.kbot_models import Admin, Image
 from storage.models import Schedule
 
@@ -62,11 +64,14 @@ async def store_image(
     cfg: Config,
     admin: Admin,
     at: datetime,
+    checks: ImageCheckPool,
 ) -> tuple[Image, bool]:
     """Validate and store an upload; return the row and whether it is new (False: the same
-    bytes were stored before and that row is returned). Raises ``ImageRejected``."""
-    checked: CheckedImage = await asyncio.to_thread(
-        check_image, data, max_bytes=cfg.web.max_image_bytes, max_pixels=cfg.web.max_image_pixels
+    bytes were stored before and that row is returned). Raises ``ImageRejected``.
+    The check runs on ``checks``, which bounds how many run at once."""
+    web_cfg = cfg.web
+    checked: CheckedImage = await checks.run(
+        check_image, data, max_bytes=web_cfg.max_image_bytes, max_pixels=web_cfg.max_image_pixels
     )
     digest = hashlib.sha256(data).hexdigest()
     existing = await _by_digest(session, digest, admin.org_id)

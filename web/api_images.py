@@ -69,6 +69,7 @@ async def upload_image(request: web.Request) -> web.Response:
                 cfg=cfg,
                 admin=admin,
                 at=app[keys.CLOCK].now(),
+                checks=app[keys.IMAGE_CHECKS],
             )
     except ImageRejected as exc:
         status = 413 if exc.code == "too_large" else 422

@@ -17,6 +17,7 @@ from kbot.clock import Clock, SystemClock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
 from storage.engine import create_engine, safe_url, session_factory
+from storage.image_pool import ImageCheckPool
 from storage.migrate import current_revision, head_revision
 from web import health, keys
 from web.api_errors import json_errors
@@ -44,6 +45,9 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
         app[keys.CLOCK], stale_after_s=max(30.0, 3 * cfg.scheduler.recheck_interval_s)
     )
     setup_metrics(app)  # GET /metrics; the instruments exist before anything starts
+    # image checks decode pixels (up to ~16 bytes per pixel): a bounded number at once
+    app[keys.IMAGE_CHECKS] = ImageCheckPool(cfg.web.max_concurrent_image_checks)
+    app.on_cleanup.append(_close_image_checks)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(bot_sender_ctx)
@@ -89,6 +93,10 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
         handler = functools.partial(handle_event, context)
         app[keys.COMMAND_HANDLER] = app[keys.METRICS].observed(handler)
     yield
+
+
+async def _close_image_checks(app: web.Application) -> None:
+    app[keys.IMAGE_CHECKS].close()
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:

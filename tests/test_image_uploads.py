@@ -1,0 +1,91 @@
+"""Uploads through both doors (``POST /api/images`` and the web page's form) are checked on the
+app's bounded pool, waiting their turn."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import FormData
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from kbot.config import Config
+from storage import tokens
+from storage.kbot_models import Image
+from tests.command_world import START, USERS, build_world
+from tests.image_samples import jpeg_with_metadata, png_with_metadata
+from tests.web_pages_support import Site, csrf_of, make_site
+from web import keys
+
+
+@dataclass
+class Doors:
+    site: Site
+    token: str
+
+    async def api(self, data: bytes, name: str = "photo.jpg") -> tuple[int, dict[str, Any]]:
+        form = FormData()
+        form.add_field("file", data, filename=name)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        resp = await self.site.client.post("/api/images", data=form, headers=headers)
+        return resp.status, await resp.json()
+
+    async def form(self, data: bytes, name: str = "photo.jpg") -> tuple[int, str | None]:
+        _, html = await self.site.get("/images")
+        form = FormData()
+        form.add_field("csrf_token", csrf_of(html))
+        form.add_field("file", data, filename=name)
+        status, _, location = await self.site.post("/images", form)
+        return status, location
+
+    async def row(self, image_id: int) -> Image:
+        async with self.site.sessions() as s:
+            image = await s.get(Image, image_id)
+        assert image is not None
+        return image
+
+
+@pytest.fixture
+async def doors(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
+) -> Doors:
+    await build_world(sessions)
+    async with sessions.begin() as s:
+        _, token = await tokens.create_token(
+            s, kakao_user_id=USERS["BR1"], name="t", at=START, actor="cli"
+        )
+    site = await make_site(cfg, sessions, aiohttp_client)
+    await site.login("BR1")
+    return Doors(site, token)
+
+
+async def test_both_doors_wait_for_a_free_check_slot(doors: Doors) -> None:
+    """With every slot taken (the default is one), uploads through either door wait, and
+    nothing is stored until a slot frees."""
+    pool = doors.site.client.app[keys.IMAGE_CHECKS]
+    assert pool.limit == doors.site.cfg.web.max_concurrent_image_checks == 1
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        started.set()
+        assert release.wait(timeout=30)
+
+    holder = asyncio.create_task(pool.run(hold))
+    two_waiting = asyncio.Event()
+    pool.on_change = lambda: two_waiting.set() if pool.waiting == 2 else None
+    api = asyncio.create_task(doors.api(jpeg_with_metadata(), "a.jpg"))
+    form = asyncio.create_task(doors.form(png_with_metadata(), "b.png"))
+    await asyncio.wait_for(two_waiting.wait(), 30)
+    assert started.is_set() and pool.running == 1
+    assert await doors.site.image_count() == 0
+    assert not api.done() and not form.done()
+
+    release.set()
+    await holder
+    (api_status, _), (form_status, _) = await asyncio.gather(api, form)
+    assert (api_status, form_status) == (201, 303)
+    assert await doors.site.image_count() == 2
+    assert (pool.running, pool.waiting) == (0, 0)
