@@ -1,6 +1,6 @@
 """Uploads through both doors (``POST /api/images`` and the web page's form) store the picture
-without its metadata and upright, the row describing the stored file; both doors check
-uploads on the app's bounded pool, waiting their turn."""
+without its metadata and upright, the row describing the stored file; the files are served
+as private; both doors check uploads on the app's bounded pool, waiting their turn."""
 
 from __future__ import annotations
 
@@ -119,6 +119,17 @@ async def test_a_rotated_jpeg_is_stored_upright_through_the_form(doors: Doors) -
 
     status, again = await doors.api(data)  # the same upload through the other door
     assert (status, again["id"]) == (200, image.id)
+
+
+async def test_image_files_are_served_as_private(doors: Doors) -> None:
+    _, body = await doors.api(jpeg_with_metadata())
+    resp = await doors.site.client.get(f"/images/{body['filename']}")
+    assert resp.status == 200
+    cache = resp.headers["Cache-Control"]
+    assert "private" in cache.split(", ") and "public" not in cache
+    assert "max-age=" in cache
+    assert resp.headers["X-Robots-Tag"] == "noindex"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
 
 
 async def test_both_doors_wait_for_a_free_check_slot(doors: Doors) -> None:
