@@ -20,7 +20,8 @@ from storage.image_decode import verify_pixels
 from storage.image_structure import image_end
 from storage.image_types import ImageKind, ImageRejected, sniff
 
-__all__ = ["CheckedImage", "ImageRejected", "check_image", "display_name", "human_size"]
+# ImageRejected and sniff live in image_types; importing them from here keeps working
+__all__ = ["CheckedImage", "ImageRejected", "check_image", "display_name", "human_size", "sniff"]
 
 MAX_NAME_LENGTH = 255
 MARKUP = (b"<script", b"<?php", b"<html", b"<svg", b"<iframe", b"<body", b"javascript:")
