@@ -9,7 +9,8 @@ new thread), while the same few threads reuse theirs. A request cancelled while 
 runs frees its slot, but the check keeps its thread until it ends, so the threads are the
 hard bound.
 
-Created by the composition root (``web.app.init_app``) and shared by every upload door.
+Created for the application's lifetime by ``web.image_checks`` (a cleanup context registered in
+the composition root, ``web.app.init_app``) and shared by every upload door.
 """
 
 from __future__ import annotations

@@ -17,12 +17,12 @@ from kbot.clock import Clock, SystemClock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
 from storage.engine import create_engine, safe_url, session_factory
-from storage.image_pool import ImageCheckPool
 from storage.migrate import current_revision, head_revision
 from web import health, keys
 from web.api_errors import json_errors
 from web.api_images import setup_image_routes
 from web.api_routes import setup_api_routes
+from web.image_checks import image_checks_ctx
 from web.iris_monitor import iris_monitor_ctx
 from web.metrics_route import setup_metrics
 from web.pages import setup_pages
@@ -45,15 +45,13 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
         app[keys.CLOCK], stale_after_s=max(30.0, 3 * cfg.scheduler.recheck_interval_s)
     )
     setup_metrics(app)  # GET /metrics; the instruments exist before anything starts
-    # image checks decode pixels (up to ~16 bytes per pixel): a bounded number at once
-    app[keys.IMAGE_CHECKS] = ImageCheckPool(cfg.web.max_concurrent_image_checks)
-    app.on_cleanup.append(_close_image_checks)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(bot_sender_ctx)
     app.cleanup_ctx.append(scheduler_ctx)
     app.cleanup_ctx.append(iris_monitor_ctx)  # Iris outages told to the ops room
     app.cleanup_ctx.append(_commands)
+    app.cleanup_ctx.append(image_checks_ctx)  # uploads are decoded on it, a bounded number at once
     setup_webhooks(app)  # after the sender: drained before it closes
     app.router.add_get("/healthz", health.healthz)
     app.middlewares.append(json_errors)  # JSON errors under /api/
@@ -93,10 +91,6 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
         handler = functools.partial(handle_event, context)
         app[keys.COMMAND_HANDLER] = app[keys.METRICS].observed(handler)
     yield
-
-
-async def _close_image_checks(app: web.Application) -> None:
-    app[keys.IMAGE_CHECKS].close()
 
 
 async def _http_client(app: web.Application) -> AsyncIterator[None]:
