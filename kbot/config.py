@@ -142,7 +142,8 @@ class WebConfig(_Section):
     # other folders the scheduler may read images from (e.g. the PHP site's image folder)
     image_dirs: list[str] = []
     max_image_bytes: int = Field(10_485_760, ge=1024)
-    max_image_pixels: int = Field(40_000_000, ge=10_000)
+    max_image_pixels: int = Field(16_777_216, ge=10_000)
+    max_concurrent_image_checks: int = Field(1, ge=1, le=16)
     max_images_per_schedule: int = Field(10, ge=1, le=30)
     login_link_ttl_s: int = Field(600, ge=30)
     session_ttl_s: int = Field(43_200, ge=60)

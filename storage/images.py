@@ -1,11 +1,14 @@
 """Uploaded images: validated bytes stored under ``web.upload_dir`` with a generated name, and
 their rows in ``kbot_images``.
 
-The stored file name is ``img_<yyyymmdd>_<sha256[:16]>_o<org id>.<ext>`` (the upload's local
-date, content digest and owning org, the extension from the detected format); the uploaded name
-is kept only as ``original_name`` for display. The same bytes uploaded twice by one org give the
-same row; another org uploading them gets a row (and file) of its own, since each org sees only
-its own images.
+What is stored is the upload without its metadata and turned upright
+(``storage.image_prepare``); the digest, size and dimensions in ``kbot_images`` describe the
+stored file. Its name is ``img_<yyyymmdd>_<sha256[:16]>_o<org id>.<ext>`` (the upload's local
+date, the stored content's digest and owning org, the extension from the detected format); the
+uploaded name is kept only as ``original_name`` for display. The same upload twice by one org
+gives the same row; another org uploading it gets a row (and file) of its own, since each org
+sees only its own images. Checks decode pixels, on the caller's ``ImageCheckPool``
+(``web.max_concurrent_image_checks`` at once).
 ``image_json`` renders the seed's section 3.3 JSON that ``kb_schedule.message_images`` holds.
 """
 
@@ -13,11 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +31,10 @@ from kbot.config import Config
 from kbot.timeutil import to_local_naive
 from storage import audit
 from storage.errors import Conflict, NotFound
-from storage.image_check import CheckedImage, check_image, display_name
+from storage.image_check import display_name
+from storage.image_files import restore_file, write_atomically
+from storage.image_pool import ImageCheckPool
+from storage.image_prepare import prepare_image
 from storage.kbot_models import Admin, Image
 from storage.models import Schedule
 
@@ -62,30 +65,33 @@ async def store_image(
     cfg: Config,
     admin: Admin,
     at: datetime,
+    checks: ImageCheckPool,
 ) -> tuple[Image, bool]:
-    """Validate and store an upload; return the row and whether it is new (False: the same
-    bytes were stored before and that row is returned). Raises ``ImageRejected``."""
-    checked: CheckedImage = await asyncio.to_thread(
-        check_image, data, max_bytes=cfg.web.max_image_bytes, max_pixels=cfg.web.max_image_pixels
+    """Validate, clean and store an upload; return the row and whether it is new (False: the
+    same upload was stored before and that row is returned). Raises ``ImageRejected``.
+    The check runs on ``checks``, which bounds how many run at once."""
+    web_cfg = cfg.web
+    prepared = await checks.run(
+        prepare_image, data, max_bytes=web_cfg.max_image_bytes, max_pixels=web_cfg.max_image_pixels
     )
-    digest = hashlib.sha256(data).hexdigest()
+    digest, kind = prepared.sha256, prepared.kind
     existing = await _by_digest(session, digest, admin.org_id)
     if existing is not None:
-        await _restore_file(existing, data)
+        await restore_file(Path(existing.file_path), prepared.data)
         return existing, False
     local = to_local_naive(at, cfg.tz).replace(microsecond=0)
-    filename = f"img_{local:%Y%m%d}_{digest[:16]}_o{admin.org_id}.{checked.kind.ext}"
+    filename = f"img_{local:%Y%m%d}_{digest[:16]}_o{admin.org_id}.{kind.ext}"
     path = upload_dir(cfg) / filename
-    await asyncio.to_thread(_write_atomically, path, data)
+    await asyncio.to_thread(write_atomically, path, prepared.data)
     image = Image(
         filename=filename,
-        original_name=display_name(original_name, checked.kind.ext),
+        original_name=display_name(original_name, kind.ext),
         file_path=str(path),
         file_url=f"{cfg.server.public_url}/images/{filename}",
-        file_size=len(data),
-        mime_type=checked.kind.mime_type,
-        width=checked.width,
-        height=checked.height,
+        file_size=len(prepared.data),
+        mime_type=kind.mime_type,
+        width=prepared.width,
+        height=prepared.height,
         sha256=digest,
         org_id=admin.org_id,
         uploaded_by=admin.id,
@@ -230,25 +236,3 @@ async def _by_digest(
     identical uploads by two orgs are two rows)."""
     query = select(Image).where(Image.sha256 == digest, Image.org_id == org_id)
     return await session.scalar(query.with_for_update() if locking else query)
-
-
-async def _restore_file(image: Image, data: bytes) -> None:
-    path = Path(image.file_path)
-    if not await asyncio.to_thread(path.is_file):
-        await asyncio.to_thread(_write_atomically, path, data)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -1,5 +1,7 @@
 """Image routes: the REST API under ``/api/images`` (bearer token) and ``GET /images/{filename}``
-serving the stored files that ``file_url`` points at (public: Iris and KakaoTalk fetch them).
+serving the stored files that ``file_url`` points at (without login: Iris and KakaoTalk fetch
+them). Those names are unguessable (the content digest) but the pictures are private: browsers
+may keep them, shared caches and search engines may not.
 
 An admin sees and deletes the images owned by its org's subtree (headquarters: all).
 """
@@ -28,7 +30,9 @@ FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Content-Disposition": "inline",
-    "Cache-Control": "public, max-age=31536000, immutable",  # the name is the content digest
+    # the name is the content digest, so a copy never goes stale; private: no shared caches
+    "Cache-Control": "private, max-age=86400, immutable",
+    "X-Robots-Tag": "noindex",
 }
 
 
@@ -69,6 +73,7 @@ async def upload_image(request: web.Request) -> web.Response:
                 cfg=cfg,
                 admin=admin,
                 at=app[keys.CLOCK].now(),
+                checks=app[keys.IMAGE_CHECKS],
             )
     except ImageRejected as exc:
         status = 413 if exc.code == "too_large" else 422

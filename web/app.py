@@ -26,6 +26,7 @@ from web import health, keys
 from web.api_errors import json_errors
 from web.api_images import setup_image_routes
 from web.api_routes import setup_api_routes
+from web.image_checks import image_checks_ctx
 from web.iris_monitor import iris_monitor_ctx
 from web.metrics_route import setup_metrics
 from web.pages import setup_pages
@@ -54,6 +55,7 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
     app.cleanup_ctx.append(scheduler_ctx)
     app.cleanup_ctx.append(iris_monitor_ctx)  # Iris outages told to the ops room
     app.cleanup_ctx.append(_commands)
+    app.cleanup_ctx.append(image_checks_ctx)  # uploads are decoded on it, a bounded number at once
     setup_webhooks(app)  # after the sender: drained before it closes
     app.router.add_get("/healthz", health.healthz)
     app.middlewares.append(json_errors)  # JSON errors under /api/

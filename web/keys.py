@@ -12,6 +12,7 @@ from kbot.clock import Clock
 from kbot.config import Config
 from scheduler.heartbeat import Heartbeat
 from scheduler.service import Scheduler
+from storage.image_pool import ImageCheckPool
 from web.metrics import Metrics
 from web.webhook_state import CommandHandler, WebhookState
 
@@ -29,3 +30,5 @@ COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")
 WEBHOOKS = web.AppKey("webhooks", WebhookState)
 SCHEDULES = web.AppKey("schedules", ScheduleService)  # shared by chat, API and web pages
 METRICS = web.AppKey("metrics", Metrics)  # this app's Prometheus registry and instruments
+# where uploads are checked (decoded), a bounded number at once; shared by the API and web page
+IMAGE_CHECKS = web.AppKey("image_checks", ImageCheckPool)

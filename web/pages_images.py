@@ -46,6 +46,7 @@ async def upload(request: web.Request, viewer: Viewer) -> web.StreamResponse:
                 cfg=cfg,
                 admin=viewer.admin,
                 at=app[keys.CLOCK].now(),
+                checks=app[keys.IMAGE_CHECKS],
             )
     except ImageRejected as exc:
         status = 413 if exc.code == "too_large" else 422
