@@ -4,6 +4,7 @@ toggle, and the OpenAPI document against the routes and every response."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -159,10 +160,33 @@ async def test_malformed_bodies(cfg: Any, sessions: Any, aiohttp_client: Any) ->
         "POST", "/api/schedules", json=weekly(message_text="가" * MAX_BODY)
     )
     assert (status, body["error"]["code"]) == (413, "too_large")
+    assert await count(sessions, Schedule) == 0
+    created = await api.create()
+    deep = "[" * 30_000 + "]" * 30_000  # RecursionError in json.loads at about 1,000
+    nested = {
+        "deep array": (deep, "too_deep"),
+        "deep in a field": ('{"title": ' * 5_000 + '"x"' + "}" * 5_000, "too_deep"),
+        "one level too deep": (json.dumps(weekly(image_ids=[[[[[[[[1]]]]]]]])), "too_deep"),
+        "deep and unbalanced": ("[" * 30_000 + "}" * 30_000, "too_deep"),
+        "unbalanced": ('{"title": [}', "bad_json"),
+    }
+    for label, (text, code) in nested.items():
+        for method, path in (
+            ("POST", "/api/schedules"),
+            ("PUT", f"/api/schedules/{created['id']}"),
+        ):
+            status, body = await api.call(method, path, data=text.encode())
+            assert (status, body["error"]["code"]) == (400, code), (label, method)
+    status, body = await api.call("POST", f"/api/schedules/{created['id']}/test", data=deep)
+    assert (status, body["error"]["code"]) == (400, "too_deep")
+    status, body = await api.call(
+        "POST", "/api/schedules", json=weekly(image_ids=[[[[[[[1]]]]]]])
+    )  # eight levels: parsed, and refused by the model
+    assert (status, body["error"]["field"]) == (422, "image_ids.0")
+    assert await count(sessions, Schedule) == 1
     response = await api.client.patch("/api/schedules", headers=api.auth("BR1"))
     assert response.status == 405  # not in the document: no PATCH
     assert (await response.json())["error"]["code"] == "method_not_allowed"
-    assert await count(sessions, Schedule) == 0
 
 
 async def test_tokens_are_required(cfg: Any, sessions: Any, aiohttp_client: Any) -> None:

@@ -279,7 +279,15 @@ async def test_oversized_body_is_413(
 
 @pytest.mark.parametrize(
     "data",
-    [b"not json", b"[1, 2]", b'{"msg": "!ping"}', json.dumps({"json": {"chat_id": "x"}}).encode()],
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"msg": "!ping"}',
+        json.dumps({"json": {"chat_id": "x"}}).encode(),
+        b"[" * 100_000 + b"]" * 100_000,  # json.loads alone would end in RecursionError
+        json.dumps({"json": {"chat_id": "1", "user_id": "2", "v": "[" * 100_000}}).encode(),
+    ],
+    ids=["not json", "array", "no json key", "bad chat_id", "deep", "deep v"],
 )
 async def test_malformed_body_is_400(
     iris_client: TestClient[Any, Any], handler: EchoHandler, data: bytes
@@ -455,6 +463,15 @@ async def test_skill_refusals(
 ) -> None:
     resp = await skill_client.post("/webhook/kakao-skill", json=body, headers=headers)
     assert resp.status == status
+    assert "error" in await resp.json()
+
+
+async def test_a_deeply_nested_skill_body_is_400(skill_client: TestClient[Any, Any]) -> None:
+    deep = b'{"userRequest": ' * 10_000 + b"{}" + b"}" * 10_000  # 160 kB
+    resp = await skill_client.post(
+        "/webhook/kakao-skill", data=deep, headers={"X-Kbot-Token": TOKEN}
+    )
+    assert resp.status == 400
     assert "error" in await resp.json()
 
 
