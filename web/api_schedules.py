@@ -89,11 +89,7 @@ async def list_schedules(request: web.Request) -> web.Response:
 
 async def create_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
-    body = schedule_in(await json_body(request))
-    if body.target_room_id is None:
-        raise api_error(
-            422, "invalid", "target_room_id: 보낼 방의 chat_id를 적어 주세요.", "target_room_id"
-        )
+    body = schedule_in(await json_body(request), create=True)
     try:
         row = await schedule_service(request).create(
             body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
