@@ -1,6 +1,7 @@
 """The text formats of the REST API's values, each one regular expression shared by the
-request model (``web.api_models``), the query parameters (``web.api_query``) and the OpenAPI
-document, so the server refuses exactly what the document forbids.
+request model (``web.api_models``), the query parameters (``web.api_query``; the web pages'
+date filter too) and the OpenAPI document, so the server refuses exactly what the document
+forbids.
 
 - a date is ``YYYY-MM-DD``; a time ``HH:MM`` or ``HH:MM:SS``, local time of the configured
   zone, without an offset (a time of day with an offset has no meaning until it has a date);
