@@ -14,7 +14,7 @@ from commands.form_values import DESCRIPTION_MAX_LENGTH
 from storage.kbot_models import ScheduleMeta
 from storage.models import Schedule
 from tests.command_world import BR1_ROOM, ROOMS, count
-from tests.test_api_support import MAX_BODY, make_api, weekly
+from tests.test_api_support import MAX_BODY, conform, make_api, raw_get, weekly
 
 
 async def test_crud_with_seed_field_names(cfg: Any, sessions: Any, aiohttp_client: Any) -> None:
@@ -236,6 +236,10 @@ async def test_tokens_are_required(cfg: Any, sessions: Any, aiohttp_client: Any)
             assert body["error"]["field"] == "Authorization"
     status, _ = await api.call("POST", "/api/schedules", None, json=weekly())
     assert status == 401
+    for token in (b"\xff\xfe", b"\xed\xa0\x80", "토큰".encode()):  # not UTF-8: was a 500
+        status, body = await raw_get(api.client, "/api/rooms", b"Authorization: Bearer " + token)
+        assert (status, body["error"]["field"]) == (401, "Authorization"), token
+        conform(api.spec, "GET", "/api/rooms", status, body)
     assert await count(sessions, Schedule) == 0
 
 
