@@ -375,6 +375,8 @@ async def test_without_a_token_only_loopback_is_served(
         ("192.168.1.7", TOKEN, TOKEN, ["192.168.0.0/24"], 403),
         (None, TOKEN, TOKEN, ["192.168.0.0/24"], 403),
         ("192.168.0.7", "토큰", TOKEN, [], 401),
+        ("192.168.0.7", "\udcff\udcfe", TOKEN, [], 401),  # header bytes that are not UTF-8
+        ("192.168.0.7", "\ud800", TOKEN, [], 401),
     ],
 )
 def test_access_rule(
