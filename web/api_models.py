@@ -1,10 +1,12 @@
 """The REST API's schedule request body: a pydantic model with the seed's column names, turned
 into the same ``ScheduleForm`` the chat command builds, so both paths share one validation.
 
-Field-level rules (types, enums, lengths, the weekday words) are checked here and reported as
-422 naming the JSON field; the rules across fields, the room, the images and the text length
+Field-level rules (types, enums, lengths, the formats of ``web.api_formats``, the weekday
+words, the fields a create needs) are checked here and reported as 422 naming the JSON field
+(``web.api_validation``); the rules across fields, the room, the images and the text length
 are the schedule service's (``commands.schedule_checks``), and their ``CommandError`` is
-translated back from the Korean form key to the JSON field name.
+translated back from the Korean form key to the JSON field name. The OpenAPI document's
+request schemas are generated from these models.
 
 Instead of the seed's ``message_images`` JSON the request takes ``image_ids``: ids of uploaded
 images (``POST /api/images``) in sending order; the service stores the section 3.3 JSON. In a
@@ -15,18 +17,10 @@ its value, and ``image_ids: []`` removes the images.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-)
-from pydantic_core import ErrorDetails
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from commands.errors import CommandError
 from commands.form import ScheduleForm
@@ -51,8 +45,8 @@ from web.api_formats import (
     not_blank,
 )
 from web.api_query import MAX_ID
+from web.api_validation import validated
 
-Model = TypeVar("Model", bound=BaseModel)
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 ROOM_REF_MAX_LENGTH = 100  # kb_schedule.target_room_id is varchar(100)
 
@@ -187,23 +181,6 @@ def json_field(error: CommandError) -> str | None:
     return _BY_KOREAN_KEY.get(error.field, error.field)
 
 
-_MESSAGES = {
-    "missing": "값이 필요합니다.",
-    "extra_forbidden": "알 수 없는 필드입니다.",
-    "literal_error": "쓸 수 없는 값입니다.",
-    "string_type": "문자열이어야 합니다.",
-    "string_too_short": "비어 있을 수 없습니다.",
-    "string_too_long": "{max_length}자 이하여야 합니다.",
-    "int_type": "정수여야 합니다.",
-    "int_parsing": "정수여야 합니다.",
-    "int_from_float": "정수여야 합니다.",
-    "greater_than_equal": "{ge} 이상이어야 합니다.",
-    "less_than_equal": "{le} 이하여야 합니다.",
-    "list_type": "배열이어야 합니다.",
-    "too_short": "하나 이상 있어야 합니다.",
-}
-
-
 def schedule_in(data: object, *, create: bool = False) -> ScheduleIn:
     """The validated request body of a create (``ScheduleCreateIn``) or an edit; 422 naming
     the first bad JSON field otherwise."""
@@ -216,42 +193,3 @@ def schedule_in(data: object, *, create: bool = False) -> ScheduleIn:
             "message_images",
         )
     return validated(ScheduleCreateIn if create else ScheduleIn, data)
-
-
-def validated(model: type[Model], data: object) -> Model:
-    """``data`` (a decoded JSON body) as ``model``; 422 naming the first bad field otherwise."""
-    if not isinstance(data, dict):
-        raise api_error(422, "invalid", "요청 본문은 JSON 객체여야 합니다.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        field, message = first_problem(error)
-        raise api_error(422, "invalid", message, field) from None
-
-
-def first_problem(error: ValidationError) -> tuple[str | None, str]:
-    """The JSON field and a Korean message for the first problem pydantic found."""
-    problems = error.errors(include_url=False)
-    details = _most_telling(problems)
-    first, *rest = details["loc"] or ("",)
-    # after the field, pydantic names union branches ("list[...]", "constrained-str");
-    # only list indexes are part of the JSON path
-    loc = [str(first), *(str(part) for part in rest if isinstance(part, int))]
-    field = ".".join(part for part in loc if part) or None
-    if details["type"] == "value_error":
-        message = str(details.get("ctx", {}).get("error", details["msg"]))
-    else:
-        template = _MESSAGES.get(details["type"], "값이 올바르지 않습니다 ({msg}).")
-        message = template.format(msg=details["msg"], **details.get("ctx", {}))
-    if details["type"] == "literal_error":
-        message += f" 가능한 값: {details.get('ctx', {}).get('expected', '')}"
-    return field, f"{field}: {message}" if field else message
-
-
-def _most_telling(problems: list[ErrorDetails]) -> ErrorDetails:
-    """The first problem; for a union field, the first from a branch of the value's own JSON
-    type (a too-long weekday string is a length problem, not "not an array")."""
-    first = problems[0]
-    same_field = [p for p in problems if p["loc"][:1] == first["loc"][:1]]
-    fitting = [p for p in same_field if not p["type"].endswith("_type")]
-    return fitting[0] if fitting else first
