@@ -2,16 +2,18 @@
 
 Parsing is strict where a mistake would be dangerous (room and user ids, the ``v`` blob that
 says whether the message is the bot's own) and lenient where Iris is known to be sloppy
-(``attachment`` can be undecryptable text; names can be null).
+(``attachment`` can be undecryptable text; names can be null). JSON is decoded with its
+nesting bounded (``kbot.bounded_json``), also inside the ``v`` and ``attachment`` strings.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from kbot import bounded_json
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -63,7 +65,7 @@ def load_body(data: bytes) -> Mapping[str, Any]:
     if len(data) > MAX_BODY_BYTES:
         raise EventError(f"body is {len(data)} bytes, more than {MAX_BODY_BYTES}")
     try:
-        body = json.loads(data)
+        body = bounded_json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise EventError(f"body is not JSON: {exc}") from exc
     if not isinstance(body, dict):
@@ -142,7 +144,7 @@ def parse_skill(body: Mapping[str, Any]) -> ChatEvent:
 def _iris_v(value: Any) -> Mapping[str, Any]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = bounded_json.loads(value)
         except ValueError as exc:
             raise EventError("json.v is not valid JSON") from exc
     if not isinstance(value, Mapping):
@@ -154,7 +156,7 @@ def _iris_attachment(value: Any) -> dict[str, Any]:
     """Iris sends a JSON string; undecryptable or absent attachments become ``{}``."""
     if isinstance(value, str) and value:
         try:
-            value = json.loads(value)
+            value = bounded_json.loads(value)
         except ValueError:
             return {}
     return dict(value) if isinstance(value, Mapping) else {}

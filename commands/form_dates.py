@@ -36,6 +36,9 @@ _DATE_PATTERNS = (
 _RELATIVE_DAYS = {"오늘": 0, "today": 0, "내일": 1, "tomorrow": 1, "모레": 2}
 _RELATIVE = re.compile("|".join(_RELATIVE_DAYS))
 _YEARS_TO_TRY = 8  # enough for a year-less 2월 29일 to find its next leap year
+# Years a schedule may name: every moment computed from them (a year after, the croniter
+# window) stays inside what Python and the databases can hold. The REST API uses the same.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def parse_time(raw: str) -> time:
@@ -75,7 +78,10 @@ def parse_datetime(raw: str, today: date, *, end_of_day: bool) -> datetime:
 
 
 def _date_problem(raw: str) -> str:
-    return f"{quote(raw)}은(는) 올바른 날짜가 아닙니다. 2026-12-01, 12월 1일, 내일처럼 적어 주세요."
+    return (
+        f"{quote(raw)}은(는) 올바른 날짜가 아닙니다({FIRST_YEAR}~{LAST_YEAR}년). "
+        "2026-12-01, 12월 1일, 내일처럼 적어 주세요."
+    )
 
 
 def _time_or_none(text: str) -> time | None:
@@ -133,6 +139,8 @@ def _next_date(month: int, day: int, today: date) -> date | None:
 
 
 def _make_date(year: int, month: int, day: int) -> date | None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return None
     try:
         return date(year, month, day)
     except ValueError:

@@ -88,6 +88,15 @@ async def test_send_logs_filters_pagination_and_visibility(
         ("date_to=yesterday", "date_to"),
         ("schedule_id=0", "schedule_id"),
         ("per_page=1000", "per_page"),
+        ("date_to=9999-12-31", "date_to"),  # the day after does not fit a date
+        ("date_from=0001-01-01", "date_from"),
+        ("date_from=20261126", "date_from"),  # ISO 8601, but not the documented format
+        ("date_to=2026-W48-4", "date_to"),
+        ("status=", "status"),  # given empty is not left out
+        ("date_from=", "date_from"),
+        ("schedule_id=", "schedule_id"),
+        ("page=" + "9" * 5000, "page"),  # int() refuses more than 4,300 digits
+        ("room=" + "x" * 100 + "%20", "room"),  # the length counts before spaces are trimmed
     ]:
         status, body = await api.call("GET", f"/api/logs/send?{query}", "BR1")
         assert (status, body["error"]["code"], body["error"]["field"]) == (
@@ -110,6 +119,8 @@ async def test_schedule_logs(cfg: Any, sessions: Any, aiohttp_client: Any) -> No
     assert (status, body["total"]) == (200, 2)
     status, body = await api.call("GET", "/api/schedules/424242/logs", "HQ")
     assert status == 404
+    status, body = await api.call("GET", "/api/schedules/" + "9" * 5000 + "/logs", "HQ")
+    assert (status, body["error"]["field"]) == (404, "id")
 
 
 async def test_stats_per_room(cfg: Any, sessions: Any, aiohttp_client: Any) -> None:
@@ -137,7 +148,7 @@ async def test_stats_per_room(cfg: Any, sessions: Any, aiohttp_client: Any) -> N
     assert (only["total"], only["success_rate"], len(only["per_day"])) == (1, 1.0, 1)
     status, body = await api.call("GET", "/api/stats?days=8", "BR1")
     assert body["rooms"][0]["total"] == 6
-    for days_value in ("0", "367", "x"):
+    for days_value in ("0", "367", "x", "", "9" * 5000):
         status, body = await api.call("GET", f"/api/stats?days={days_value}", "BR1")
         assert (status, body["error"]["field"]) == (400, "days")
 

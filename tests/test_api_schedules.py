@@ -4,15 +4,17 @@ toggle, and the OpenAPI document against the routes and every response."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from sqlalchemy import select
 
+from commands.form_values import DESCRIPTION_MAX_LENGTH
 from storage.kbot_models import ScheduleMeta
 from storage.models import Schedule
 from tests.command_world import BR1_ROOM, ROOMS, count
-from tests.test_api_support import MAX_BODY, make_api, weekly
+from tests.test_api_support import MAX_BODY, conform, make_api, raw_get, weekly
 
 
 async def test_crud_with_seed_field_names(cfg: Any, sessions: Any, aiohttp_client: Any) -> None:
@@ -124,6 +126,36 @@ BAD_BODIES: list[tuple[str, dict[str, Any], str]] = [
     ("once in the past", weekly(schedule_type="once", schedule_date="2026-11-25"), "schedule_date"),
     ("bad date", weekly(schedule_type="once", schedule_date="2026-02-30"), "schedule_date"),
     ("bad datetime", weekly(valid_from="soon"), "valid_from"),
+    (
+        "once at a time with an offset",  # was a 500: aware and naive datetimes compared
+        weekly(schedule_type="once", schedule_date="2026-12-01", schedule_time="09:30:00+09:00"),
+        "schedule_time",
+    ),
+    ("time in UTC", weekly(schedule_time="09:30Z"), "schedule_time"),
+    ("time with a fraction", weekly(schedule_time="09:30:00.5"), "schedule_time"),
+    ("time as a number", weekly(schedule_time=930), "schedule_time"),
+    ("from in year 1", weekly(valid_from="0001-01-01T00:00:00+09:00"), "valid_from"),
+    ("from in year 9999", weekly(valid_from="9999-12-31"), "valid_from"),
+    ("until in year 9999", weekly(valid_until="9999-12-31T23:59:59-09:00"), "valid_until"),
+    ("from as a timestamp", weekly(valid_from=0), "valid_from"),
+    ("from without a dash", weekly(valid_from="20261201"), "valid_from"),
+    ("until on 31 November", weekly(valid_until="2026-11-31"), "valid_until"),
+    (
+        "date in year 2100",
+        weekly(schedule_type="once", schedule_date="2100-01-01"),
+        "schedule_date",
+    ),
+    ("blank title", weekly(title="   "), "title"),
+    ("blank room", weekly(target_room_id="\u3000"), "target_room_id"),
+    ("description too long", weekly(description="가" * 1001), "description"),
+    ("interval as text", weekly(send_interval_seconds="5"), "send_interval_seconds"),
+    ("interval as a boolean", weekly(send_interval_seconds=True), "send_interval_seconds"),
+    ("image id as text", weekly(image_ids=["1"]), "image_ids.0"),
+    ("too many images", weekly(image_ids=list(range(1, 12))), "image_ids"),
+    ("weekday text too long", weekly(schedule_weekdays="월" * 101), "schedule_weekdays"),
+    ("no weekday in the list", weekly(schedule_weekdays=[]), "schedule_weekdays"),
+    ("null title", {**weekly(), "title": None}, "title"),
+    ("null schedule type", {**weekly(), "schedule_type": None}, "schedule_type"),
 ]
 
 
@@ -134,7 +166,7 @@ async def test_validation_errors_name_the_json_field(
     wrong: list[tuple[str, Any, Any]] = []
     for label, body, field in BAD_BODIES:
         status, answer = await api.call("POST", "/api/schedules", json=body)
-        error = answer["error"]
+        error = answer.get("error") or {"code": None, "field": None}
         if (status, error["code"], error["field"]) != (422, "invalid", field):
             wrong.append((label, status, error))
         elif not re.search("[가-힣]", error["message"]):
@@ -147,6 +179,10 @@ async def test_validation_errors_name_the_json_field(
     assert (status, answer["error"]["field"]) == (422, "schedule_time")
     status, answer = await api.call("PUT", path, json={"schedule_weekdays": []})
     assert (status, answer["error"]["field"]) == (422, "schedule_weekdays")
+    once = {"schedule_type": "once", "schedule_date": "2026-12-01", "schedule_time": "10:00+09:00"}
+    status, answer = await api.call("PUT", path, json=once)
+    assert (status, answer["error"]["field"]) == (422, "schedule_time")
+    assert "시간대" in answer["error"]["message"]
     status, fetched = await api.call("GET", path)
     assert fetched == created  # nothing saved by the failed edits
 
@@ -161,10 +197,33 @@ async def test_malformed_bodies(cfg: Any, sessions: Any, aiohttp_client: Any) ->
         "POST", "/api/schedules", json=weekly(message_text="가" * MAX_BODY)
     )
     assert (status, body["error"]["code"]) == (413, "too_large")
+    assert await count(sessions, Schedule) == 0
+    created = await api.create()
+    deep = "[" * 30_000 + "]" * 30_000  # RecursionError in json.loads at about 1,000
+    nested = {
+        "deep array": (deep, "too_deep"),
+        "deep in a field": ('{"title": ' * 5_000 + '"x"' + "}" * 5_000, "too_deep"),
+        "one level too deep": (json.dumps(weekly(image_ids=[[[[[[[[1]]]]]]]])), "too_deep"),
+        "deep and unbalanced": ("[" * 30_000 + "}" * 30_000, "too_deep"),
+        "unbalanced": ('{"title": [}', "bad_json"),
+    }
+    for label, (text, code) in nested.items():
+        for method, path in (
+            ("POST", "/api/schedules"),
+            ("PUT", f"/api/schedules/{created['id']}"),
+        ):
+            status, body = await api.call(method, path, data=text.encode())
+            assert (status, body["error"]["code"]) == (400, code), (label, method)
+    status, body = await api.call("POST", f"/api/schedules/{created['id']}/test", data=deep)
+    assert (status, body["error"]["code"]) == (400, "too_deep")
+    status, body = await api.call(
+        "POST", "/api/schedules", json=weekly(image_ids=[[[[[[[1]]]]]]])
+    )  # eight levels: parsed, and refused by the model
+    assert (status, body["error"]["field"]) == (422, "image_ids.0")
+    assert await count(sessions, Schedule) == 1
     response = await api.client.patch("/api/schedules", headers=api.auth("BR1"))
     assert response.status == 405  # not in the document: no PATCH
     assert (await response.json())["error"]["code"] == "method_not_allowed"
-    assert await count(sessions, Schedule) == 0
 
 
 async def test_tokens_are_required(cfg: Any, sessions: Any, aiohttp_client: Any) -> None:
@@ -179,6 +238,10 @@ async def test_tokens_are_required(cfg: Any, sessions: Any, aiohttp_client: Any)
             assert body["error"]["field"] == "Authorization"
     status, _ = await api.call("POST", "/api/schedules", None, json=weekly())
     assert status == 401
+    for token in (b"\xff\xfe", b"\xed\xa0\x80", "토큰".encode()):  # not UTF-8: was a 500
+        status, body = await raw_get(api.client, "/api/rooms", b"Authorization: Bearer " + token)
+        assert (status, body["error"]["field"]) == (401, "Authorization"), token
+        conform(api.spec, "GET", "/api/rooms", status, body)
     assert await count(sessions, Schedule) == 0
 
 
@@ -302,6 +365,45 @@ async def test_openapi_lists_exactly_the_api_routes(
     schema = api.spec["components"]["schemas"]["ScheduleInput"]
     assert schema["additionalProperties"] is False
     assert "image_ids" in schema["properties"] and "message_images" not in schema["properties"]
+
+
+async def test_openapi_states_the_limits_the_server_enforces(
+    cfg: Any, sessions: Any, aiohttp_client: Any
+) -> None:
+    """The configured text and image limits, the fields a create needs, the id and paging
+    bounds: as the document states them, so the server refuses them."""
+    limits = cfg.model_copy(
+        update={
+            "scheduler": cfg.scheduler.model_copy(update={"max_text_length": 20}),
+            "web": cfg.web.model_copy(update={"max_images_per_schedule": 2}),
+        }
+    )
+    api = await make_api(aiohttp_client, limits, sessions)
+    schemas = api.spec["components"]["schemas"]
+    create, change = schemas["ScheduleCreateInput"], schemas["ScheduleInput"]
+    assert create["required"] == ["title", "target_room_id", "schedule_type", "schedule_time"]
+    assert "required" not in change
+    for schema in (create, change):
+        fields = schema["properties"]
+        assert {"type": "string", "maxLength": 20} in fields["message_text"]["anyOf"]
+        [images] = [s for s in fields["image_ids"]["anyOf"] if s["type"] == "array"]
+        assert images["maxItems"] == 2
+        [text] = [s for s in fields["description"]["anyOf"] if s["type"] == "string"]
+        assert text["maxLength"] == DESCRIPTION_MAX_LENGTH
+    post = api.spec["paths"]["/api/schedules"]["post"]["requestBody"]["content"]
+    assert post["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ScheduleCreateInput"
+    }
+    [path_id] = api.spec["paths"]["/api/schedules/{id}"]["parameters"]
+    assert (path_id["schema"]["minimum"], path_id["schema"]["maximum"]) == (1, 2**31 - 1)
+
+    status, answer = await api.call("POST", "/api/schedules", json=weekly(message_text="가" * 21))
+    assert (status, answer["error"]["field"]) == (422, "message_text")
+    three = [await api.upload(seed) for seed in (1, 2, 3)]
+    status, answer = await api.call("POST", "/api/schedules", json=weekly(image_ids=three))
+    assert (status, answer["error"]["field"]) == (422, "image_ids")
+    created = await api.create(message_text="가" * 20)
+    assert created["message_text"] == "가" * 20
 
 
 ODD_VALUES: list[Any] = [

@@ -5,7 +5,9 @@ and a client wrapper that checks every ``/api/`` response against ``GET /api/ope
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -128,6 +130,24 @@ class Api:
             for values in logs:
                 scheduled_at: datetime = values["scheduled_at"]
                 s.add(ScheduleLog(started_at=scheduled_at, **values))
+
+
+async def raw_get(client: TestClient, path: str, header_lines: bytes) -> tuple[int, Any]:
+    """GET with header bytes exactly as given (aiohttp's client only sends valid UTF-8):
+    the status and the JSON body."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        b"GET "
+        + path.encode()
+        + b" HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+        + header_lines
+        + b"\r\n\r\n"
+    )
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
 
 
 def weekly(**changes: Any) -> dict[str, Any]:

@@ -365,6 +365,60 @@ async def test_bad_requests_get_json_errors(api: Api) -> None:
     assert (await resp.json())["error"]["code"] == "method_not_allowed"
 
 
+def multipart(disposition: bytes, data: bytes, content_type: bytes = b"image/png") -> bytes:
+    """One raw part under the boundary ``BB``, headers exactly as given."""
+    return (
+        b"--BB\r\nContent-Disposition: "
+        + disposition
+        + b"\r\nContent-Type: "
+        + content_type
+        + b"\r\n\r\n"
+        + data
+        + b"\r\n--BB--\r\n"
+    )
+
+
+async def post_raw(api: Api, body: bytes) -> Any:
+    headers = {**api.auth("b1"), "Content-Type": "multipart/form-data; boundary=BB"}
+    return await api.client.post("/api/images", data=body, headers=headers)
+
+
+BROKEN_PART_HEADERS = [
+    ("NUL in filename", b'form-data; name="file"; filename="a\x00b.png"', b"image/png"),
+    ("NUL in name", b'form-data; name="fi\x00le"; filename="a.png"', b"image/png"),
+    ("control byte in filename", b'form-data; name="file"; filename="a\x01.png"', b"image/png"),
+    ("NUL in content type", b'form-data; name="file"; filename="a.png"', b"image/\x00png"),
+    ("header line too long", b'form-data; name="file"; filename="' + b"a" * 70_000 + b'"', b""),
+]
+
+
+async def test_broken_part_headers_are_a_400_naming_them(api: Api) -> None:
+    for case, disposition, content_type in BROKEN_PART_HEADERS:
+        resp = await post_raw(api, multipart(disposition, picture("PNG"), content_type))
+        assert resp.status == 400, case
+        error = (await resp.json())["error"]
+        assert (error["code"], error["field"]) == ("bad_multipart_header", "file"), case
+        assert "헤더" in error["message"], case
+    assert await api.image_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("disposition", "shown"),
+    [
+        (b'form-data; name="file"; filename="\xff\xec\x82\xac\xec\xa7\x84.png"', "\ufffd사진.png"),
+        # the charset of filename* is the client's choice; this one makes a lone surrogate
+        (b"form-data; name=\"file\"; filename*=unicode_escape''%5Cud800x.png", "?x.png"),
+    ],
+    ids=["not utf-8", "lone surrogate"],
+)
+async def test_a_file_name_that_is_not_utf8_keeps_its_readable_part(
+    api: Api, disposition: bytes, shown: str
+) -> None:
+    resp = await post_raw(api, multipart(disposition, picture("PNG", seed=21)))
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["original_name"] == shown
+
+
 async def test_visibility_follows_the_org_tree(api: Api) -> None:
     mine = await (await api.upload(picture("PNG", seed=11), who="b1")).json()
     theirs = await (await api.upload(picture("PNG", seed=12), who="b2")).json()

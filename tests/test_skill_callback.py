@@ -136,3 +136,50 @@ async def test_a_refused_callback_url_gets_the_processing_answer(
     slow.release.set()
     await state.tasks.drain(5)
     assert len(state.tasks) == 0  # no callback task was started
+
+
+async def test_a_redirecting_callback_url_is_not_followed(
+    aiohttp_server: Server,
+    cfg: Config,
+    engine: AsyncEngine,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    aiohttp_client: Client,
+) -> None:
+    """The allowed host answers 302 to a host off the allow-list: that host gets nothing and
+    the refused redirect is logged."""
+    elsewhere: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        elsewhere.append(f"{request.method} {request.path}")
+        return web.json_response({"status": "SUCCESS"})
+
+    other = web.Application()
+    other.router.add_route("*", "/{tail:.*}", record)
+    other_server = await aiohttp_server(other)
+    target = f"http://localhost:{other_server.port}/collect"  # not 127.0.0.1: another host
+
+    async def redirect(request: web.Request) -> web.Response:
+        await request.read()
+        raise web.HTTPFound(target)
+
+    receiver = web.Application()
+    receiver.router.add_post("/callback/{key}", redirect)
+    server = await aiohttp_server(receiver)
+    slow = SlowHandler()
+    client = await start(
+        aiohttp_client, with_bot(cfg, skill_callback_hosts=["127.0.0.1"]), clock, slow
+    )
+    state = client.app[keys.WEBHOOKS]
+    with caplog.at_level(logging.WARNING, logger="kbot.webhooks"):
+        request = asyncio.ensure_future(
+            post_skill(client, with_callback(str(server.make_url("/callback/k1"))))
+        )
+        await asyncio.wait_for(slow.started.wait(), 5)
+        await clock.advance(state.skill_timeout_s)
+        await asyncio.wait_for(request, 5)
+        slow.release.set()
+        await state.tasks.drain(5)
+    assert elsewhere == []
+    [warning] = [r.getMessage() for r in caplog.records if "callback" in r.getMessage()]
+    assert "302" in warning and f"localhost:{other_server.port}" in warning

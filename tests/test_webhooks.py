@@ -279,7 +279,15 @@ async def test_oversized_body_is_413(
 
 @pytest.mark.parametrize(
     "data",
-    [b"not json", b"[1, 2]", b'{"msg": "!ping"}', json.dumps({"json": {"chat_id": "x"}}).encode()],
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"msg": "!ping"}',
+        json.dumps({"json": {"chat_id": "x"}}).encode(),
+        b"[" * 100_000 + b"]" * 100_000,  # json.loads alone would end in RecursionError
+        json.dumps({"json": {"chat_id": "1", "user_id": "2", "v": "[" * 100_000}}).encode(),
+    ],
+    ids=["not json", "array", "no json key", "bad chat_id", "deep", "deep v"],
 )
 async def test_malformed_body_is_400(
     iris_client: TestClient[Any, Any], handler: EchoHandler, data: bytes
@@ -367,6 +375,8 @@ async def test_without_a_token_only_loopback_is_served(
         ("192.168.1.7", TOKEN, TOKEN, ["192.168.0.0/24"], 403),
         (None, TOKEN, TOKEN, ["192.168.0.0/24"], 403),
         ("192.168.0.7", "토큰", TOKEN, [], 401),
+        ("192.168.0.7", "\udcff\udcfe", TOKEN, [], 401),  # header bytes that are not UTF-8
+        ("192.168.0.7", "\ud800", TOKEN, [], 401),
     ],
 )
 def test_access_rule(
@@ -455,6 +465,15 @@ async def test_skill_refusals(
 ) -> None:
     resp = await skill_client.post("/webhook/kakao-skill", json=body, headers=headers)
     assert resp.status == status
+    assert "error" in await resp.json()
+
+
+async def test_a_deeply_nested_skill_body_is_400(skill_client: TestClient[Any, Any]) -> None:
+    deep = b'{"userRequest": ' * 10_000 + b"{}" + b"}" * 10_000  # 160 kB
+    resp = await skill_client.post(
+        "/webhook/kakao-skill", data=deep, headers={"X-Kbot-Token": TOKEN}
+    )
+    assert resp.status == 400
     assert "error" in await resp.json()
 
 

@@ -10,6 +10,7 @@ from web import keys
 from web.api_errors import api_error
 
 MAX_TOKEN_LENGTH = 200
+REVOKED_OR_WRONG = "토큰이 올바르지 않거나 폐기되었습니다. `kbot token create`로 새로 발급받으세요."
 
 
 async def require_admin(request: web.Request) -> Admin:
@@ -18,13 +19,13 @@ async def require_admin(request: web.Request) -> Admin:
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
         raise _unauthorized("Authorization: Bearer <토큰> 헤더가 필요합니다.")
+    if not (token.isascii() and token.isprintable()):  # kbot's tokens are URL-safe ASCII;
+        raise _unauthorized(REVOKED_OR_WRONG)  # bytes that are not UTF-8 arrive as lone surrogates
     app = request.app
     async with app[keys.SESSIONS].begin() as session:
         admin = await tokens.admin_for_token(session, token, at=app[keys.CLOCK].now())
     if admin is None:
-        raise _unauthorized(
-            "토큰이 올바르지 않거나 폐기되었습니다. `kbot token create`로 새로 발급받으세요."
-        )
+        raise _unauthorized(REVOKED_OR_WRONG)
     return admin
 
 

@@ -20,11 +20,9 @@ from storage.kbot_models import Admin, Image
 from web import keys
 from web.api_auth import require_admin
 from web.api_errors import api_error
+from web.api_query import page_params, path_id
 from web.upload import UploadRejected, read_file_field
 
-MAX_PER_PAGE = 100
-DEFAULT_PER_PAGE = 20
-MAX_ID = 2**31 - 1
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 FILE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -39,8 +37,8 @@ FILE_HEADERS = {
 def setup_image_routes(app: web.Application) -> None:
     app.router.add_post("/api/images", upload_image)
     app.router.add_get("/api/images", list_images)
-    app.router.add_get("/api/images/{image_id}", get_image)
-    app.router.add_delete("/api/images/{image_id}", delete_image)
+    app.router.add_get("/api/images/{id}", get_image)
+    app.router.add_delete("/api/images/{id}", delete_image)
     app.router.add_get("/images/{filename}", serve_image_file)
 
 
@@ -84,27 +82,19 @@ async def upload_image(request: web.Request) -> web.Response:
 async def list_images(request: web.Request) -> web.Response:
     """``GET /api/images?page=&per_page=``: the images the actor may see, newest first."""
     admin = await require_admin(request)
-    page = _int_param(request, "page", 1, 1, MAX_ID)
-    per_page = _int_param(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    page = page_params(request)
     async with request.app[keys.SESSIONS]() as session:
         org_ids = await visible_org_ids(session, admin)
         found, total = await images.list_images(
-            session, org_ids=org_ids, offset=(page - 1) * per_page, limit=per_page
+            session, org_ids=org_ids, offset=page.offset, limit=page.per_page
         )
-    return web.json_response(
-        {
-            "images": [image_dict(image) for image in found],
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-        }
-    )
+    return web.json_response(page.envelope("images", [image_dict(i) for i in found], total))
 
 
 async def get_image(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     async with request.app[keys.SESSIONS]() as session:
-        image = await _visible_image(session, admin, _image_id(request))
+        image = await _visible_image(session, admin, path_id(request, "이미지"))
     return web.json_response(image_dict(image))
 
 
@@ -113,7 +103,7 @@ async def delete_image(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     app = request.app
     async with app[keys.SESSIONS].begin() as session:
-        image = await _visible_image(session, admin, _image_id(request))
+        image = await _visible_image(session, admin, path_id(request, "이미지"))
         stored = await images.delete_image(session, image, admin=admin, at=app[keys.CLOCK].now())
     images.remove_file(stored)
     return web.json_response({"deleted": True, "id": image.id})
@@ -152,21 +142,3 @@ async def _read_file_field(request: web.Request, limit: int) -> tuple[bytes, str
     except UploadRejected as exc:
         raise api_error(exc.status, exc.code, exc.message, exc.field) from None
     return upload.data, upload.filename
-
-
-def _image_id(request: web.Request) -> int:
-    raw = request.match_info["image_id"]
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
-        raise api_error(404, "not_found", f"이미지 '{raw[:20]}'을(를) 찾을 수 없습니다.", "id")
-    return int(raw)
-
-
-def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
-        return int(raw)
-    raise api_error(
-        400, "invalid_parameter", f"{name}은(는) {low}~{high} 사이의 정수여야 합니다.", name
-    )

@@ -1,10 +1,12 @@
 """The REST API's schedule request body: a pydantic model with the seed's column names, turned
 into the same ``ScheduleForm`` the chat command builds, so both paths share one validation.
 
-Field-level rules (types, enums, lengths, the weekday words) are checked here and reported as
-422 naming the JSON field; the rules across fields, the room, the images and the text length
+Field-level rules (types, enums, lengths, the formats of ``web.api_formats``, the weekday
+words, the fields a create needs) are checked here and reported as 422 naming the JSON field
+(``web.api_validation``); the rules across fields, the room, the images and the text length
 are the schedule service's (``commands.schedule_checks``), and their ``CommandError`` is
-translated back from the Korean form key to the JSON field name.
+translated back from the Korean form key to the JSON field name. The OpenAPI document's
+request schemas are generated from these models.
 
 Instead of the seed's ``message_images`` JSON the request takes ``image_ids``: ids of uploaded
 images (``POST /api/images``) in sending order; the service stores the section 3.3 JSON. In a
@@ -14,31 +16,39 @@ its value, and ``image_ids: []`` removes the images.
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
-from typing import Annotated, Any, Literal, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import ErrorDetails
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from commands.errors import CommandError
 from commands.form import ScheduleForm
 from commands.form_fields import KOREAN_KEYS
 from commands.form_values import (
+    DESCRIPTION_MAX_LENGTH,
     INTERVAL_MAX_SECONDS,
+    TITLE_MAX_LENGTH,
     WEEKDAYS,
     InvalidValue,
     parse_text,
-    parse_title,
     parse_weekdays,
 )
 from kbot.timeutil import to_local_naive
 from web.api_errors import api_error
+from web.api_formats import (
+    NOT_BLANK,
+    EndDateTime,
+    LocalDate,
+    LocalTime,
+    StartDateTime,
+    not_blank,
+)
+from web.api_query import MAX_ID
+from web.api_validation import validated
 
-Model = TypeVar("Model", bound=BaseModel)
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_DATE_ONLY = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*")
+ROOM_REF_MAX_LENGTH = 100  # kb_schedule.target_room_id is varchar(100)
 
 # ScheduleForm attribute -> JSON field, where they differ
 _JSON_NAMES = {
@@ -49,41 +59,55 @@ _JSON_NAMES = {
 _BY_KOREAN_KEY = {key: _JSON_NAMES.get(name, name) for name, key in KOREAN_KEYS.items()}
 
 
+Title = Annotated[
+    str,
+    Field(min_length=1, max_length=TITLE_MAX_LENGTH, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(not_blank),
+]
+RoomRef = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=ROOM_REF_MAX_LENGTH,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="chat_id (or unique name) of a room",
+    ),
+    AfterValidator(not_blank),
+]
+ScheduleType = Literal["once", "daily", "weekly"]
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+WeekdayList = Annotated[list[Weekday], Field(min_length=1)]
+WeekdayText = Annotated[str, Field(min_length=1, max_length=100)]
+
+
 class ScheduleIn(BaseModel):
-    """``POST /api/schedules`` and ``PUT /api/schedules/{id}``."""
+    """``PUT /api/schedules/{id}``: every field optional (and ``null`` = not given)."""
 
     model_config = ConfigDict(extra="forbid", title="ScheduleInput")
 
-    title: str | None = Field(None, min_length=1, max_length=255)
-    description: str | None = None
-    target_room_id: str | None = Field(
-        None, min_length=1, max_length=100, description="chat_id (or unique name) of a room"
-    )
+    title: Title | None = None
+    description: Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)] | None = None
+    target_room_id: RoomRef | None = None
     target_room_type: Literal["live", "test"] | None = None
-    message_text: str | None = None
-    image_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] | None = Field(
+    message_text: str | None = Field(None, description="at most scheduler.max_text_length")
+    image_ids: list[Id] | None = Field(
         None, description="uploaded image ids in sending order; [] removes the images"
     )
     send_order: Literal["text_first", "images_first", "images_only", "text_only"] | None = None
-    send_interval_seconds: int | None = Field(None, ge=0, le=INTERVAL_MAX_SECONDS)
-    schedule_type: Literal["once", "daily", "weekly"] | None = None
-    schedule_date: date | None = None
-    schedule_time: time | None = Field(None, description="HH:MM or HH:MM:SS, local time")
-    schedule_weekdays: list[Weekday] | str | None = Field(
-        None, description='["monday", "friday"] or "monday,friday"'
+    send_interval_seconds: (
+        Annotated[int, Field(strict=True, ge=0, le=INTERVAL_MAX_SECONDS)] | None
+    ) = None
+    schedule_type: ScheduleType | None = None
+    schedule_date: LocalDate | None = None
+    schedule_time: LocalTime | None = None
+    schedule_weekdays: WeekdayList | WeekdayText | None = Field(
+        None, description='["monday", "friday"] or "monday,friday" (also 월,수,금 or mon-fri)'
     )
-    valid_from: datetime | None = Field(None, description="local time unless an offset is given")
-    valid_until: datetime | None = Field(
-        None, description="local time unless an offset is given; a date alone means 23:59:59"
-    )
+    valid_from: StartDateTime | None = None
+    valid_until: EndDateTime | None = None
     status: Literal["active", "inactive"] | None = None
 
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str | None) -> str | None:
-        return None if value is None else _korean(parse_title, value)
-
-    @field_validator("description", "target_room_id")
+    @field_validator("description")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         return None if value is None else parse_text(value)
@@ -93,13 +117,6 @@ class ScheduleIn(BaseModel):
     def _weekdays(cls, value: list[str] | str | None) -> list[str] | str | None:
         if isinstance(value, str):
             return sorted(_korean(parse_weekdays, value), key=WEEKDAYS.index)
-        return value
-
-    @field_validator("valid_until", mode="before")
-    @classmethod
-    def _end_of_day(cls, value: Any) -> Any:
-        if isinstance(value, str) and _DATE_ONLY.fullmatch(value):
-            return f"{value.strip()} 23:59:59"
         return value
 
     def to_form(self, tz: ZoneInfo) -> ScheduleForm:
@@ -123,14 +140,23 @@ class ScheduleIn(BaseModel):
         )
 
 
+class ScheduleCreateIn(ScheduleIn):
+    """``POST /api/schedules``: what a new schedule cannot do without is required."""
+
+    model_config = ConfigDict(extra="forbid", title="ScheduleCreateInput")
+
+    title: Title
+    target_room_id: RoomRef
+    schedule_type: ScheduleType
+    schedule_time: LocalTime
+
+
 class TestSendIn(BaseModel):
     """``POST /api/schedules/{id}/test`` (the body is optional)."""
 
     model_config = ConfigDict(extra="forbid", title="TestSendInput")
 
-    test_room: str | None = Field(
-        None, min_length=1, max_length=100, description="chat_id or unique name of a room"
-    )
+    test_room: RoomRef | None = None
 
 
 def _korean(parse: Any, value: str) -> Any:
@@ -155,29 +181,9 @@ def json_field(error: CommandError) -> str | None:
     return _BY_KOREAN_KEY.get(error.field, error.field)
 
 
-_MESSAGES = {
-    "missing": "값이 필요합니다.",
-    "extra_forbidden": "알 수 없는 필드입니다.",
-    "literal_error": "쓸 수 없는 값입니다.",
-    "string_type": "문자열이어야 합니다.",
-    "string_too_short": "비어 있을 수 없습니다.",
-    "string_too_long": "{max_length}자 이하여야 합니다.",
-    "int_type": "정수여야 합니다.",
-    "int_parsing": "정수여야 합니다.",
-    "int_from_float": "정수여야 합니다.",
-    "greater_than_equal": "{ge} 이상이어야 합니다.",
-    "less_than_equal": "{le} 이하여야 합니다.",
-    "list_type": "배열이어야 합니다.",
-    "date_parsing": "YYYY-MM-DD 형식의 날짜여야 합니다.",
-    "date_from_datetime_parsing": "YYYY-MM-DD 형식의 날짜여야 합니다.",
-    "time_parsing": "HH:MM 또는 HH:MM:SS 형식의 시간이어야 합니다.",
-    "datetime_parsing": "YYYY-MM-DD HH:MM[:SS] 형식의 일시여야 합니다.",
-    "datetime_from_date_parsing": "YYYY-MM-DD HH:MM[:SS] 형식의 일시여야 합니다.",
-}
-
-
-def schedule_in(data: object) -> ScheduleIn:
-    """The validated request body; 422 naming the first bad JSON field otherwise."""
+def schedule_in(data: object, *, create: bool = False) -> ScheduleIn:
+    """The validated request body of a create (``ScheduleCreateIn``) or an edit; 422 naming
+    the first bad JSON field otherwise."""
     if isinstance(data, dict) and "message_images" in data:
         raise api_error(
             422,
@@ -186,36 +192,4 @@ def schedule_in(data: object) -> ScheduleIn:
             "보낼 순서대로 적어 주세요.",
             "message_images",
         )
-    return validated(ScheduleIn, data)
-
-
-def validated(model: type[Model], data: object) -> Model:
-    """``data`` (a decoded JSON body) as ``model``; 422 naming the first bad field otherwise."""
-    if not isinstance(data, dict):
-        raise api_error(422, "invalid", "요청 본문은 JSON 객체여야 합니다.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        field, message = first_problem(error)
-        raise api_error(422, "invalid", message, field) from None
-
-
-def first_problem(error: ValidationError) -> tuple[str | None, str]:
-    """The JSON field and a Korean message for the first problem pydantic found."""
-    details: ErrorDetails = error.errors(include_url=False)[0]
-    first, *rest = details["loc"] or ("",)
-    loc = [str(first), *(str(part) for part in rest if not _is_union_branch(part))]
-    field = ".".join(part for part in loc if part) or None
-    if details["type"] == "value_error":
-        message = str(details.get("ctx", {}).get("error", details["msg"]))
-    else:
-        template = _MESSAGES.get(details["type"], "값이 올바르지 않습니다 ({msg}).")
-        message = template.format(msg=details["msg"], **details.get("ctx", {}))
-    if details["type"] == "literal_error":
-        message += f" 가능한 값: {details.get('ctx', {}).get('expected', '')}"
-    return field, f"{field}: {message}" if field else message
-
-
-def _is_union_branch(part: int | str) -> bool:
-    """pydantic names the union branch in ``loc`` (``list[...]``, ``str``); not a field."""
-    return isinstance(part, str) and (part in ("str", "int") or "[" in part)
+    return validated(ScheduleCreateIn if create else ScheduleIn, data)

@@ -8,25 +8,40 @@ from typing import Any
 
 from aiohttp import web
 
+from kbot.config import Config
 from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
+from web import keys
+from web.api_formats import DATE, anchored
+from web.api_query import MAX_ID, MAX_PER_PAGE, TEXT_MAX_LENGTH
 from web.api_schemas import JSON, ref, schemas
+from web.api_stats import MAX_DAYS
 
 
-def _param(name: str, where: str = "query", kind: str = "string", **extra: Any) -> JSON:
+def _param(name: str, where: str = "query", schema: JSON | None = None, **extra: Any) -> JSON:
     return {
         "name": name,
         "in": where,
         "required": where == "path",
-        "schema": {"type": kind},
+        "schema": schema or {"type": "string"},
     } | extra
 
 
-ID = _param("id", "path", "integer")
-PAGING = [_param("page", kind="integer"), _param("per_page", kind="integer")]
+def _int(low: int, high: int) -> JSON:
+    return {"type": "integer", "minimum": low, "maximum": high}
+
+
+def _date(name: str, description: str) -> JSON:
+    schema = {"type": "string", "format": "date", "pattern": anchored(DATE)}
+    return _param(name, schema=schema, description=description)
+
+
+ID = _param("id", "path", _int(1, MAX_ID))
+PAGING = [_param("page", schema=_int(1, MAX_ID)), _param("per_page", schema=_int(1, MAX_PER_PAGE))]
+ROOM = _param("room", schema={"type": "string", "maxLength": TEXT_MAX_LENGTH})
 LOG_FILTERS = [
     _param("status", schema={"type": "string", "enum": list(LOG_STATUSES)}),
-    _param("date_from", description="YYYY-MM-DD, local date of scheduled_at"),
-    _param("date_to", description="YYYY-MM-DD, inclusive"),
+    _date("date_from", "YYYY-MM-DD (2000-2099), local date of scheduled_at"),
+    _date("date_to", "YYYY-MM-DD (2000-2099), inclusive"),
     *PAGING,
 ]
 _ERRORS = {
@@ -58,7 +73,8 @@ def _body(schema: JSON, media: str = "application/json") -> JSON:
     return {"requestBody": {"required": True, "content": {media: {"schema": schema}}}}
 
 
-def build_openapi() -> JSON:
+def build_openapi(cfg: Config) -> JSON:
+    """The document for this configuration (text and image limits come from it)."""
     changes = (400, 401, 403, 404, 413, 422)
     upload = {
         "type": "object",
@@ -66,8 +82,8 @@ def build_openapi() -> JSON:
         "required": ["file"],
     }
     status_filter = {"type": "string", "enum": list(SCHEDULE_STATUSES)}
-    schedule_list = [_param("status", schema=status_filter), _param("room"), *PAGING]
-    send_filters = [_param("room"), _param("schedule_id", kind="integer"), *LOG_FILTERS]
+    schedule_list = [_param("status", schema=status_filter), ROOM, *PAGING]
+    send_filters = [ROOM, _param("schedule_id", schema=_int(1, MAX_ID)), *LOG_FILTERS]
     return {
         "openapi": "3.1.0",
         "info": {"title": "kbot REST API", "version": "1"},
@@ -78,7 +94,10 @@ def build_openapi() -> JSON:
                     "visible schedules", {200: "ScheduleList"}, (400, 401), parameters=schedule_list
                 ),
                 "post": _op(
-                    "create a schedule", {201: "Schedule"}, changes, **_body(ref("ScheduleInput"))
+                    "create a schedule",
+                    {201: "Schedule"},
+                    changes,
+                    **_body(ref("ScheduleCreateInput")),
                 ),
             },
             "/api/schedules/{id}": {
@@ -136,7 +155,7 @@ def build_openapi() -> JSON:
                     "per-room sends and success rate",
                     {200: "Stats"},
                     (400, 401),
-                    parameters=[_param("days", kind="integer")],
+                    parameters=[_param("days", schema=_int(1, MAX_DAYS))],
                 ),
             },
             "/api/images": {
@@ -162,7 +181,7 @@ def build_openapi() -> JSON:
             },
         },
         "components": {
-            "schemas": schemas(),
+            "schemas": schemas(cfg),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
@@ -170,7 +189,7 @@ def build_openapi() -> JSON:
 
 async def openapi(request: web.Request) -> web.Response:
     """Public: the document says nothing about the data."""
-    return web.json_response(build_openapi())
+    return web.json_response(build_openapi(request.app[keys.CONFIG]))
 
 
 def setup_openapi_route(app: web.Application) -> None:

@@ -1,7 +1,8 @@
 """Query-string parameters and value formatting shared by the REST API's list endpoints.
 
-A bad parameter is a 400 naming it; the seed's DATETIME columns (naive local time) are sent
-as ISO 8601 with the configured zone's offset.
+A bad parameter is a 400 naming it, and a parameter given empty (``?status=``) is a bad one
+unless it is free text: what the OpenAPI document forbids is refused. The seed's DATETIME
+columns (naive local time) are sent as ISO 8601 with the configured zone's offset.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from aiohttp import web
 
 from kbot.timeutil import from_local_naive
 from web.api_errors import api_error
+from web.api_formats import parse_date
 
 MAX_ID = 2**31 - 1
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+TEXT_MAX_LENGTH = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,46 +46,54 @@ def page_params(request: web.Request) -> Page:
 
 
 def int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.query.get(name, "")
-    if raw == "":
+    raw = request.query.get(name)
+    if raw is None:
         return default
-    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
-        return int(raw)
+    value = small_int(raw)
+    if value is not None and low <= value <= high:
+        return value
     raise _bad(name, f"{name}은(는) {low}~{high} 사이의 정수여야 합니다.")
 
 
 def choice_param(request: web.Request, name: str, choices: Collection[str]) -> str | None:
-    raw = request.query.get(name, "")
-    if raw == "":
+    raw = request.query.get(name)
+    if raw is None:
         return None
     if raw in choices:
         return raw
     raise _bad(name, f"{name}은(는) {', '.join(choices)} 중 하나여야 합니다.")
 
 
-def text_param(request: web.Request, name: str, max_length: int = 100) -> str | None:
-    raw = request.query.get(name, "").strip()
+def text_param(request: web.Request, name: str, max_length: int = TEXT_MAX_LENGTH) -> str | None:
+    raw = request.query.get(name, "")
     if len(raw) > max_length:
         raise _bad(name, f"{name}은(는) {max_length}자 이하여야 합니다.")
-    return raw or None
+    return raw.strip() or None
 
 
 def date_param(request: web.Request, name: str) -> date | None:
-    raw = request.query.get(name, "")
-    if raw == "":
+    raw = request.query.get(name)
+    if raw is None:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise _bad(name, f"{name}은(는) YYYY-MM-DD 형식의 날짜여야 합니다.") from None
+        return parse_date(raw)
+    except ValueError as problem:
+        raise _bad(name, f"{name}: {problem}") from None
 
 
 def path_id(request: web.Request, what: str) -> int:
     """The ``{id}`` of the path; anything but a positive int32 is a 404."""
     raw = request.match_info["id"]
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+    value = small_int(raw)
+    if value is None or not 0 < value <= MAX_ID:
         raise api_error(404, "not_found", f"{what} '{raw[:20]}'을(를) 찾을 수 없습니다.", "id")
-    return int(raw)
+    return value
+
+
+def small_int(raw: str) -> int | None:
+    """``raw`` as an int when it is at most 10 ASCII digits (``int()`` refuses strings of
+    more than 4,300 digits with a ValueError)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
 
 
 def iso(naive_local: datetime | None, tz: ZoneInfo) -> str | None:

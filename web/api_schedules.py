@@ -11,7 +11,6 @@ operations room only (chat-created ones also alert the room the command came fro
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from storage.models import Schedule
 from storage.types import SCHEDULE_STATUSES, WEEKDAYS
 from web import keys
 from web.api_auth import require_admin
+from web.api_body import json_body
 from web.api_errors import api_error
 from web.api_models import json_field, schedule_in
 from web.api_query import choice_param, iso, page_params, path_id, text_param
@@ -90,11 +90,7 @@ async def list_schedules(request: web.Request) -> web.Response:
 
 async def create_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
-    body = schedule_in(await json_body(request))
-    if body.target_room_id is None:
-        raise api_error(
-            422, "invalid", "target_room_id: 보낼 방의 chat_id를 적어 주세요.", "target_room_id"
-        )
+    body = schedule_in(await json_body(request), create=True)
     try:
         row = await schedule_service(request).create(
             body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
@@ -151,14 +147,6 @@ async def toggle_schedule(request: web.Request) -> web.Response:
     except CommandError as error:
         raise service_error(error, status=409) from None
     return web.json_response(schedule_dict(row, _tz(request)))
-
-
-async def json_body(request: web.Request) -> object:
-    raw = await request.read()  # 413 beyond server.max_body_bytes
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise api_error(400, "bad_json", "요청 본문이 올바른 JSON이 아닙니다.") from None
 
 
 def service_error(error: CommandError, status: int = 422) -> web.HTTPException:

@@ -1,13 +1,17 @@
 """The response schemas of the REST API for the OpenAPI document (closed objects: a response
-key that is not described here fails the conformance test), plus the request body schema
-generated from the pydantic model."""
+key that is not described here fails the conformance test), plus the request body schemas
+generated from the pydantic models, with the limits that come from the configuration
+(``scheduler.max_text_length``, ``web.max_images_per_schedule``) filled in."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
+from kbot.config import Config
 from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
-from web.api_models import ScheduleIn, TestSendIn
+from web.api_models import ScheduleCreateIn, ScheduleIn, TestSendIn
 
 JSON = dict[str, Any]
 REF = "#/components/schemas/"
@@ -41,13 +45,28 @@ def _page(key: str, item: str) -> JSON:
     )
 
 
-def schemas() -> JSON:
+def _input(model: type[BaseModel], cfg: Config) -> JSON:
+    schema = model.model_json_schema(ref_template=REF + "{model}")
+    properties = schema["properties"]
+    _branch(properties["message_text"], "string")["maxLength"] = cfg.scheduler.max_text_length
+    _branch(properties["image_ids"], "array")["maxItems"] = cfg.web.max_images_per_schedule
+    return schema
+
+
+def _branch(schema: JSON, kind: str) -> JSON:
+    """The ``kind`` branch of a nullable property (``anyOf: [{type: kind}, {type: null}]``)."""
+    options = schema.get("anyOf", [schema])
+    return next(option for option in options if option.get("type") == kind)
+
+
+def schemas(cfg: Config) -> JSON:
     text, num = _t("string"), _t("integer")
     opt_text, opt_num = _t("string", True), _t("integer", True)
     counts = dict.fromkeys(LOG_STATUSES, num)
     image_fields = ("filename", "original_name", "file_path", "file_url", "mime_type")
     return {
-        "ScheduleInput": ScheduleIn.model_json_schema(ref_template=REF + "{model}"),
+        "ScheduleCreateInput": _input(ScheduleCreateIn, cfg),
+        "ScheduleInput": _input(ScheduleIn, cfg),
         "TestSendInput": TestSendIn.model_json_schema(ref_template=REF + "{model}"),
         "Schedule": _obj(
             {

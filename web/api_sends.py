@@ -21,9 +21,11 @@ from aiohttp import web
 from commands.errors import CommandError
 from commands.ports import SendResult
 from web.api_auth import require_admin
-from web.api_models import TestSendIn, validated
+from web.api_body import json_body
+from web.api_models import TestSendIn
 from web.api_query import path_id
-from web.api_schedules import json_body, schedule_service, service_error
+from web.api_schedules import schedule_service, service_error
+from web.api_validation import validated
 
 
 def setup_send_routes(app: web.Application) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from urllib.parse import urlencode
 
+from web.api_formats import parse_date
+
 MAX_ID = 2**31 - 1
 
 
@@ -28,10 +30,11 @@ def text_param(raw: object, *, max_length: int = 100) -> str | None:
 
 
 def date_param(raw: object) -> date | None:
-    if not isinstance(raw, str) or len(raw) != 10:
+    """A date in the API's format and years (9999-12-31 has no day after it to filter to)."""
+    if not isinstance(raw, str):
         return None
     try:
-        return date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError:
         return None
 

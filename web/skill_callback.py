@@ -3,7 +3,8 @@ the request carries ``userRequest.callbackUrl``; a skill that cannot answer with
 answers ``useCallback`` at once and later POSTs one normal reply to that URL (within a
 minute). The URL comes from the request body, so it is used only when it is https on a
 configured host (``bot.skill_callback_hosts``, subdomains included; plain http only for
-loopback addresses, for local testing).
+loopback addresses, for local testing). Redirects are not followed: a 3xx could lead off the
+allow-list, so it is logged as a failed callback.
 """
 
 from __future__ import annotations
@@ -65,11 +66,20 @@ async def call_back(
     body = reply_of(await work)
     try:
         async with session.post(
-            url, json=body, timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S)
+            url,
+            json=body,
+            timeout=aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_S),
+            allow_redirects=False,
         ) as response:
             await response.read()
             if response.status >= 300:
-                log.warning("[%s] skill callback answered HTTP %d", cid, response.status)
+                location = response.headers.get("Location")
+                log.warning(
+                    "[%s] skill callback answered HTTP %d%s",
+                    cid,
+                    response.status,
+                    f" (redirect to {location[:200]!r} not followed)" if location else "",
+                )
                 return
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("[%s] skill callback failed: %r", cid, exc)

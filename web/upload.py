@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from storage.image_check import human_size
 
@@ -67,6 +68,13 @@ async def read_file_field(request: web.Request, limit: int) -> Upload:
             other_budget -= len(value)
             if part.name:
                 fields[part.name] = value.decode("utf-8", errors="replace")
+    except HttpProcessingError:  # a part's headers: control bytes, a line too long
+        raise UploadRejected(
+            400,
+            "bad_multipart_header",
+            "multipart 파트의 헤더가 올바르지 않습니다. 헤더에는 제어 문자(NUL 등)를 쓸 수 없고 "
+            "한 줄이 너무 길어도 안 됩니다.",
+        ) from None
     except (ValueError, KeyError, RuntimeError, AssertionError):
         raise UploadRejected(400, "bad_multipart", "multipart 본문을 해석할 수 없습니다.") from None
     raise UploadRejected(400, "file_required", "'file' 필드에 이미지 파일이 없습니다.")
@@ -82,9 +90,17 @@ async def _read_limited(part: BodyPartReader, limit: int, too_large: UploadRejec
 
 
 def _uploaded_name(part: BodyPartReader) -> str | None:
-    """The part's file name; clients such as aiohttp percent-encode non-ASCII names."""
+    """The part's file name; clients such as aiohttp percent-encode non-ASCII names. aiohttp
+    keeps header bytes that are not UTF-8 as lone surrogates, which no database column takes:
+    they become U+FFFD."""
     name = part.filename
-    if name and "%" in name:
+    if name is None:
+        return None
+    try:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        name = name.encode("utf-8", "replace").decode("utf-8")
+    if "%" in name:
         with contextlib.suppress(UnicodeDecodeError):
             return unquote(name, errors="strict")
     return name

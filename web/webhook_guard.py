@@ -57,8 +57,8 @@ def check_access(remote: str | None, presented: str | None, bot: BotConfig) -> N
                 403, "forbidden", "bot.webhook_token is not configured: only loopback is served"
             )
         return
-    if presented is None or not hmac.compare_digest(
-        presented.encode("utf-8"), expected.encode("utf-8")
+    if presented is None or not hmac.compare_digest(  # surrogates: header bytes not UTF-8
+        presented.encode("utf-8", "surrogatepass"), expected.encode("utf-8")
     ):
         raise Refused(401, "unauthorized", "missing or wrong webhook token")
 
