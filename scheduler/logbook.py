@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.plain_text import clean
 from kbot.timeutil import from_utc_naive, to_local_naive
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps
@@ -180,14 +181,24 @@ async def _count_sends(session: AsyncSession, sent: list[Finished], at: datetime
         )
 
 
+ALERT_TITLE_MAX = 80
+ALERT_REASON_MAX = 300
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def alert_text(row: SendColumns, occ: Held, result: Result, closed: Closed) -> str:
-    """The Korean alert for a failed or partial send."""
+    """The Korean alert for a failed or partial send, kept short whatever the row holds (its
+    title may come from the PHP site)."""
     outcome = "일부만 발송됨" if result.status == "partial" else "발송 실패"
+    title = clean(row.title)
     lines = [
-        f"[발송 알림] 스케줄 #{row.id} '{row.title}' {outcome}",
+        f"[발송 알림] 스케줄 #{row.id} '{_cut(title, ALERT_TITLE_MAX)}' {outcome}",
         f"예정 시각: {occ.scheduled_at:%Y-%m-%d %H:%M}",
         f"대상 방: {occ.target_room_id}",
-        f"사유: {result.error or '알 수 없음'}",
+        f"사유: {_cut(result.error or '알 수 없음', ALERT_REASON_MAX)}",
     ]
     if closed.now_error and result.stops:
         lines.append(

@@ -221,3 +221,14 @@ async def test_without_an_ops_room_outages_are_only_logged(
     assert watcher.down == [] and inbox.delivered == []
     levels = [(r.levelno, r.args[0]) for r in caplog.records]  # type: ignore[index]
     assert levels == [(logging.ERROR, "default"), (logging.WARNING, "default")]
+
+
+def test_an_alert_stays_short_whatever_the_row_holds() -> None:
+    """A title or reason written by another system (SQL, the PHP site) cannot make an alert
+    long or carry control characters into the ops room."""
+    row = Schedule(id=9, title="특가\u202e" + "가" * 5000)
+    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    result = Result(status="failed", error="x" * 10_000)
+    text = alert_text(row, occ, result, Closed(1, (OPS,), False))
+    assert len(text) < 500 and "\u202e" not in text
+    assert alert_key(OPS, text) == (OPS, "failed", "9")
