@@ -53,9 +53,8 @@ class PermissionDenied(Exception):
 
     def __init__(self, operation: Operation, detail: str = "") -> None:
         self.operation = operation
-        self.message = f"⛔ {_KOREAN[operation]} 권한이 없습니다." + (
-            f" {detail}" if detail else ""
-        )
+        self.plain = f"{_KOREAN[operation]} 권한이 없습니다." + (f" {detail}" if detail else "")
+        self.message = f"⛔ {self.plain}"  # the chat reply
         super().__init__(self.message)
 
     def __str__(self) -> str:

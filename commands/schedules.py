@@ -9,6 +9,7 @@ audit entry with the row before and after, and wakes the scheduler after a chang
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -197,6 +198,19 @@ class ScheduleService:
             await s.delete(row)
         self._scheduler.wake()
         return Deleted(row, sum(a.rows for a in archived), [a.path.name for a in archived])
+
+    async def test_rooms(self, schedule_ids: Collection[int]) -> dict[int, str]:
+        """The test room (chat id) of each of ``schedule_ids`` that has one."""
+        if not schedule_ids:
+            return {}
+        async with self._read_sessions() as s:
+            found = await s.execute(
+                select(ScheduleMeta.schedule_id, ScheduleMeta.test_room_id).where(
+                    ScheduleMeta.schedule_id.in_(list(schedule_ids)),
+                    ScheduleMeta.test_room_id.is_not(None),
+                )
+            )
+            return {schedule_id: room for schedule_id, room in found.all() if room}
 
     async def log_count(self, schedule_id: int) -> int:
         """How many send log rows the schedule has (what deleting it would archive)."""

@@ -38,6 +38,7 @@ async def test_crud_with_seed_field_names(cfg: Any, sessions: Any, aiohttp_clien
     assert created["next_send_at"] == "2026-11-27T09:30:00+09:00"  # the next Friday
     assert (created["status"], created["send_interval_seconds"]) == ("active", 3)
     assert created["message_images"] is None
+    assert (created["image_ids"], created["test_room"]) == ([], None)
     # written by kbot in the configured zone: the fake clock's 09:12 in Seoul, not 00:12 UTC
     assert created["created_at"] == created["updated_at"] == "2026-11-26T09:12:00+09:00"
     path = f"/api/schedules/{created['id']}"
@@ -63,7 +64,10 @@ async def test_crud_with_seed_field_names(cfg: Any, sessions: Any, aiohttp_clien
         assert meta is not None and not meta.notify_room_id  # alerts: the ops room only
 
     status, body = await api.call("DELETE", path)
-    assert (status, body) == (200, {"deleted": True, "id": created["id"]})
+    assert (status, body) == (
+        200,
+        {"deleted": True, "id": created["id"], "archived_logs": 0, "archive_files": []},
+    )
     status, body = await api.call("GET", path)
     assert status == 404 and body["error"]["field"] == "id"
     assert await count(sessions, Schedule) == 0
@@ -444,3 +448,21 @@ async def test_odd_values_never_cause_a_server_error(
             statuses.add(status)
     assert statuses <= {200, 201, 403, 422}
     assert {200, 201, 422} <= statuses
+
+
+async def test_input_fields_come_back_and_korean_is_sent_as_is(
+    cfg: Any, sessions: Any, aiohttp_client: Any
+) -> None:
+    api = await make_api(aiohttp_client, cfg, sessions)
+    first, second = await api.upload(1), await api.upload(2)
+    created = await api.create(image_ids=[second, first], test_room=ROOMS["BR1"])
+    assert (created["image_ids"], created["test_room"]) == ([second, first], ROOMS["BR1"])
+    path = f"/api/schedules/{created['id']}"
+    status, changed = await api.call("PUT", path, json={"test_room": "", "image_ids": []})
+    assert (status, changed["image_ids"], changed["test_room"]) == (200, [], None)
+    raw = await api.client.get(path, headers=api.auth("BR1"))
+    body = await raw.read()
+    assert "주간 특가".encode() in body and b"\\u" not in body  # UTF-8, not \uXXXX escapes
+    status, error = await api.call("PUT", path, json={"send_order": "sideways"})
+    assert status == 422 and " or " not in error["error"]["message"]
+    assert "가능한 값: 'text_first', 'images_first'" in error["error"]["message"]

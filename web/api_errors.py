@@ -107,7 +107,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         }
         raise api_error(exc.status, headers=headers) from None
     except PermissionDenied as exc:
-        raise api_error(403, "forbidden", str(exc)) from None
+        raise api_error(403, "forbidden", exc.plain) from None
     except StorageError as exc:
         raise from_storage_error(exc) from None
     except Exception:

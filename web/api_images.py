@@ -21,6 +21,7 @@ from web import keys
 from web.api_auth import require_admin
 from web.api_errors import api_error
 from web.api_query import page_params, path_id
+from web.json_out import json_response
 from web.upload import UploadRejected, read_file_field
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
@@ -76,7 +77,7 @@ async def upload_image(request: web.Request) -> web.Response:
     except ImageRejected as exc:
         status = 413 if exc.code == "too_large" else 422
         raise api_error(status, exc.code, str(exc), exc.field) from None
-    return web.json_response(image_dict(image), status=201 if created else 200)
+    return json_response(image_dict(image), status=201 if created else 200)
 
 
 async def list_images(request: web.Request) -> web.Response:
@@ -88,14 +89,14 @@ async def list_images(request: web.Request) -> web.Response:
         found, total = await images.list_images(
             session, org_ids=org_ids, offset=page.offset, limit=page.per_page
         )
-    return web.json_response(page.envelope("images", [image_dict(i) for i in found], total))
+    return json_response(page.envelope("images", [image_dict(i) for i in found], total))
 
 
 async def get_image(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     async with request.app[keys.SESSIONS]() as session:
         image = await _visible_image(session, admin, path_id(request, "이미지"))
-    return web.json_response(image_dict(image))
+    return json_response(image_dict(image))
 
 
 async def delete_image(request: web.Request) -> web.Response:
@@ -106,7 +107,7 @@ async def delete_image(request: web.Request) -> web.Response:
         image = await _visible_image(session, admin, path_id(request, "이미지"))
         stored = await images.delete_image(session, image, admin=admin, at=app[keys.CLOCK].now())
     images.remove_file(stored)
-    return web.json_response({"deleted": True, "id": image.id})
+    return json_response({"deleted": True, "id": image.id})
 
 
 async def serve_image_file(request: web.Request) -> web.StreamResponse:

@@ -21,6 +21,7 @@ from commands.errors import CommandError
 from commands.permissions import Operation, visible_org_ids
 from storage.kbot_models import Room
 from storage.models import ScheduleLog
+from storage.send_kinds import KIND, with_kind
 from storage.types import LOG_STATUSES
 from web import keys
 from web.api_auth import require_admin
@@ -36,6 +37,7 @@ from web.api_query import (
     text_param,
 )
 from web.api_schedules import service_error
+from web.json_out import json_response
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ def setup_log_routes(app: web.Application) -> None:
     app.router.add_get("/api/logs/send", send_logs)
 
 
-def log_dict(row: ScheduleLog, tz: ZoneInfo) -> dict[str, Any]:
+def log_dict(row: ScheduleLog, kind: str, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "id": row.id,
         "schedule_id": row.schedule_id,
@@ -83,6 +85,7 @@ def log_dict(row: ScheduleLog, tz: ZoneInfo) -> dict[str, Any]:
         "completed_at": iso(row.completed_at, tz),
         "duration_ms": row.duration_ms,
         "created_at": iso(row.created_at, tz),
+        "kind": kind,  # scheduled | manual | test (kbot's occurrence of the send knows it)
     }
 
 
@@ -126,8 +129,7 @@ async def _respond(request: web.Request, query: Select[ScheduleLog], page: Page)
     tz = request.app[keys.CONFIG].tz
     async with request.app[keys.SESSIONS]() as session:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await session.scalars(
-            query.order_by(ScheduleLog.id.desc()).offset(page.offset).limit(page.per_page)
-        )
-        items = [log_dict(row, tz) for row in rows]
-    return web.json_response(page.envelope("logs", items, int(total or 0)))
+        page_query = query.add_columns(KIND).order_by(ScheduleLog.id.desc())
+        rows = await session.execute(with_kind(page_query.offset(page.offset).limit(page.per_page)))
+        items = [log_dict(row, kind, tz) for row, kind in rows.all()]
+    return json_response(page.envelope("logs", items, int(total or 0)))

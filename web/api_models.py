@@ -31,6 +31,7 @@ from commands.form_values import (
     TITLE_MAX_LENGTH,
     WEEKDAYS,
     InvalidValue,
+    parse_test_room,
     parse_text,
     parse_weekdays,
 )
@@ -106,6 +107,11 @@ class ScheduleIn(BaseModel):
     valid_from: StartDateTime | None = None
     valid_until: EndDateTime | None = None
     status: Literal["active", "inactive"] | None = None
+    test_room: Annotated[str, Field(max_length=ROOM_REF_MAX_LENGTH)] | None = Field(
+        None,
+        description="the room test sends go to (chat_id or unique name); an empty string "
+        "removes it",
+    )
 
     @field_validator("description")
     @classmethod
@@ -137,6 +143,7 @@ class ScheduleIn(BaseModel):
             image_ids=None if self.image_ids is None else tuple(self.image_ids),
             status=self.status,
             message_text=self.message_text,
+            test_room=None if self.test_room is None else parse_test_room(self.test_room),
         )
 
 

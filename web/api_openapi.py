@@ -15,6 +15,7 @@ from web.api_formats import DATE, anchored
 from web.api_query import MAX_ID, MAX_PER_PAGE, TEXT_MAX_LENGTH
 from web.api_schemas import JSON, ref, schemas
 from web.api_stats import MAX_DAYS
+from web.json_out import json_response
 
 
 def _param(name: str, where: str = "query", schema: JSON | None = None, **extra: Any) -> JSON:
@@ -109,7 +110,11 @@ def build_openapi(cfg: Config) -> JSON:
                     changes,
                     **_body(ref("ScheduleInput")),
                 ),
-                "delete": _op("delete a schedule", {200: "Deleted"}, (401, 403, 404)),
+                "delete": _op(
+                    "delete a schedule (its send log is archived first)",
+                    {200: "ScheduleDeleted"},
+                    (401, 403, 404),
+                ),
             },
             "/api/schedules/{id}/toggle": {
                 "parameters": [ID],
@@ -189,7 +194,7 @@ def build_openapi(cfg: Config) -> JSON:
 
 async def openapi(request: web.Request) -> web.Response:
     """Public: the document says nothing about the data."""
-    return web.json_response(build_openapi(request.app[keys.CONFIG]))
+    return json_response(build_openapi(request.app[keys.CONFIG]))
 
 
 def setup_openapi_route(app: web.Application) -> None:

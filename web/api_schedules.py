@@ -1,9 +1,9 @@
 """``/api/schedules``: the seed's section 6.1 over the chat's schedule service.
 
 Every change goes through ``app[SCHEDULES]`` (one validation, one permission rule, one audit
-trail with chat). A missing schedule is 404 and another org's is 403, as in chat, which also
-tells "없습니다" from "권한이 없습니다". Responses carry every ``kb_schedule`` column under its
-seed name; DATETIME columns are ISO 8601 with the configured zone's offset.
+trail with chat). A missing schedule and another org's are both 404, so ids cannot be probed.
+Responses carry every ``kb_schedule`` column under its seed name (DATETIME columns as ISO 8601
+with the configured zone's offset) plus the input fields ``image_ids`` and ``test_room``.
 
 Schedules created through the API have no notify room: failed-send alerts go to the
 operations room only (chat-created ones also alert the room the command came from).
@@ -28,6 +28,7 @@ from web.api_body import json_body
 from web.api_errors import api_error
 from web.api_models import json_field, schedule_in
 from web.api_query import choice_param, iso, page_params, path_id, text_param
+from web.json_out import json_response
 
 NO_NOTIFY_ROOM = ""  # the service's current_room_id: no chat room asked for this
 
@@ -41,7 +42,9 @@ def setup_schedule_routes(app: web.Application) -> None:
     app.router.add_post("/api/schedules/{id}/toggle", toggle_schedule)
 
 
-def schedule_dict(row: Schedule, tz: ZoneInfo) -> dict[str, Any]:
+def schedule_dict(row: Schedule, tz: ZoneInfo, test_room: str | None) -> dict[str, Any]:
+    """Every column under its seed name, plus the input-only fields ``image_ids`` (from
+    ``message_images``) and ``test_room`` (kbot's own table)."""
     days = row.schedule_weekdays
     return {
         "id": row.id,
@@ -69,7 +72,26 @@ def schedule_dict(row: Schedule, tz: ZoneInfo) -> dict[str, Any]:
         "send_count": row.send_count,
         "created_at": iso(row.created_at, tz),
         "updated_at": iso(row.updated_at, tz),
+        "image_ids": image_ids(row.message_images),
+        "test_room": test_room,
     }
+
+
+def image_ids(message_images: object) -> list[int]:
+    """The ids of ``message_images`` entries, in sending order (odd entries left out)."""
+    entries = message_images.get("images") if isinstance(message_images, dict) else None
+    if not isinstance(entries, list):
+        return []
+    return [
+        entry["id"]
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("id"), int)
+    ]
+
+
+async def _respond(request: web.Request, rows: list[Schedule]) -> list[dict[str, Any]]:
+    rooms = await schedule_service(request).test_rooms([row.id for row in rows])
+    return [schedule_dict(row, _tz(request), rooms.get(row.id)) for row in rows]
 
 
 async def list_schedules(request: web.Request) -> web.Response:
@@ -84,8 +106,8 @@ async def list_schedules(request: web.Request) -> web.Response:
         for row, _ in await schedule_service(request).list_visible(admin)
         if (status is None or row.status == status) and (room is None or row.target_room_id == room)
     ]
-    items = [schedule_dict(row, _tz(request)) for row in rows[page.offset :][: page.per_page]]
-    return web.json_response(page.envelope("schedules", items, len(rows)))
+    items = await _respond(request, rows[page.offset :][: page.per_page])
+    return json_response(page.envelope("schedules", items, len(rows)))
 
 
 async def create_schedule(request: web.Request) -> web.Response:
@@ -97,7 +119,7 @@ async def create_schedule(request: web.Request) -> web.Response:
         )
     except CommandError as error:
         raise service_error(error) from None
-    return web.json_response(schedule_dict(row, _tz(request)), status=201)
+    return json_response((await _respond(request, [row]))[0], status=201)
 
 
 async def get_schedule(request: web.Request) -> web.Response:
@@ -107,7 +129,7 @@ async def get_schedule(request: web.Request) -> web.Response:
         found = await schedule_service(request).get(schedule_id, admin)
     except CommandError as error:
         raise service_error(error) from None
-    return web.json_response(schedule_dict(found.schedule, _tz(request)))
+    return json_response((await _respond(request, [found.schedule]))[0])
 
 
 async def update_schedule(request: web.Request) -> web.Response:
@@ -121,17 +143,24 @@ async def update_schedule(request: web.Request) -> web.Response:
         )
     except CommandError as error:
         raise service_error(error) from None
-    return web.json_response(schedule_dict(row, _tz(request)))
+    return json_response((await _respond(request, [row]))[0])
 
 
 async def delete_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     schedule_id = path_id(request, "스케줄")
     try:
-        await schedule_service(request).delete(schedule_id, admin)
+        done = await schedule_service(request).delete(schedule_id, admin)
     except CommandError as error:
         raise service_error(error) from None
-    return web.json_response({"deleted": True, "id": schedule_id})
+    return json_response(
+        {
+            "deleted": True,
+            "id": schedule_id,
+            "archived_logs": done.archived_logs,
+            "archive_files": done.archive_files,
+        }
+    )
 
 
 async def toggle_schedule(request: web.Request) -> web.Response:
@@ -146,7 +175,7 @@ async def toggle_schedule(request: web.Request) -> web.Response:
         row = await service.toggle(schedule_id, admin, on=on)
     except CommandError as error:
         raise service_error(error, status=409) from None
-    return web.json_response(schedule_dict(row, _tz(request)))
+    return json_response((await _respond(request, [row]))[0])
 
 
 def service_error(error: CommandError, status: int = 422) -> web.HTTPException:

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kbot.config import Config
+from storage.send_kinds import KINDS
 from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
 from web.api_models import ScheduleCreateIn, ScheduleIn, TestSendIn
 
@@ -94,9 +95,19 @@ def schemas(cfg: Config) -> JSON:
                 "send_count": opt_num,
                 "created_at": text,
                 "updated_at": text,
+                "image_ids": {"type": "array", "items": num},
+                "test_room": opt_text,
             }
         ),
         "ScheduleList": _page("schedules", "Schedule"),
+        "ScheduleDeleted": _obj(
+            {
+                "deleted": _t("boolean"),
+                "id": num,
+                "archived_logs": num,
+                "archive_files": {"type": "array", "items": text},
+            }
+        ),
         "Log": _obj(
             {
                 "id": num,
@@ -113,6 +124,7 @@ def schemas(cfg: Config) -> JSON:
                 "completed_at": opt_text,
                 "duration_ms": opt_num,
                 "created_at": text,
+                "kind": {"type": "string", "enum": list(KINDS)},
             }
         ),
         "LogList": _page("logs", "Log"),

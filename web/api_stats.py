@@ -20,6 +20,7 @@ from storage.types import LOG_STATUSES
 from web import keys
 from web.api_auth import require_admin
 from web.api_query import int_param
+from web.json_out import json_response
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 7
@@ -38,7 +39,7 @@ async def list_rooms(request: web.Request) -> web.Response:
         if org_ids is not None:
             query = query.where(Room.org_id.in_(org_ids))
         found = (await session.execute(query)).all()
-    return web.json_response({"rooms": [_room_dict(room, org) for room, org in found]})
+    return json_response({"rooms": [_room_dict(room, org) for room, org in found]})
 
 
 def _room_dict(room: Room, org: Org) -> dict[str, Any]:
@@ -90,7 +91,7 @@ async def stats(request: web.Request) -> web.Response:
     rooms = [
         _room_stats(room_id, name, table.get(room_id, {}), dates) for room_id, name in names.items()
     ]
-    return web.json_response(
+    return json_response(
         {
             "days": days,
             "date_from": first.isoformat(),

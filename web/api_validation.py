@@ -3,6 +3,7 @@ JSON field (``title``, ``image_ids.0``) with a Korean message."""
 
 from __future__ import annotations
 
+import re
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -11,6 +12,7 @@ from pydantic_core import ErrorDetails
 from web.api_errors import api_error
 
 Model = TypeVar("Model", bound=BaseModel)
+_OR = re.compile(r"\s+or\s+")
 
 _MESSAGES = {
     "missing": "값이 필요합니다.",
@@ -52,10 +54,11 @@ def first_problem(error: ValidationError) -> tuple[str | None, str]:
     if details["type"] == "value_error":
         message = str(details.get("ctx", {}).get("error", details["msg"]))
     else:
-        template = _MESSAGES.get(details["type"], "값이 올바르지 않습니다 ({msg}).")
-        message = template.format(msg=details["msg"], **details.get("ctx", {}))
-    if details["type"] == "literal_error":
-        message += f" 가능한 값: {details.get('ctx', {}).get('expected', '')}"
+        template = _MESSAGES.get(details["type"], "값이 올바르지 않습니다.")
+        message = template.format(**details.get("ctx", {}))
+    if details["type"] == "literal_error":  # pydantic words the choices in English ("a or b")
+        expected = _OR.sub(", ", str(details.get("ctx", {}).get("expected", "")))
+        message += f" 가능한 값: {expected}"
     return field, f"{field}: {message}" if field else message
 
 

@@ -181,7 +181,7 @@ def _as_page_error(exc: Exception) -> PageError | None:
     if isinstance(exc, PageError):
         return exc
     if isinstance(exc, PermissionDenied):
-        return PageError(403, "권한이 없습니다", exc.message)
+        return PageError(403, "권한이 없습니다", exc.plain)
     if isinstance(exc, ScheduleNotFound):
         return PageError(404, "찾을 수 없습니다", exc.message)
     if isinstance(exc, CommandError):

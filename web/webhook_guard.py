@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.events import MAX_BODY_BYTES, EventError, load_body
 from kbot.config import BotConfig
+from web.json_out import json_response
 
 TOKEN_QUERY = "token"  # noqa: S105  (a parameter name, not a secret)
 TOKEN_HEADER = "X-Kbot-Token"  # noqa: S105
@@ -39,7 +40,7 @@ class Refused(Exception):
 
     def response(self) -> web.Response:
         body = {"error": {"code": self.code, "message": str(self)}}
-        return web.json_response(body, status=self.status)
+        return json_response(body, status=self.status)
 
 
 def check_access(remote: str | None, presented: str | None, bot: BotConfig) -> None:
