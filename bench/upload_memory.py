@@ -25,7 +25,6 @@ import io
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import aiohttp
 import pymysql
+from _kbot_serve import free_port, wait_healthy
 from PIL import Image
 from sqlalchemy.engine import make_url
 
@@ -165,25 +165,11 @@ async def upload_all(base: str, token: str, images: list[bytes], ext: str) -> li
         return list(await asyncio.gather(*(upload(n, d) for n, d in enumerate(images))))
 
 
-async def wait_healthy(base: str, server: subprocess.Popen[bytes]) -> None:
+
+
+async def _healthy(base: str, server: subprocess.Popen[bytes]) -> None:
     async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise SystemExit(f"kbot serve exited with {server.returncode}")
-            try:
-                async with session.get(f"{base}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("kbot serve did not become healthy")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        await wait_healthy(session, base, server)
 
 
 def main() -> None:
@@ -208,7 +194,7 @@ def main() -> None:
         server = subprocess.Popen([str(KBOT), "serve"], cwd=workdir, env=env)
         base = f"http://127.0.0.1:{port}"
         try:
-            asyncio.run(wait_healthy(base, server))
+            asyncio.run(_healthy(base, server))
             before = memory(server.pid)
             started = time.perf_counter()
             statuses = asyncio.run(upload_all(base, token, images, ext))

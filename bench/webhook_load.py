@@ -24,7 +24,6 @@ import asyncio
 import itertools
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from _kbot_serve import free_port, wait_healthy
 from prometheus_client.parser import text_string_to_metric_families
 
 TOKEN = "bench-token"  # a throwaway token for a local benchmark server
@@ -45,11 +45,6 @@ MESSAGES = {
 }
 KBOT = Path(sys.executable).with_name("kbot")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_env(workdir: Path, database: str, port: int) -> dict[str, str]:
@@ -104,21 +99,6 @@ async def handled(session: aiohttp.ClientSession, base: str) -> float:
                 return sample.value
     return 0.0
 
-
-async def wait_healthy(
-    session: aiohttp.ClientSession, base: str, server: subprocess.Popen[bytes]
-) -> None:
-    for _ in range(300):
-        if server.poll() is not None:
-            raise SystemExit(f"kbot serve exited with {server.returncode}")
-        try:
-            async with session.get(f"{base}/healthz") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.1)
-    raise SystemExit("kbot serve did not become healthy")
 
 
 async def load(
