@@ -165,8 +165,6 @@ async def upload_all(base: str, token: str, images: list[bytes], ext: str) -> li
         return list(await asyncio.gather(*(upload(n, d) for n, d in enumerate(images))))
 
 
-
-
 async def _healthy(base: str, server: subprocess.Popen[bytes]) -> None:
     async with aiohttp.ClientSession() as session:
         await wait_healthy(session, base, server)

@@ -46,7 +46,6 @@ MESSAGES = {
 KBOT = Path(sys.executable).with_name("kbot")
 
 
-
 def server_env(workdir: Path, database: str, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KBOT_")}
     env.update(
@@ -98,7 +97,6 @@ async def handled(session: aiohttp.ClientSession, base: str) -> float:
             if sample.name == "kbot_command_seconds_count":
                 return sample.value
     return 0.0
-
 
 
 async def load(
