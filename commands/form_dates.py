@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from commands.errors import quote
 from commands.form_values import InvalidValue, normalize
+from kbot.particles import attach
 
 _MERIDIEM = {"오전": False, "am": False, "a.m.": False, "오후": True, "pm": True, "p.m.": True}
 _MERIDIEM_WORD = r"(오전|오후|a\.m\.|p\.m\.|am|pm)"
@@ -43,7 +44,7 @@ def parse_time(raw: str) -> time:
     parsed = _time_or_none(normalize(raw))
     if parsed is None:
         raise InvalidValue(
-            f"{quote(raw)}은(는) 올바른 시간이 아닙니다. "
+            f"{attach(quote(raw), '은')} 올바른 시간이 아닙니다. "
             "24시간제 HH:MM 또는 '오후 2시 30분'처럼 적어 주세요."
         )
     return parsed
@@ -75,7 +76,10 @@ def parse_datetime(raw: str, today: date, *, end_of_day: bool) -> datetime:
 
 
 def _date_problem(raw: str) -> str:
-    return f"{quote(raw)}은(는) 올바른 날짜가 아닙니다. 2026-12-01, 12월 1일, 내일처럼 적어 주세요."
+    return (
+        f"{attach(quote(raw), '은')} 올바른 날짜가 아닙니다. "
+        "2026-12-01, 12월 1일, 내일처럼 적어 주세요."
+    )
 
 
 def _time_or_none(text: str) -> time | None:

@@ -17,6 +17,7 @@ from commands.errors import CommandError, quote
 from commands.form import ScheduleForm
 from commands.form_fields import example_line
 from commands.form_values import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from kbot.particles import attach
 from kbot.plain_text import clean
 from storage.images import image_json
 from storage.kbot_models import Image, Room
@@ -50,7 +51,7 @@ async def find_room(session: AsyncSession, raw: str, visible: set[int] | None) -
     if room is None or (visible is not None and room.org_id not in visible):
         raise error(
             "room",
-            f"{quote(raw)}은(는) 등록된 방이 아니거나 다룰 권한이 없는 방입니다. 그 방에서 "
+            f"{attach(quote(raw), '은')} 등록된 방이 아니거나 다룰 권한이 없는 방입니다. 그 방에서 "
             "'방 등록 조직코드'로 먼저 등록하거나, 등록된 방의 chat_id나 이름을 적어 주세요.",
         )
     if not room.active:
@@ -86,7 +87,7 @@ def check_required(form: ScheduleForm) -> None:
     """The fields a new schedule cannot do without (the seed's section 4.2)."""
     for name, label in (("title", "제목"), ("schedule_type", "유형"), ("schedule_time", "시간")):
         if getattr(form, name) is None:
-            raise error(name, f"{label}을(를) 적어 주세요.")
+            raise error(name, f"{attach(label, '을')} 적어 주세요.")
 
 
 def apply(row: Schedule, form: ScheduleForm, *, now_local: datetime) -> None:
@@ -151,7 +152,7 @@ def check_row(row: Schedule, *, now_local: datetime, limits: Limits) -> None:
         moment = once_moment(row)
         if moment is not None and moment <= now_local:
             shown = f"{moment:%Y-%m-%d %H:%M}"
-            raise error("schedule_date", f"{shown}은(는) 이미 지난 시각입니다.")
+            raise error("schedule_date", f"{attach(shown, '은')} 이미 지난 시각입니다.")
     if row.schedule_type == "weekly" and not row.schedule_weekdays:
         raise error("weekdays", "매주 발송은 요일이 필요합니다.")
     if row.valid_until < row.valid_from:

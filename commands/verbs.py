@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from commands.errors import CommandError, quote
+from kbot.particles import attach
 
 
 class Action(StrEnum):
@@ -193,7 +194,8 @@ def resolve(head: str, prefix: str) -> tuple[Verb, str]:
 def _unknown(word: str, prefix: str) -> CommandError:
     return CommandError(
         "명령",
-        f"{quote(prefix + word)}은(는) 알 수 없는 명령입니다. {prefix}도움말 을 입력해 보세요.",
+        f"{attach(quote(prefix + word), '은')} 알 수 없는 명령입니다. "
+        f"{prefix}도움말 을 입력해 보세요.",
         f"{prefix}도움말",
     )
 
