@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from commands.schedules import ScheduleService
 from commands.verbs import help_text
 from kbot.clock import Clock
 from kbot.config import Config
+from kbot.timeutil import to_local_naive
 from storage.engine import ReadSessions, read_sessions
 
 
@@ -36,6 +38,10 @@ class CommandContext:
     def prefix(self) -> str:
         return self.cfg.bot.command_prefix
 
+    def today(self) -> date:
+        """The local date now, in the configured zone (what replies call "today")."""
+        return to_local_naive(self.clock.now(), self.tz).date()
+
 
 def build_context(
     cfg: Config,
@@ -51,7 +57,8 @@ def build_context(
     )
     reads = read_sessions(sessions, cfg.database)
     archive = cfg.data_path / "archive"
-    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler, archive)
+    prefix = cfg.bot.command_prefix
+    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler, archive, prefix)
     return CommandContext(
         cfg,
         sessions,

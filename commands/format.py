@@ -1,9 +1,13 @@
-"""Korean chat text for schedules: send times like ``12/1(월) 09:30``, lists, details, logs."""
+"""Korean chat text for schedules: send times like ``12/1(월) 09:30``, lists, details, logs.
+
+Send times show their year only when it is not the current one (``2027/1/4(월) 09:30``), so
+every function that shows one takes ``today``, the local date now.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
@@ -23,10 +27,12 @@ _ROOM_TYPE = {"live": "운영", "test": "테스트"}
 _LOG = {"success": "✅ 성공", "failed": "❌ 실패", "partial": "⚠️ 일부 실패"}
 
 
-def when(moment: datetime) -> str:
-    """``12/1(월) 09:30`` (seconds shown only when not zero); aware or naive local."""
+def when(moment: datetime, today: date) -> str:
+    """``12/1(월) 09:30``, or ``2027/1/4(월) 09:30`` when ``moment`` is not in ``today``'s
+    year (seconds shown only when not zero); ``moment`` aware or naive local."""
+    year = f"{moment.year}/" if moment.year != today.year else ""
     clock = _clock(moment.time())
-    return f"{moment.month}/{moment.day}({_DAY[moment.weekday()]}) {clock}"
+    return f"{year}{moment.month}/{moment.day}({_DAY[moment.weekday()]}) {clock}"
 
 
 def _clock(value: time) -> str:
@@ -45,16 +51,16 @@ def rule(row: Schedule) -> str:
     return f"{kind} {_clock(row.schedule_time)}"
 
 
-def next_line(row: Schedule) -> str:
+def next_line(row: Schedule, today: date) -> str:
     if row.status == "active" and row.next_send_at is not None:
-        return f"다음 {when(row.next_send_at)}"
+        return f"다음 {when(row.next_send_at, today)}"
     return "다음 발송 없음"
 
 
-def list_entries(rows: Iterable[tuple[Schedule, Room | None]]) -> list[str]:
+def list_entries(rows: Iterable[tuple[Schedule, Room | None]], today: date) -> list[str]:
     return [
         f"#{row.id} {row.title}\n   {_STATUS.get(row.status or '', row.status)} · {rule(row)}"
-        f" · {next_line(row)} · {room.name if room else row.target_room_id}"
+        f" · {next_line(row, today)} · {room.name if room else row.target_room_id}"
         for row, room in rows
     ]
 
@@ -75,7 +81,11 @@ def split_messages(header: str, entries: list[str], limit: int = MESSAGE_LIMIT) 
 
 
 def details(
-    row: Schedule, room: Room | None, upcoming: list[datetime], test_room: str | None = None
+    row: Schedule,
+    room: Room | None,
+    upcoming: list[datetime],
+    today: date,
+    test_room: str | None = None,
 ) -> str:
     images = (row.message_images or {}).get("images") or []
     lines = [
@@ -88,27 +98,31 @@ def details(
         f"순서: {_ORDER.get(row.send_order or 'text_first')} · 간격 {row.send_interval_seconds}초",
         f"이미지: {', '.join(str(i.get('id')) for i in images) if images else '없음'}",
         f"발송 횟수: {row.send_count or 0}"
-        + (f" · 마지막 {when(row.last_sent_at)}" if row.last_sent_at else ""),
+        + (f" · 마지막 {when(row.last_sent_at, today)}" if row.last_sent_at else ""),
     ]
     if test_room:
         lines.insert(3, f"테스트방: {test_room}")
     if row.description:
         lines.insert(1, f"설명: {row.description}")
-    lines.append("다음 발송: " + (", ".join(when(t) for t in upcoming) if upcoming else "없음"))
+    lines.append("다음 발송: " + _times(upcoming, today))
     if row.message_text:
         lines += ["내용:", row.message_text]
     return "\n".join(lines)
 
 
-def saved(row: Schedule, verb: str, upcoming: list[datetime]) -> str:
-    times = ", ".join(when(t) for t in upcoming) if upcoming else "없음"
+def saved(row: Schedule, verb: str, upcoming: list[datetime], today: date) -> str:
+    times = _times(upcoming, today)
     return f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n다음 발송: {times}"
 
 
-def log_lines(logs: list[ScheduleLog]) -> list[str]:
+def _times(moments: list[datetime], today: date) -> str:
+    return ", ".join(when(t, today) for t in moments) if moments else "없음"
+
+
+def log_lines(logs: list[ScheduleLog], today: date) -> list[str]:
     out = []
     for log in logs:
-        line = f"{when(log.scheduled_at)} {_LOG.get(log.status, log.status)}"
+        line = f"{when(log.scheduled_at, today)} {_LOG.get(log.status, log.status)}"
         if log.error_message:
             line += f" — {log.error_message[:80]}"
         out.append(line)

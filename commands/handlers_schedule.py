@@ -30,25 +30,26 @@ async def schedule_list(ctx: CommandContext, who: Identity) -> list[str]:
     if not rows:
         return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
     header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
-    return fmt.split_messages(header, fmt.list_entries(rows))
+    return fmt.split_messages(header, fmt.list_entries(rows, ctx.today()))
 
 
 async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
     found = await ctx.schedules.get(command.id, who.admin, standing=who.standing)
     upcoming = ctx.schedules.upcoming(found.schedule, SHOW_PREVIEW)
     test_room = found.meta.test_room_id if found.meta else None
-    return fmt.split_messages("", [fmt.details(found.schedule, found.room, upcoming, test_room)])
+    shown = fmt.details(found.schedule, found.room, upcoming, ctx.today(), test_room)
+    return fmt.split_messages("", [shown])
 
 
 async def schedule_create(
     ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleCreate
 ) -> list[str]:
     if command.form is None:
-        return ["아래 양식을 복사해 채운 뒤 보내 주세요.", blank_form(ctx.prefix)]
+        return ["아래 양식을 복사해 채운 뒤 보내 주세요.", blank_form(ctx.prefix, ctx.today())]
     row = await ctx.schedules.create(
         command.form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    return [fmt.saved(row, "등록", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
+    return [fmt.saved(row, "등록", ctx.schedules.upcoming(row, SAVED_PREVIEW), ctx.today())]
 
 
 async def schedule_edit(
@@ -57,7 +58,7 @@ async def schedule_edit(
     row = await ctx.schedules.edit(
         command.id, command.form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    return [fmt.saved(row, "수정", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
+    return [fmt.saved(row, "수정", ctx.schedules.upcoming(row, SAVED_PREVIEW), ctx.today())]
 
 
 async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleDelete) -> list[str]:
@@ -85,7 +86,7 @@ async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleD
 async def schedule_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:
     row = await ctx.schedules.toggle(command.id, who.admin, on=command.on, standing=who.standing)
     if command.on:
-        return [f"▶️ #{row.id} {row.title} 스케줄을 켰습니다. {fmt.next_line(row)}"]
+        return [f"▶️ #{row.id} {row.title} 스케줄을 켰습니다. {fmt.next_line(row, ctx.today())}"]
     return [
         f"⏸ #{row.id} {row.title} 스케줄을 껐습니다. 다시 켜려면 {ctx.prefix}스케줄 켜기 {row.id}"
     ]
@@ -121,4 +122,4 @@ async def schedule_logs(ctx: CommandContext, who: Identity, command: ScheduleLog
     if not logs:
         return [f"#{command.id} 스케줄은 아직 발송 기록이 없습니다."]
     header = f"📜 #{command.id} 최근 발송 {len(logs)}건"
-    return fmt.split_messages(header, fmt.log_lines(logs))
+    return fmt.split_messages(header, fmt.log_lines(logs, ctx.today()))

@@ -42,7 +42,6 @@ from commands.grammar import (
 from commands.identity import Identity
 from commands.permissions import PermissionDenied
 from kbot.plain_text import clean
-from kbot.timeutil import to_local_naive
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ async def handle_event(ctx: CommandContext, event: ChatEvent) -> list[str] | Non
 async def _answer(ctx: CommandContext, event: ChatEvent) -> list[str] | None:
     if event.is_mine or event.is_feed:
         return None
-    today = to_local_naive(ctx.clock.now(), ctx.tz).date()
+    today = ctx.today()
     mistake: CommandError | None = None
     command: Command | None = None
     try:

@@ -10,7 +10,7 @@ audit entry with the row before and after, and wakes the scheduler after a chang
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,14 +60,20 @@ class ScheduleService:
         limits: checks.Limits,
         scheduler: SchedulerPort,
         archive_dir: Path,
+        prefix: str,
     ) -> None:
         self._archive_dir = archive_dir  # where a deleted schedule's send log goes
+        self._prefix = prefix  # of the chat commands, which some messages name
         self._sessions = sessions
         self._read_sessions = read_sessions
         self._clock = clock
         self._tz = tz
         self._limits = limits
         self._scheduler = scheduler
+
+    def today(self) -> date:
+        """The local date now (examples in error messages must be valid on it)."""
+        return to_local_naive(self._clock.now(), self._tz).date()
 
     def upcoming(self, row: Schedule, count: int) -> list[datetime]:
         """The next ``count`` send times of ``row`` from now (aware, in the configured zone)."""
@@ -86,7 +92,7 @@ class ScheduleService:
         current_room_id: str,
         standing: Standing | None = None,
     ) -> Schedule:
-        checks.check_required(form)
+        checks.check_required(form, self.today())
         async with self._sessions.begin() as s:
             standing = await _standing(s, actor, standing)
             room = await self._target_room(s, standing, form.room or current_room_id)
@@ -161,7 +167,7 @@ class ScheduleService:
             before = audit.snapshot(row)
             if on:
                 if found.room is None or not found.room.active:
-                    raise checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.")
+                    raise self._room_gone()
                 row.status = "active"
                 row.next_send_at = self._next_send(row)
             else:
@@ -240,6 +246,7 @@ class ScheduleService:
                 raise checks.error(
                     "test_room",
                     "보낼 테스트방이 없습니다. 스케줄에 테스트방을 정하거나 방을 적어 주세요.",
+                    self.today(),
                 )
             target = await self._test_room(s, standing, raw)
         result = await self._scheduler.send_now(schedule_id, kind="test", room_id=target.chat_id)
@@ -254,14 +261,16 @@ class ScheduleService:
             standing = await _standing(s, actor, standing)
             found = await queries.load(s, schedule_id, standing, Operation.SEND)
             if found.room is None or not found.room.active:
-                raise checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.")
+                raise self._room_gone()
             room_id = found.schedule.target_room_id
         return room_id, await self._scheduler.send_now(schedule_id, kind="manual")
 
     async def _target_room(
         self, s: AsyncSession, standing: Standing, raw: str, operation: Operation = Operation.CREATE
     ) -> Room:
-        room = await checks.find_room(s, raw, visible(standing))
+        room = await checks.find_room(
+            s, raw, visible(standing), today=self.today(), prefix=self._prefix
+        )
         check(standing, operation, room_org_id=room.org_id)
         return room
 
@@ -280,7 +289,10 @@ class ScheduleService:
         try:
             return await self._target_room(s, standing, raw, Operation.TEST)
         except CommandError as exc:
-            raise checks.error("test_room", exc.message) from None
+            raise checks.error("test_room", exc.message, self.today()) from None
+
+    def _room_gone(self) -> CommandError:
+        return checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.", self.today())
 
     async def _fill(
         self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing
@@ -293,7 +305,7 @@ class ScheduleService:
             row.created_at = row.updated_at
         if form.image_ids is not None:
             row.message_images = await checks.images_json(
-                s, form.image_ids, visible(standing), self._limits
+                s, form.image_ids, visible(standing), self._limits, now_local.date()
             )
         checks.check_row(row, now_local=now_local, limits=self._limits)
         row.next_send_at = self._next_send(row)
@@ -304,7 +316,7 @@ class ScheduleService:
         except RuleError:
             found = None
         if found is None:
-            raise checks.no_send_left()
+            raise checks.no_send_left(self.today())
         return to_local_naive(found, self._tz)
 
     def _audit(

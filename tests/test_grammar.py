@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.errors import CommandError
-from commands.form import BLANK_FORM, ScheduleForm
+from commands.form import ScheduleForm, blank_form
 from commands.grammar import (
     AdminVerify,
     Command,
@@ -219,7 +219,7 @@ def test_iris_multiline_fixture_parses_into_the_form() -> None:
 
 
 def test_blank_form_sent_back_unfilled_is_an_empty_create() -> None:
-    assert run(BLANK_FORM) == ScheduleCreate(ScheduleForm())
+    assert run(blank_form("!", TODAY)) == ScheduleCreate(ScheduleForm())
 
 
 def test_help_lists_every_verb_with_its_english_alias() -> None:
