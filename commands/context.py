@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.chat_kinds import ChatKind
+from bot.events import ChatEvent
 from commands.identity import IdentityCache
 from commands.ports import ChatKinds, SchedulerPort
 from commands.reply_gate import ReplyGate
@@ -30,7 +32,7 @@ class CommandContext:
     schedules: ScheduleService
     identities: IdentityCache
     replies: ReplyGate  # how much may be said, per room and sender
-    chat_kinds: ChatKinds  # where a login link may go
+    chat_kinds: ChatKinds  # where a login link may go, and what a reply may show
     tz: ZoneInfo
     help_reply: str  # the same for everyone, so built once
 
@@ -41,6 +43,11 @@ class CommandContext:
     def today(self) -> date:
         """The local date now, in the configured zone (what replies call "today")."""
         return to_local_naive(self.clock.now(), self.tz).date()
+
+    async def in_direct_chat(self, event: ChatEvent) -> bool:
+        """Whether ``event``'s room is certainly a 1:1 chat with the bot, where only the
+        sender reads the reply; a room nobody can tell about counts as a group room."""
+        return await self.chat_kinds.kind_of(event) is ChatKind.DIRECT
 
 
 def build_context(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
+from kbot.particles import attach, pick
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
 from storage.types import WEEKDAYS
@@ -63,6 +64,13 @@ def list_entries(rows: Iterable[tuple[Schedule, Room | None]], today: date) -> l
         f" · {next_line(row, today)} · {room.name if room else row.target_room_id}"
         for row, room in rows
     ]
+
+
+def elsewhere(what: str, command: str) -> str:
+    """Where the rest of a group room's answer is: ``what`` only in the sender's 1:1 chat
+    with the bot (``command``) or on the web page."""
+    where = f"봇과의 1:1 채팅에서 {command} {pick(command, '으로')} 보거나 웹 페이지에서"
+    return f"{attach(what, '은')} {where} 볼 수 있습니다."
 
 
 def split_messages(header: str, entries: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:

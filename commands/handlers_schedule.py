@@ -25,12 +25,21 @@ SHOW_PREVIEW = 5
 LOG_COUNT = 10
 
 
-async def schedule_list(ctx: CommandContext, who: Identity) -> list[str]:
-    rows = await ctx.schedules.list_visible(who.admin, standing=who.standing)
+async def schedule_list(ctx: CommandContext, who: Identity, event: ChatEvent) -> list[str]:
+    """Every schedule the admin may see in a 1:1 chat with the bot; in any other room (the
+    customers of a branch read it) only those sent to that room."""
+    if await ctx.in_direct_chat(event):
+        rows = await ctx.schedules.list_visible(who.admin, standing=who.standing)
+        if not rows:
+            return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
+        header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
+        return fmt.split_messages(header, fmt.list_entries(rows, ctx.today()))
+    rows = await ctx.schedules.list_visible(who.admin, standing=who.standing, room_id=event.room_id)
+    rest = fmt.elsewhere("다른 방의 스케줄", f"{ctx.prefix}스케줄 목록")
     if not rows:
-        return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
-    header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
-    return fmt.split_messages(header, fmt.list_entries(rows, ctx.today()))
+        return [f"이 방으로 보내는 스케줄이 없습니다. {rest}"]
+    header = f"📅 이 방의 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
+    return fmt.split_messages(header, [*fmt.list_entries(rows, ctx.today()), rest])
 
 
 async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:

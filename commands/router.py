@@ -127,7 +127,7 @@ async def _dispatch(
         case Help():
             return [ctx.help_reply]
         case ScheduleList():
-            return await schedule.schedule_list(ctx, who)
+            return await schedule.schedule_list(ctx, who, event)
         case ScheduleShow():
             return await schedule.schedule_show(ctx, who, command)
         case ScheduleCreate():
@@ -149,7 +149,7 @@ async def _dispatch(
         case WebLogin():
             return await account.web_login(ctx, who, event)
         case WhoAmI():
-            return await account.who_am_i(ctx, who)
+            return await account.who_am_i(ctx, who, event)
         case AdminVerify():
             return await account.admin_verify(ctx, who.admin, event, command)
         case _:

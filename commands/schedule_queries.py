@@ -47,13 +47,17 @@ async def load(
     return Found(row, room, await session.get(ScheduleMeta, schedule_id))
 
 
-async def visible(session: AsyncSession, standing: Standing) -> list[tuple[Schedule, Room | None]]:
-    """The schedules an actor of ``standing`` may see, most relevant first: active ones by
-    next send, then the rest by id."""
+async def visible(
+    session: AsyncSession, standing: Standing, room_id: str | None = None
+) -> list[tuple[Schedule, Room | None]]:
+    """The schedules an actor of ``standing`` may see (only those sent to ``room_id`` when
+    given), most relevant first: active ones by next send, then the rest by id."""
     org_ids = visible_orgs(standing)
     query = select(Schedule, Room).outerjoin(Room, Room.chat_id == Schedule.target_room_id)
     if org_ids is not None:
         query = query.where(Room.org_id.in_(org_ids))
+    if room_id is not None:
+        query = query.where(Schedule.target_room_id == room_id)
     rows = [(s, r) for s, r in (await session.execute(query)).all()]
     return sorted(rows, key=lambda pair: _relevance(pair[0]))
 

@@ -213,10 +213,11 @@ class ScheduleService:
             return await queries.load(s, schedule_id, standing, operation)
 
     async def list_visible(
-        self, actor: Admin, *, standing: Standing | None = None
+        self, actor: Admin, *, standing: Standing | None = None, room_id: str | None = None
     ) -> list[tuple[Schedule, Room | None]]:
+        """The schedules ``actor`` may see; only those sent to ``room_id`` when given."""
         async with self._read_sessions() as s:
-            return await queries.visible(s, await _standing(s, actor, standing))
+            return await queries.visible(s, await _standing(s, actor, standing), room_id)
 
     async def logs(
         self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None

@@ -23,6 +23,7 @@ from tests.command_world import (
     build_world,
     context,
     count,
+    direct_chat,
     event,
     fixture_event,
 )
@@ -350,7 +351,7 @@ async def test_php_row_for_an_unregistered_room_is_headquarters_only(
         )
     [shown] = await handle_event(ctx, event("!스케줄 보기 1", user=USERS["HQ"])) or []
     assert "PHP 등록" in shown and "11/26(목) 10:00" in shown
-    [listing] = await handle_event(ctx, event("!스케줄 목록", user=USERS["HQ"])) or []
+    [listing] = await handle_event(ctx, event("!스케줄 목록", **direct_chat(USERS["HQ"]))) or []
     assert "#1 PHP 등록" in listing
     for user in (USERS["DT1"], USERS["BR1"]):
         [reply] = await handle_event(ctx, event("!스케줄 보기 1", user=user)) or []
