@@ -17,7 +17,7 @@ from typing import Any
 from commands.errors import CommandError, quote, shorten
 from commands.form_fields import BY_KEY, FIELDS, MESSAGE_TEXT, FormField, example_line, hint
 from commands.form_values import InvalidValue, RoomType, ScheduleType, SendOrder, Status, squash
-from commands.verbs import VERBS, Action
+from commands.verbs import Action, verb_of
 from kbot.plain_text import clean
 
 
@@ -122,7 +122,7 @@ def _message_text(same_line: str, following: list[str]) -> str:
 def blank_form(prefix: str, today: date) -> str:
     """The blank form the bot sends for a bare create command, ready to copy and fill in;
     its examples are valid on ``today`` (local date)."""
-    create = next(verb for verb in VERBS if verb.action is Action.SCHEDULE_CREATE)
+    create = verb_of(Action.SCHEDULE_CREATE)
     lines = [f"{prefix}{create.korean}"]
     for field in FIELDS:
         if field.name == MESSAGE_TEXT:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from commands.errors import quote
+from commands.verbs import respell
 from kbot.particles import attach
 from kbot.plain_text import clean
 
@@ -39,8 +40,9 @@ def normalize(raw: str) -> str:
 
 
 def squash(raw: str) -> str:
-    """``normalize`` without any spaces, underscores or hyphens, for matching words."""
-    return re.sub(r"[\s_\-]+", "", normalize(raw))
+    """``normalize`` without any spaces, underscores or hyphens and with misspellings
+    corrected (``respell``), for matching words."""
+    return re.sub(r"[\s_\-]+", "", respell(normalize(raw)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,22 @@ def details(
 
 def saved(row: Schedule, verb: str, upcoming: list[datetime], today: date) -> str:
     times = _times(upcoming, today)
-    return f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n다음 발송: {times}"
+    return (
+        f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n"
+        f"발송 순서: {sending_order(row)}\n다음 발송: {times}"
+    )
+
+
+def sending_order(row: Schedule) -> str:
+    """What one send posts, in order: ``텍스트 → 이미지 2개 (3, 5번)``, ``텍스트만``, ..."""
+    ids = [str(image.get("id")) for image in (row.message_images or {}).get("images") or []]
+    images = f"이미지 {len(ids)}개 ({', '.join(ids)}번)"
+    order = row.send_order or "text_first"
+    if order == "images_only":
+        return f"{images}만"
+    if order == "text_only" or not ids:
+        return "텍스트만" + (f" ({attach(images, '은')} 보내지 않음)" if ids else " (이미지 없음)")
+    return f"텍스트 → {images}" if order == "text_first" else f"{images} → 텍스트"
 
 
 def _times(moments: list[datetime], today: date) -> str:

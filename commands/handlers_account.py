@@ -16,6 +16,7 @@ from commands.grammar import AdminVerify, RoomRegister
 from commands.identity import Identity
 from commands.permissions import Operation, allows, require_acting, visible
 from commands.schedules import actor_label
+from commands.verbs import Action, verb_of
 from kbot.plain_text import clean
 from storage import one_time_codes, orgs, rooms
 from storage.errors import Conflict, NotFound
@@ -48,7 +49,7 @@ async def admin_verify(
                 raise CommandError(
                     "인증코드",
                     "코드가 맞지 않거나 만료되었거나 이미 쓰였습니다. 새 코드를 받아 주세요.",
-                    f"{ctx.prefix}관리자 인증 ABCD2345EFGH",
+                    f"{ctx.prefix}{verb_of(Action.ADMIN_VERIFY).example}",
                 )
             org = await s.get(Org, paired.org_id)
     except Conflict:

@@ -78,8 +78,8 @@ async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleD
         logs = await ctx.schedules.log_count(command.id)
         kept = f" 발송 기록 {logs}건은 보관 파일로 옮겨 둡니다." if logs else ""
         return [
-            f"#{command.id} {found.schedule.title} 스케줄을 정말 삭제하려면 "
-            f"`{ctx.prefix}스케줄 삭제 {command.id} 확인` 을 입력해 주세요.{kept}"
+            f"#{command.id} {found.schedule.title} 스케줄을 정말 삭제하려면 아래처럼 입력해 "
+            f"주세요.{kept}\n{ctx.prefix}스케줄 삭제 {command.id} 확인"
         ]
     done = await ctx.schedules.delete(command.id, who.admin, standing=who.standing)
     row = done.schedule
@@ -93,12 +93,13 @@ async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleD
 
 
 async def schedule_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:
-    row = await ctx.schedules.toggle(command.id, who.admin, on=command.on, standing=who.standing)
+    done = await ctx.schedules.toggle(command.id, who.admin, on=command.on, standing=who.standing)
+    row = done.schedule
     if command.on:
-        return [f"▶️ #{row.id} {row.title} 스케줄을 켰습니다. {fmt.next_line(row, ctx.today())}"]
-    return [
-        f"⏸ #{row.id} {row.title} 스케줄을 껐습니다. 다시 켜려면 {ctx.prefix}스케줄 켜기 {row.id}"
-    ]
+        did = "스케줄을 켰습니다" if done.changed else "스케줄은 이미 켜져 있습니다"
+        return [f"▶️ #{row.id} {row.title} {did}. {fmt.next_line(row, ctx.today())}"]
+    did = "스케줄을 껐습니다" if done.changed else "스케줄은 이미 꺼져 있습니다"
+    return [f"⏸ #{row.id} {row.title} {did}. 다시 켜려면 {ctx.prefix}스케줄 켜기 {row.id}"]
 
 
 async def schedule_test(

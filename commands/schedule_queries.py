@@ -15,13 +15,14 @@ from storage.models import Schedule, ScheduleLog
 
 
 class ScheduleNotFound(CommandError):
-    """No such schedule, or one the actor may not see: the same answer for both."""
+    """No such schedule, or one the actor may not see: the same answer for both. The example
+    is the list command, with the chat commands' ``prefix``."""
 
-    def __init__(self, schedule_id: int) -> None:
+    def __init__(self, schedule_id: int, prefix: str) -> None:
         super().__init__(
             "ID",
             f"#{schedule_id} 스케줄이 없거나 볼 권한이 없습니다. 목록에서 번호를 확인해 주세요.",
-            "스케줄 목록",
+            f"{prefix}스케줄 목록",
         )
 
 
@@ -33,17 +34,22 @@ class Found:
 
 
 async def load(
-    session: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
+    session: AsyncSession,
+    schedule_id: int,
+    standing: Standing,
+    operation: Operation,
+    *,
+    prefix: str,
 ) -> Found:
     """The schedule, once an actor of ``standing`` is allowed ``operation`` on it (its room's
     org decides); one it may not see is ``ScheduleNotFound`` like one that does not exist."""
     require_acting(standing, operation)
     row = await session.get(Schedule, schedule_id)
     if row is None:
-        raise ScheduleNotFound(schedule_id)
+        raise ScheduleNotFound(schedule_id, prefix)
     room = await session.scalar(select(Room).where(Room.chat_id == row.target_room_id))
     if not allows(standing, room.org_id if room else None):
-        raise ScheduleNotFound(schedule_id)
+        raise ScheduleNotFound(schedule_id, prefix)
     return Found(row, room, await session.get(ScheduleMeta, schedule_id))
 
 

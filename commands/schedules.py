@@ -40,6 +40,12 @@ async def _standing(s: AsyncSession, actor: Admin, known: Standing | None) -> St
 
 
 @dataclass(frozen=True, slots=True)
+class Toggled:
+    schedule: Schedule
+    changed: bool  # False: it was already active (on) or inactive (off), nothing was written
+
+
+@dataclass(frozen=True, slots=True)
 class Deleted:
     schedule: Schedule
     archived_logs: int  # log rows written to the archive before the delete
@@ -137,7 +143,7 @@ class ScheduleService:
     ) -> Schedule:
         async with self._sessions.begin() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.EDIT)
+            found = await self._load(s, schedule_id, standing, Operation.EDIT)
             row = found.schedule
             before = audit.snapshot(row)
             test_room = await self._form_test_room(s, standing, form)
@@ -159,11 +165,15 @@ class ScheduleService:
 
     async def toggle(
         self, schedule_id: int, actor: Admin, *, on: bool, standing: Standing | None = None
-    ) -> Schedule:
+    ) -> Toggled:
+        """Turn the schedule on (active, next send computed again) or off (inactive); one
+        already so is left as it is."""
         async with self._sessions.begin() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.TOGGLE)
+            found = await self._load(s, schedule_id, standing, Operation.TOGGLE)
             row = found.schedule
+            if row.status == ("active" if on else "inactive"):
+                return Toggled(row, changed=False)
             before = audit.snapshot(row)
             if on:
                 if found.room is None or not found.room.active:
@@ -175,7 +185,7 @@ class ScheduleService:
             row.updated_at = to_local_naive(self._clock.now(), self._tz).replace(microsecond=0)
             self._audit(s, actor, "on" if on else "off", row.id, before, audit.snapshot(row))
         self._scheduler.wake()
-        return row
+        return Toggled(row, changed=True)
 
     async def delete(
         self, schedule_id: int, actor: Admin, *, standing: Standing | None = None
@@ -184,11 +194,11 @@ class ScheduleService:
         ``ON DELETE CASCADE`` takes the log rows with it)."""
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            await queries.load(s, schedule_id, standing, Operation.DELETE)
+            await self._load(s, schedule_id, standing, Operation.DELETE)
         engine = self._sessions.kw["bind"]
         archived = await archive_schedule(engine, schedule_id, directory=self._archive_dir)
         async with self._sessions.begin() as s:
-            row = (await queries.load(s, schedule_id, standing, Operation.DELETE)).schedule
+            row = (await self._load(s, schedule_id, standing, Operation.DELETE)).schedule
             self._audit(s, actor, "delete", row.id, audit.snapshot(row), None)
             await s.delete(row)
         self._scheduler.wake()
@@ -210,7 +220,7 @@ class ScheduleService:
     ) -> queries.Found:
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            return await queries.load(s, schedule_id, standing, operation)
+            return await self._load(s, schedule_id, standing, operation)
 
     async def list_visible(
         self, actor: Admin, *, standing: Standing | None = None, room_id: str | None = None
@@ -224,7 +234,7 @@ class ScheduleService:
     ) -> list[ScheduleLog]:
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            await queries.load(s, schedule_id, standing, Operation.LOGS)
+            await self._load(s, schedule_id, standing, Operation.LOGS)
             return await queries.recent_logs(s, schedule_id, limit)
 
     async def test_send(
@@ -241,7 +251,7 @@ class ScheduleService:
         that room. Returns its chat id and the result; the next send does not move."""
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.TEST)
+            found = await self._load(s, schedule_id, standing, Operation.TEST)
             raw = room or (found.meta.test_room_id if found.meta else None) or current_room_id
             if not raw:
                 raise checks.error(
@@ -260,11 +270,16 @@ class ScheduleService:
         apply; the next scheduled send does not move). Returns the room and the result."""
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.SEND)
+            found = await self._load(s, schedule_id, standing, Operation.SEND)
             if found.room is None or not found.room.active:
                 raise self._room_gone()
             room_id = found.schedule.target_room_id
         return room_id, await self._scheduler.send_now(schedule_id, kind="manual")
+
+    async def _load(
+        self, s: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
+    ) -> queries.Found:
+        return await queries.load(s, schedule_id, standing, operation, prefix=self._prefix)
 
     async def _target_room(
         self, s: AsyncSession, standing: Standing, raw: str, operation: Operation = Operation.CREATE

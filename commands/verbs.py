@@ -1,7 +1,8 @@
 """The verb table: the one list of chat commands that drives parsing and the help text.
 
 Each verb is one or two words after the prefix (``!스케줄 보기``), every word given as its
-synonyms with the Korean word first and English aliases after it.
+synonyms with the Korean word first and English aliases after it. Common misspellings
+(``스케쥴``) are corrected by ``respell`` before any word of a command or form key is matched.
 """
 
 from __future__ import annotations
@@ -149,9 +150,25 @@ VERBS: tuple[Verb, ...] = (
         (("관리자", "admin"), ("인증", "verify")),
         "코드",
         "받은 인증 코드로 관리자 인증을 합니다.",
-        "관리자 인증 123456",
+        "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
     ),
 )
+
+
+def verb_of(action: Action) -> Verb:
+    """The verb of ``action`` in the table."""
+    return next(verb for verb in VERBS if verb.action is action)
+
+
+_MISSPELLINGS = {"스케쥴": "스케줄"}
+
+
+def respell(text: str) -> str:
+    """``text`` with common misspellings of kbot's words corrected: ``스케쥴`` is ``스케줄``."""
+    for wrong, right in _MISSPELLINGS.items():
+        text = text.replace(wrong, right)
+    return text
+
 
 _TOKEN = re.compile(r"\s*(\S+)(.*)", re.DOTALL)
 
@@ -168,7 +185,7 @@ def resolve(head: str, prefix: str) -> tuple[Verb, str]:
     if taken is None:
         raise _unknown(head, prefix)
     first, rest = taken
-    word = first.casefold()
+    word = respell(first.casefold())
     for verb in VERBS:
         if len(verb.words) == 1 and word in verb.words[0]:
             return verb, rest
