@@ -58,7 +58,7 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_LIST,
         (_SCHEDULE, ("목록", "list")),
         "",
-        "내가 볼 수 있는 스케줄 목록을 봅니다.",
+        "내가 볼 수 있는 스케줄 목록을 봅니다 (단톡방에서는 그 방의 스케줄만).",
         "스케줄 목록",
     ),
     Verb(
@@ -142,14 +142,14 @@ VERBS: tuple[Verb, ...] = (
         Action.WHO_AM_I,
         (("내정보", "me", "whoami"),),
         "",
-        "내 관리자 정보와 소속 조직을 봅니다.",
+        "내 관리자 정보와 소속 조직을 봅니다 (관리하는 방 목록은 1:1 채팅에서).",
         "내정보",
     ),
     Verb(
         Action.ADMIN_VERIFY,
         (("관리자", "admin"), ("인증", "verify")),
         "코드",
-        "받은 인증 코드로 관리자 인증을 합니다.",
+        "받은 인증 코드로 관리자 인증을 합니다 (대소문자 구분 없음).",
         "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
     ),
 )
