@@ -157,12 +157,14 @@ async def test_rows_inserted_by_the_php_site_are_picked_up(
             ("목요일 공지", "weekly", "thursday", "09:14:00"),
         ):
             await s.execute(
-                text(
+                text(  # inserted now (START): the PHP site's clock is the real one
                     "INSERT INTO kb_schedule (title, created_by_type, created_by_id,"
                     " created_by_mb_id, target_room_id, message_text, schedule_type,"
-                    " schedule_time, schedule_weekdays, valid_from, valid_until) VALUES"
+                    " schedule_time, schedule_weekdays, valid_from, valid_until, created_at,"
+                    " updated_at) VALUES"
                     " (:title, 'branch', 'BR1', 'php', :room, :title, :kind, :at, :days,"
-                    " '2026-11-01 00:00:00', '2027-11-01 00:00:00')"
+                    " '2026-11-01 00:00:00', '2027-11-01 00:00:00', '2026-11-26 09:12:00',"
+                    " '2026-11-26 09:12:00')"
                 ),
                 {"title": title, "room": BR1_ROOM, "kind": kind, "at": at, "days": days},
             )

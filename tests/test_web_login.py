@@ -20,6 +20,7 @@ from storage.kbot_models import OneTimeCode
 from tests.command_world import BR1_ROOM, START, build_world, count
 from tests.fakes import ROOM_TYPE_QUERY, FakeClock, FakeIris
 from tests.test_e2e import TOKEN, Chat
+from tests.web_pages_support import login_token_of
 from web import keys
 from web.app import init_app
 
@@ -133,8 +134,10 @@ async def test_a_direct_chat_gets_a_working_link_and_its_type_is_remembered(
     link = await chat.say("!웹", room=DM_ROOM, sender=NICK)
     assert iris.bodies[-1]["room"] == DM_ROOM
     code = link.split("/login/", 1)[1].split()[0]
-    resp = await client.post(f"/login/{code}", allow_redirects=False)
-    assert resp.status == 303 and resp.headers["Set-Cookie"].startswith("kbot_session=")
+    form = await client.get(f"/login/{code}")  # the login form, as the browser opens the link
+    token = login_token_of(await form.text())
+    resp = await client.post(f"/login/{code}", data={"login_token": token}, allow_redirects=False)
+    assert resp.status == 303 and "kbot_session" in resp.cookies
     assert "/login/" in await chat.say("!웹", room=DM_ROOM, sender=NICK)
     assert iris.queries == [room_type_asked(DM_ROOM)]  # asked once, then remembered
     await clock.advance(ROOM_TYPE_TTL_S)
