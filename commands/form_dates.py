@@ -119,7 +119,8 @@ def _split_meridiem(text: str) -> tuple[bool | None, str]:
 
 
 def _date_prefix(text: str, today: date) -> tuple[date, str] | None:
-    """The date at the start of ``text`` and the rest after it, or None."""
+    """The date at the start of ``text`` and the rest after it, or None; ``InvalidValue``
+    for a date without a year that is already past this year."""
     relative = _RELATIVE.match(text)
     if relative:
         offset = timedelta(days=_RELATIVE_DAYS[relative.group()])
