@@ -11,6 +11,7 @@ from datetime import date
 from commands.errors import CommandError, quote
 from commands.form import ScheduleForm, parse_form
 from commands.verbs import take_word
+from kbot.particles import attach
 
 _ID = re.compile(r"#?([0-9]{1,18})번?")
 _CONFIRM_WORDS = frozenset({"확인", "confirm"})
@@ -25,7 +26,9 @@ def take_id(rest: str, example: str) -> tuple[int, str]:
     match = _ID.fullmatch(word)
     if match is None or int(match.group(1)) == 0:
         raise CommandError(
-            "ID", f"{quote(word)}은(는) 올바른 스케줄 번호가 아닙니다. 숫자로 적어 주세요.", example
+            "ID",
+            f"{attach(quote(word), '은')} 올바른 스케줄 번호가 아닙니다. 숫자로 적어 주세요.",
+            example,
         )
     return int(match.group(1)), rest
 
@@ -54,10 +57,12 @@ def one_word(
     """The single word argument (an org code, a verification code) and nothing after it."""
     taken = take_word(rest)
     if taken is None:
-        raise CommandError(field, f"{what}를 적어 주세요.", example)
+        raise CommandError(field, f"{attach(what, '을')} 적어 주세요.", example)
     word, rest = taken
     if len(word) > max_length:
-        raise CommandError(field, f"{quote(word)}은(는) 너무 깁니다 ({max_length}자까지).", example)
+        raise CommandError(
+            field, f"{attach(quote(word), '은')} 너무 깁니다 ({max_length}자까지).", example
+        )
     nothing_more(rest, more, example)
     return word
 
@@ -66,7 +71,9 @@ def nothing_more(rest: str, more: list[str], example: str) -> None:
     """Rejects anything left on the command line or on the lines after it."""
     extra = rest.strip() or next((line for line in more if line.strip()), "")
     if extra:
-        raise CommandError("명령", f"{quote(extra)}은(는) 이 명령에 필요 없는 내용입니다.", example)
+        raise CommandError(
+            "명령", f"{attach(quote(extra), '은')} 이 명령에 필요 없는 내용입니다.", example
+        )
 
 
 def form_lines(rest: str, more: list[str]) -> list[str]:

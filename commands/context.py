@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.chat_kinds import ChatKind
+from bot.events import ChatEvent
 from commands.identity import IdentityCache
 from commands.ports import ChatKinds, SchedulerPort
 from commands.reply_gate import ReplyGate
@@ -15,6 +18,7 @@ from commands.schedules import ScheduleService
 from commands.verbs import help_text
 from kbot.clock import Clock
 from kbot.config import Config
+from kbot.timeutil import to_local_naive
 from storage.engine import ReadSessions, read_sessions
 
 
@@ -28,13 +32,22 @@ class CommandContext:
     schedules: ScheduleService
     identities: IdentityCache
     replies: ReplyGate  # how much may be said, per room and sender
-    chat_kinds: ChatKinds  # where a login link may go
+    chat_kinds: ChatKinds  # where a login link may go, and what a reply may show
     tz: ZoneInfo
     help_reply: str  # the same for everyone, so built once
 
     @property
     def prefix(self) -> str:
         return self.cfg.bot.command_prefix
+
+    def today(self) -> date:
+        """The local date now, in the configured zone (what replies call "today")."""
+        return to_local_naive(self.clock.now(), self.tz).date()
+
+    async def in_direct_chat(self, event: ChatEvent) -> bool:
+        """Whether ``event``'s room is certainly a 1:1 chat with the bot, where only the
+        sender reads the reply; a room nobody can tell about counts as a group room."""
+        return await self.chat_kinds.kind_of(event) is ChatKind.DIRECT
 
 
 def build_context(
@@ -51,7 +64,8 @@ def build_context(
     )
     reads = read_sessions(sessions, cfg.database)
     archive = cfg.data_path / "archive"
-    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler, archive)
+    prefix = cfg.bot.command_prefix
+    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler, archive, prefix)
     return CommandContext(
         cfg,
         sessions,

@@ -23,7 +23,7 @@ class CommandError(Exception):
         return self.reply_text()
 
     def reply_text(self) -> str:
-        """The chat reply, e.g. ``❌ 시간: '25:00'은(는) ...`` plus an ``예)`` line."""
+        """The chat reply, e.g. ``❌ 시간: '25:00'은 ...`` plus an ``예)`` line."""
         head = f"❌ {self.field}: {self.message}" if self.field else f"❌ {self.message}"
         return f"{head}\n예) {self.example}" if self.example else head
 

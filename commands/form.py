@@ -15,9 +15,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from commands.errors import CommandError, quote, shorten
-from commands.form_fields import BY_KEY, FIELDS, MESSAGE_TEXT, FormField, example_line
+from commands.form_fields import BY_KEY, FIELDS, MESSAGE_TEXT, FormField, example_line, hint
 from commands.form_values import InvalidValue, RoomType, ScheduleType, SendOrder, Status, squash
-from commands.verbs import VERBS, Action
+from commands.verbs import Action, verb_of
 from kbot.plain_text import clean
 
 
@@ -66,11 +66,11 @@ def parse_form(lines: list[str], *, today: date) -> ScheduleForm:
     for index, line in enumerate(lines):
         if not line.strip() or _COMMENT.fullmatch(line.strip()):
             continue
-        typed_key, raw = _split(line)
-        field = _field(typed_key)
+        typed_key, raw = _split(line, today)
+        field = _field(typed_key, today)
         if field.name in seen:
             message = "같은 항목이 두 번 있습니다. 한 번만 적어 주세요."
-            raise CommandError(field.key, message, example_line(field.name))
+            raise CommandError(field.key, message, example_line(field.name, today))
         seen.add(field.name)
         if field.name == MESSAGE_TEXT:
             text = _message_text(raw, lines[index + 1 :])
@@ -83,26 +83,26 @@ def parse_form(lines: list[str], *, today: date) -> ScheduleForm:
     return ScheduleForm(**values)
 
 
-def _split(line: str) -> tuple[str, str]:
+def _split(line: str, today: date) -> tuple[str, str]:
     separator = _SEPARATOR.search(line)
     if separator is None or not line[: separator.start()].strip():
         raise CommandError(
             "양식",
             f"{quote(line)} 줄을 알아볼 수 없습니다. 한 줄에 '항목: 값'으로 적고, "
             "보낼 메시지는 '내용:' 다음 줄부터 적어 주세요.",
-            example_line("schedule_time"),
+            example_line("schedule_time", today),
         )
     return line[: separator.start()].strip(), line[separator.end() :]
 
 
-def _field(typed_key: str) -> FormField:
+def _field(typed_key: str, today: date) -> FormField:
     field = BY_KEY.get(squash(typed_key))
     if field is None:
         keys = ", ".join(field.key for field in FIELDS)
         raise CommandError(
             shorten(typed_key, 20),
             f"알 수 없는 항목입니다. 쓸 수 있는 항목: {keys}",
-            example_line("title"),
+            example_line("title", today),
         )
     return field
 
@@ -111,7 +111,7 @@ def _parse_value(field: FormField, value: str, today: date) -> object:
     try:
         return field.parse(value, today)
     except InvalidValue as problem:
-        raise CommandError(field.key, str(problem), example_line(field.name)) from None
+        raise CommandError(field.key, str(problem), example_line(field.name, today)) from None
 
 
 def _message_text(same_line: str, following: list[str]) -> str:
@@ -119,16 +119,14 @@ def _message_text(same_line: str, following: list[str]) -> str:
     return _LEADING_BLANK_LINES.sub("", text).rstrip()
 
 
-def blank_form(prefix: str) -> str:
-    """The blank form the bot sends for a bare create command, ready to copy and fill in."""
-    create = next(verb for verb in VERBS if verb.action is Action.SCHEDULE_CREATE)
+def blank_form(prefix: str, today: date) -> str:
+    """The blank form the bot sends for a bare create command, ready to copy and fill in;
+    its examples are valid on ``today`` (local date)."""
+    create = verb_of(Action.SCHEDULE_CREATE)
     lines = [f"{prefix}{create.korean}"]
     for field in FIELDS:
         if field.name == MESSAGE_TEXT:
-            lines += [f"# {field.hint}", f"{field.key}:"]
+            lines += [f"# {hint(field, today, prefix)}", f"{field.key}:"]
         else:
-            lines.append(f"{field.key}:    # {field.hint}")
+            lines.append(f"{field.key}:    # {hint(field, today, prefix)}")
     return "\n".join(lines)
-
-
-BLANK_FORM = blank_form("!")

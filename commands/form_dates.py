@@ -2,8 +2,9 @@
 
 Times: ``14:30``, ``14:30:15``, ``9:5``, ``2:30 pm``, ``14시``, ``9시 30분``, ``2시반``,
 ``오전 9시``, ``오후 2시 30분``. Dates: ``2026-12-01``, ``2026.12.01``, ``2026/12/01``,
-``20261201``, ``2026년 12월 1일``, ``12/1``, ``12월 1일``, ``오늘``, ``내일``, ``모레``; a date
-without a year is the next such date on or after ``today``.
+``20261201``, ``2026년 12월 1일``, ``12/1``, ``12월 1일``, ``오늘``, ``내일``, ``모레``. A date
+without a year is in the current year; when that day is already past, it is an error asking
+for the year (never silently next year). Today stays valid.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from commands.errors import quote
 from commands.form_values import InvalidValue, normalize
+from kbot.particles import attach
 
 _MERIDIEM = {"오전": False, "am": False, "a.m.": False, "오후": True, "pm": True, "p.m.": True}
 _MERIDIEM_WORD = r"(오전|오후|a\.m\.|p\.m\.|am|pm)"
@@ -35,7 +37,6 @@ _DATE_PATTERNS = (
 )
 _RELATIVE_DAYS = {"오늘": 0, "today": 0, "내일": 1, "tomorrow": 1, "모레": 2}
 _RELATIVE = re.compile("|".join(_RELATIVE_DAYS))
-_YEARS_TO_TRY = 8  # enough for a year-less 2월 29일 to find its next leap year
 # Years a schedule may name: every moment computed from them (a year after, the croniter
 # window) stays inside what Python and the databases can hold. The REST API uses the same.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -46,7 +47,7 @@ def parse_time(raw: str) -> time:
     parsed = _time_or_none(normalize(raw))
     if parsed is None:
         raise InvalidValue(
-            f"{quote(raw)}은(는) 올바른 시간이 아닙니다. "
+            f"{attach(quote(raw), '은')} 올바른 시간이 아닙니다. "
             "24시간제 HH:MM 또는 '오후 2시 30분'처럼 적어 주세요."
         )
     return parsed
@@ -56,7 +57,7 @@ def parse_date(raw: str, today: date) -> date:
     """A calendar date; ``InvalidValue`` when it is not one."""
     found = _date_prefix(normalize(raw), today)
     if found is None or found[1]:
-        raise InvalidValue(_date_problem(raw))
+        raise InvalidValue(_date_problem(raw, today))
     return found[0]
 
 
@@ -64,7 +65,7 @@ def parse_datetime(raw: str, today: date, *, end_of_day: bool) -> datetime:
     """A date with an optional time; a date alone is 00:00:00, or 23:59:59 with ``end_of_day``."""
     found = _date_prefix(normalize(raw), today)
     if found is None:
-        raise InvalidValue(_date_problem(raw))
+        raise InvalidValue(_date_problem(raw, today))
     day, rest = found
     if not rest:
         return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
@@ -72,15 +73,22 @@ def parse_datetime(raw: str, today: date, *, end_of_day: bool) -> datetime:
     if clock is None:
         raise InvalidValue(
             f"{quote(raw)}의 시간이 올바르지 않습니다. "
-            "'2026-12-01 09:30'처럼 날짜 뒤에 HH:MM을 적어 주세요."
+            f"'{example_date(today):%Y-%m-%d} 09:30'처럼 날짜 뒤에 HH:MM을 적어 주세요."
         )
     return datetime.combine(day, clock)
 
 
-def _date_problem(raw: str) -> str:
+def example_date(today: date) -> date:
+    """The date examples show: the first of next month, always after ``today``."""
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+def _date_problem(raw: str, today: date) -> str:
+    soon = example_date(today)
+    year = f"{soon.year}년 " if soon.year != today.year else ""  # no year: this year
     return (
-        f"{quote(raw)}은(는) 올바른 날짜가 아닙니다({FIRST_YEAR}~{LAST_YEAR}년). "
-        "2026-12-01, 12월 1일, 내일처럼 적어 주세요."
+        f"{attach(quote(raw), '은')} 올바른 날짜가 아닙니다. "
+        f"{soon:%Y-%m-%d}, {year}{soon.month}월 {soon.day}일, 내일처럼 적어 주세요."
     )
 
 
@@ -114,7 +122,8 @@ def _split_meridiem(text: str) -> tuple[bool | None, str]:
 
 
 def _date_prefix(text: str, today: date) -> tuple[date, str] | None:
-    """The date at the start of ``text`` and the rest after it, or None."""
+    """The date at the start of ``text`` and the rest after it, or None; ``InvalidValue``
+    for a date without a year that is already past this year."""
     relative = _RELATIVE.match(text)
     if relative:
         offset = timedelta(days=_RELATIVE_DAYS[relative.group()])
@@ -125,17 +134,25 @@ def _date_prefix(text: str, today: date) -> tuple[date, str] | None:
             continue
         month, day = int(match.group("m")), int(match.group("d"))
         year = match.groupdict().get("y")
-        found = _make_date(int(year), month, day) if year else _next_date(month, day, today)
+        if year:
+            found = _make_date(int(year), month, day)
+        else:
+            found = _this_year(match.group().strip(), month, day, today)
         return (found, text[match.end() :].strip()) if found else None
     return None
 
 
-def _next_date(month: int, day: int, today: date) -> date | None:
-    for year in range(today.year, today.year + _YEARS_TO_TRY + 1):
-        found = _make_date(year, month, day)
-        if found is not None and found >= today:
-            return found
-    return None
+def _this_year(written: str, month: int, day: int, today: date) -> date | None:
+    """The date in ``today``'s year; ``InvalidValue`` when it is already past."""
+    found = _make_date(today.year, month, day)
+    if found is None or found >= today:
+        return found
+    later = _make_date(today.year + 1, month, day)
+    like = f"{later:%Y-%m-%d}처럼 " if later else ""
+    raise InvalidValue(
+        f"{attach(quote(written), '은')} 이미 지난 날짜입니다. 연도 없이 적은 날짜는 "
+        f"올해({today.year}년) 날짜로 봅니다. 내년이라면 {like}연도를 붙여 적어 주세요."
+    )
 
 
 def _make_date(year: int, month: int, day: int) -> date | None:

@@ -2,6 +2,10 @@
 
 Keys are matched after NFKC folding, case folding and dropping spaces, ``_`` and ``-``, so
 ``방 타입``, ``room_type``, ``Room-Type`` and ``target_room_type`` all mean the same key.
+
+Examples and hints that show a date are written with ``$date``, ``$start`` and ``$end`` and
+filled in from today's date, so that an example is always valid when it is shown; hints
+name commands with ``$prefix``.
 """
 
 from __future__ import annotations
@@ -9,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from string import Template
 
-from commands.form_dates import parse_date, parse_datetime, parse_time
+from commands.form_dates import example_date, parse_date, parse_datetime, parse_time
 from commands.form_values import (
     ROOM_TYPES,
     SCHEDULE_TYPES,
@@ -33,8 +38,8 @@ class FormField:
     key: str  # the Korean key the blank form shows and errors name
     aliases: tuple[str, ...]  # other Korean keys, English keys, the seed's column names
     parse: Callable[[str, date], object]
-    example: str  # a valid value
-    hint: str  # the comment after the key in the blank form
+    example: str  # a valid value ($date, $start, $end: see the module docstring)
+    hint: str  # the comment after the key in the blank form (also $prefix)
 
 
 MESSAGE_TEXT = "message_text"
@@ -73,7 +78,7 @@ FIELDS: tuple[FormField, ...] = (
         ("테스트톡방", "test_room", "test_room_id"),
         lambda raw, _: parse_test_room(raw),
         "257378349297847",
-        "선택, '스케줄 테스트'가 보낼 방 (chat_id 또는 방 이름), 없음 = 명령한 방",
+        "선택, '${prefix}스케줄 테스트'가 보낼 방 (chat_id 또는 방 이름), 없음 = 명령한 방",
     ),
     FormField(
         "schedule_type",
@@ -88,8 +93,8 @@ FIELDS: tuple[FormField, ...] = (
         "날짜",
         ("발송날짜", "date", "schedule_date"),
         parse_date,
-        "2026-12-01",
-        "1회만, 예) 2026-12-01",
+        "$date",
+        "1회만, 예) $date",
     ),
     FormField(
         "weekdays",
@@ -112,16 +117,16 @@ FIELDS: tuple[FormField, ...] = (
         "시작",
         ("유효기간시작", "시작일", "valid_from", "start"),
         lambda raw, today: parse_datetime(raw, today, end_of_day=False),
-        "2026-12-01 00:00",
-        "비우면 지금, 예) 2026-12-01 00:00",
+        "$start",
+        "비우면 지금, 예) $start",
     ),
     FormField(
         "valid_until",
         "종료",
         ("유효기간종료", "종료일", "valid_until", "end"),
         lambda raw, today: parse_datetime(raw, today, end_of_day=True),
-        "2027-06-30 23:59",
-        "예) 2027-06-30 23:59",
+        "$end",
+        "예) $end",
     ),
     FormField(
         "send_order",
@@ -172,9 +177,23 @@ BY_NAME: Mapping[str, FormField] = {field.name: field for field in FIELDS}
 KOREAN_KEYS: Mapping[str, str] = {field.name: field.key for field in FIELDS}
 
 
-def example_line(name: str) -> str:
-    """A valid form line for the ScheduleForm attribute ``name``, e.g. ``시간: 09:30``."""
+def example_line(name: str, today: date) -> str:
+    """A valid form line for the ScheduleForm attribute ``name`` on ``today`` (local date),
+    e.g. ``시간: 09:30`` or ``날짜: 2026-12-01``."""
     field = BY_NAME[name]
+    example = Template(field.example).substitute(_example_dates(today))
     if field.name == MESSAGE_TEXT:
-        return f"{field.key}:\n{field.example}"
-    return f"{field.key}: {field.example}"
+        return f"{field.key}:\n{example}"
+    return f"{field.key}: {example}"
+
+
+def hint(field: FormField, today: date, prefix: str) -> str:
+    """The blank form's comment for ``field``, its examples valid on ``today``."""
+    return Template(field.hint).substitute(_example_dates(today), prefix=prefix)
+
+
+def _example_dates(today: date) -> dict[str, str]:
+    """A send date and a validity window that are valid on ``today``: the first of next
+    month, and the 30th of June of next year."""
+    soon = f"{example_date(today):%Y-%m-%d}"
+    return {"date": soon, "start": f"{soon} 00:00", "end": f"{today.year + 1}-06-30 23:59"}

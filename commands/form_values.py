@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from commands.errors import quote
+from commands.verbs import respell
+from kbot.particles import attach
 from kbot.plain_text import clean
 
 T = TypeVar("T")
@@ -38,8 +40,9 @@ def normalize(raw: str) -> str:
 
 
 def squash(raw: str) -> str:
-    """``normalize`` without any spaces, underscores or hyphens, for matching words."""
-    return re.sub(r"[\s_\-]+", "", normalize(raw))
+    """``normalize`` without any spaces, underscores or hyphens and with misspellings
+    corrected (``respell``), for matching words."""
+    return re.sub(r"[\s_\-]+", "", respell(normalize(raw)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,9 @@ class Choice(Generic[T]):
     def parse(self, raw: str) -> T:
         value = self.words.get(squash(raw))
         if value is None:
-            raise InvalidValue(f"{quote(raw)}은(는) 쓸 수 없는 값입니다. 가능한 값: {self.shown}")
+            raise InvalidValue(
+                f"{attach(quote(raw), '은')} 쓸 수 없는 값입니다. 가능한 값: {self.shown}"
+            )
         return value
 
 
@@ -124,7 +129,7 @@ def parse_interval(raw: str) -> int:
     seconds = int(match.group(1)) if match else -1
     if not 0 <= seconds <= INTERVAL_MAX_SECONDS:
         raise InvalidValue(
-            f"{quote(raw)}은(는) 올바른 간격이 아닙니다. "
+            f"{attach(quote(raw), '은')} 올바른 간격이 아닙니다. "
             f"0부터 {INTERVAL_MAX_SECONDS}까지의 초를 적어 주세요."
         )
     return seconds
@@ -144,7 +149,8 @@ def parse_image_ids(raw: str) -> tuple[int, ...]:
         match = _IMAGE_ID.fullmatch(token)
         if not match or int(match.group(1)) == 0:
             raise InvalidValue(
-                f"{quote(token)}은(는) 이미지 번호가 아닙니다. 올린 이미지의 번호를 적어 주세요."
+                f"{attach(quote(token), '은')} 이미지 번호가 아닙니다. "
+                "올린 이미지의 번호를 적어 주세요."
             )
         ids.append(int(match.group(1)))
     return tuple(ids)
@@ -198,7 +204,7 @@ def _day(token: str, raw: str) -> int:
     day = _DAY_WORDS.get(token)
     if day is None:
         raise InvalidValue(
-            f"{quote(raw)}에서 {quote(token)}은(는) 요일이 아닙니다. "
+            f"{quote(raw)}에서 {attach(quote(token), '은')} 요일이 아닙니다. "
             "월 화 수 목 금 토 일 중에서 적어 주세요."
         )
     return day

@@ -1,10 +1,15 @@
-"""Korean chat text for schedules: send times like ``12/1(월) 09:30``, lists, details, logs."""
+"""Korean chat text for schedules: send times like ``12/1(월) 09:30``, lists, details, logs.
+
+Send times show their year only when it is not the current one (``2027/1/4(월) 09:30``), so
+every function that shows one takes ``today``, the local date now.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import date, datetime, time
 
+from kbot.particles import attach, pick
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
 from storage.send_kinds import LABELS as KIND_LABELS
@@ -24,10 +29,12 @@ _ROOM_TYPE = {"live": "운영", "test": "테스트"}
 _LOG = {"success": "✅ 성공", "failed": "❌ 실패", "partial": "⚠️ 일부 실패"}
 
 
-def when(moment: datetime) -> str:
-    """``12/1(월) 09:30`` (seconds shown only when not zero); aware or naive local."""
+def when(moment: datetime, today: date) -> str:
+    """``12/1(월) 09:30``, or ``2027/1/4(월) 09:30`` when ``moment`` is not in ``today``'s
+    year (seconds shown only when not zero); ``moment`` aware or naive local."""
+    year = f"{moment.year}/" if moment.year != today.year else ""
     clock = _clock(moment.time())
-    return f"{moment.month}/{moment.day}({_DAY[moment.weekday()]}) {clock}"
+    return f"{year}{moment.month}/{moment.day}({_DAY[moment.weekday()]}) {clock}"
 
 
 def duration(ms: int) -> str:
@@ -61,18 +68,25 @@ def rule(row: Schedule) -> str:
     return f"{kind} {_clock(row.schedule_time)}"
 
 
-def next_line(row: Schedule) -> str:
+def next_line(row: Schedule, today: date) -> str:
     if row.status == "active" and row.next_send_at is not None:
-        return f"다음 {when(row.next_send_at)}"
+        return f"다음 {when(row.next_send_at, today)}"
     return "다음 발송 없음"
 
 
-def list_entries(rows: Iterable[tuple[Schedule, Room | None]]) -> list[str]:
+def list_entries(rows: Iterable[tuple[Schedule, Room | None]], today: date) -> list[str]:
     return [
         f"#{row.id} {row.title}\n   {_STATUS.get(row.status or '', row.status)} · {rule(row)}"
-        f" · {next_line(row)} · {room.name if room else row.target_room_id}"
+        f" · {next_line(row, today)} · {room.name if room else row.target_room_id}"
         for row, room in rows
     ]
+
+
+def elsewhere(what: str, command: str) -> str:
+    """Where the rest of a group room's answer is: ``what`` only in the sender's 1:1 chat
+    with the bot (``command``) or on the web page."""
+    where = f"봇과의 1:1 채팅에서 {command} {pick(command, '으로')} 보거나 웹 페이지에서"
+    return f"{attach(what, '은')} {where} 볼 수 있습니다."
 
 
 def split_messages(header: str, entries: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
@@ -91,7 +105,11 @@ def split_messages(header: str, entries: list[str], limit: int = MESSAGE_LIMIT) 
 
 
 def details(
-    row: Schedule, room: Room | None, upcoming: list[datetime], test_room: str | None = None
+    row: Schedule,
+    room: Room | None,
+    upcoming: list[datetime],
+    today: date,
+    test_room: str | None = None,
 ) -> str:
     images = (row.message_images or {}).get("images") or []
     lines = [
@@ -104,34 +122,53 @@ def details(
         f"순서: {_ORDER.get(row.send_order or 'text_first')} · 간격 {row.send_interval_seconds}초",
         f"이미지: {', '.join(str(i.get('id')) for i in images) if images else '없음'}",
         f"발송 횟수: {row.send_count or 0}"
-        + (f" · 마지막 {when(row.last_sent_at)}" if row.last_sent_at else ""),
+        + (f" · 마지막 {when(row.last_sent_at, today)}" if row.last_sent_at else ""),
     ]
     if test_room:
         lines.insert(3, f"테스트방: {test_room}")
     if row.description:
         lines.insert(1, f"설명: {row.description}")
-    lines.append("다음 발송: " + (", ".join(when(t) for t in upcoming) if upcoming else "없음"))
+    lines.append("다음 발송: " + _times(upcoming, today))
     if row.message_text:
         lines += ["내용:", row.message_text]
     return "\n".join(lines)
 
 
-def saved(row: Schedule, verb: str, upcoming: list[datetime]) -> str:
-    times = ", ".join(when(t) for t in upcoming) if upcoming else "없음"
-    return f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n다음 발송: {times}"
+def saved(row: Schedule, verb: str, upcoming: list[datetime], today: date) -> str:
+    times = _times(upcoming, today)
+    return (
+        f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n"
+        f"발송 순서: {sending_order(row)}\n다음 발송: {times}"
+    )
 
 
-def log_lines(logs: list[tuple[ScheduleLog, str]]) -> list[str]:
+def sending_order(row: Schedule) -> str:
+    """What one send posts, in order: ``텍스트 → 이미지 2개 (3, 5번)``, ``텍스트만``, ..."""
+    ids = [str(image.get("id")) for image in (row.message_images or {}).get("images") or []]
+    images = f"이미지 {len(ids)}개 ({', '.join(ids)}번)"
+    order = row.send_order or "text_first"
+    if order == "images_only":
+        return f"{images}만"
+    if order == "text_only" or not ids:
+        return "텍스트만" + (f" ({attach(images, '은')} 보내지 않음)" if ids else " (이미지 없음)")
+    return f"텍스트 → {images}" if order == "text_first" else f"{images} → 텍스트"
+
+
+def _times(moments: list[datetime], today: date) -> str:
+    return ", ".join(when(t, today) for t in moments) if moments else "없음"
+
+
+def log_lines(logs: list[tuple[ScheduleLog, str]], today: date) -> list[str]:
     """One line per (log row, kind of send): the scheduled time, the kind, the result, the
     time it was sent when that is another minute, and why it did not fully succeed."""
     out = []
     for log, kind in logs:
-        line = f"{when(log.scheduled_at)} {KIND_LABELS.get(kind, kind)} "
+        line = f"{when(log.scheduled_at, today)} {KIND_LABELS.get(kind, kind)} "
         line += _LOG.get(log.status, log.status)
         sent = log.started_at
         if sent.replace(second=0) != log.scheduled_at.replace(second=0):
             same_day = sent.date() == log.scheduled_at.date()
-            line += f" ({_clock(sent.time()) if same_day else when(sent)}에 발송)"
+            line += f" ({_clock(sent.time()) if same_day else when(sent, today)}에 발송)"
         if log.error_message:
             line += f" — {log.error_message[:80]}"
         out.append(line)

@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
+from commands import format as fmt
 from commands.context import CommandContext
 from commands.errors import CommandError, quote
 from commands.grammar import AdminVerify, RoomRegister
 from commands.identity import Identity
 from commands.permissions import Operation, allows, require_acting, visible
 from commands.schedules import actor_label
+from commands.verbs import Action, verb_of
 from kbot.plain_text import clean
 from storage import one_time_codes, orgs, rooms
 from storage.errors import Conflict, NotFound
@@ -46,7 +49,7 @@ async def admin_verify(
                 raise CommandError(
                     "인증코드",
                     "코드가 맞지 않거나 만료되었거나 이미 쓰였습니다. 새 코드를 받아 주세요.",
-                    f"{ctx.prefix}관리자 인증 ABCD2345EFGH",
+                    f"{ctx.prefix}{verb_of(Action.ADMIN_VERIFY).example}",
                 )
             org = await s.get(Org, paired.org_id)
     except Conflict:
@@ -62,21 +65,50 @@ async def admin_verify(
     ]
 
 
-async def who_am_i(ctx: CommandContext, who: Identity) -> list[str]:
+async def who_am_i(ctx: CommandContext, who: Identity, event: ChatEvent) -> list[str]:
+    """The admin and their org; the rooms they manage only in a 1:1 chat with the bot (the
+    members of any other room read the answer), elsewhere what they may do in that room."""
     admin = who.admin
+    direct = await ctx.in_direct_chat(event)
     async with ctx.read_sessions() as s:
         org = await s.get(Org, admin.org_id)
         assert org is not None  # kbot_admins.org_id is a foreign key
-        manageable = [r for r in await rooms.list_rooms(s, visible(who.standing)) if r.active]
-    lines = [
-        f"👤 {admin.name}" + (f" ({admin.mb_id})" if admin.mb_id else ""),
-        f"소속: {org.name} [{org.code}] · {orgs.KOREAN_TYPE[org.type]}",
-        f"관리할 수 있는 방 {len(manageable)}개:",
-        *(f"• {r.name} ({r.chat_id})" for r in manageable[:_ROOMS_SHOWN]),
+        rooms_part = (
+            await _rooms_managed(s, who) if direct else await _this_room(s, ctx, who, event)
+        )
+    return [
+        "\n".join(
+            [
+                f"👤 {admin.name}" + (f" ({admin.mb_id})" if admin.mb_id and direct else ""),
+                f"소속: {org.name} [{org.code}] · {orgs.KOREAN_TYPE[org.type]}",
+                *rooms_part,
+            ]
+        )
     ]
+
+
+async def _rooms_managed(s: AsyncSession, who: Identity) -> list[str]:
+    manageable = [r for r in await rooms.list_rooms(s, visible(who.standing)) if r.active]
+    lines = [f"관리할 수 있는 방 {len(manageable)}개:"]
+    lines += [f"• {r.name} ({r.chat_id})" for r in manageable[:_ROOMS_SHOWN]]
     if len(manageable) > _ROOMS_SHOWN:
         lines.append(f"… 외 {len(manageable) - _ROOMS_SHOWN}개")
-    return ["\n".join(lines)]
+    return lines
+
+
+async def _this_room(
+    s: AsyncSession, ctx: CommandContext, who: Identity, event: ChatEvent
+) -> list[str]:
+    room = await s.scalar(select(Room).where(Room.chat_id == event.room_id))
+    if room is None:
+        here = f"발송 대상으로 등록되지 않은 방입니다 (등록: {ctx.prefix}방 등록 조직코드)."
+    elif not allows(who.standing, room.org_id):
+        here = f"{room.name} · 다른 조직의 방이라 다룰 수 없습니다."
+    else:
+        here = f"{room.name} ({room.chat_id}) · 관리할 수 있는 방" + (
+            "" if room.active else " (비활성)"
+        )
+    return [f"이 방: {here}", fmt.elsewhere("관리할 수 있는 방 목록", f"{ctx.prefix}내정보")]
 
 
 async def room_register(

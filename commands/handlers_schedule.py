@@ -25,30 +25,40 @@ SHOW_PREVIEW = 5
 LOG_COUNT = 10
 
 
-async def schedule_list(ctx: CommandContext, who: Identity) -> list[str]:
-    rows = await ctx.schedules.list_visible(who.admin, standing=who.standing)
+async def schedule_list(ctx: CommandContext, who: Identity, event: ChatEvent) -> list[str]:
+    """Every schedule the admin may see in a 1:1 chat with the bot; in any other room (the
+    customers of a branch read it) only those sent to that room."""
+    if await ctx.in_direct_chat(event):
+        rows = await ctx.schedules.list_visible(who.admin, standing=who.standing)
+        if not rows:
+            return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
+        header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
+        return fmt.split_messages(header, fmt.list_entries(rows, ctx.today()))
+    rows = await ctx.schedules.list_visible(who.admin, standing=who.standing, room_id=event.room_id)
+    rest = fmt.elsewhere("다른 방의 스케줄", f"{ctx.prefix}스케줄 목록")
     if not rows:
-        return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
-    header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
-    return fmt.split_messages(header, fmt.list_entries(rows))
+        return [f"이 방으로 보내는 스케줄이 없습니다. {rest}"]
+    header = f"📅 이 방의 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
+    return fmt.split_messages(header, [*fmt.list_entries(rows, ctx.today()), rest])
 
 
 async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
     found = await ctx.schedules.get(command.id, who.admin, standing=who.standing)
     upcoming = ctx.schedules.upcoming(found.schedule, SHOW_PREVIEW)
     test_room = found.meta.test_room_id if found.meta else None
-    return fmt.split_messages("", [fmt.details(found.schedule, found.room, upcoming, test_room)])
+    shown = fmt.details(found.schedule, found.room, upcoming, ctx.today(), test_room)
+    return fmt.split_messages("", [shown])
 
 
 async def schedule_create(
     ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleCreate
 ) -> list[str]:
     if command.form is None:
-        return ["아래 양식을 복사해 채운 뒤 보내 주세요.", blank_form(ctx.prefix)]
+        return ["아래 양식을 복사해 채운 뒤 보내 주세요.", blank_form(ctx.prefix, ctx.today())]
     row = await ctx.schedules.create(
         command.form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    return [fmt.saved(row, "등록", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
+    return [fmt.saved(row, "등록", ctx.schedules.upcoming(row, SAVED_PREVIEW), ctx.today())]
 
 
 async def schedule_edit(
@@ -57,7 +67,7 @@ async def schedule_edit(
     row = await ctx.schedules.edit(
         command.id, command.form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    return [fmt.saved(row, "수정", ctx.schedules.upcoming(row, SAVED_PREVIEW))]
+    return [fmt.saved(row, "수정", ctx.schedules.upcoming(row, SAVED_PREVIEW), ctx.today())]
 
 
 async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleDelete) -> list[str]:
@@ -68,8 +78,8 @@ async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleD
         logs = await ctx.schedules.log_count(command.id)
         kept = f" 발송 기록 {logs}건은 보관 파일로 옮겨 둡니다." if logs else ""
         return [
-            f"#{command.id} {found.schedule.title} 스케줄을 정말 삭제하려면 "
-            f"`{ctx.prefix}스케줄 삭제 {command.id} 확인` 을 입력해 주세요.{kept}"
+            f"#{command.id} {found.schedule.title} 스케줄을 정말 삭제하려면 아래처럼 입력해 "
+            f"주세요.{kept}\n{ctx.prefix}스케줄 삭제 {command.id} 확인"
         ]
     done = await ctx.schedules.delete(command.id, who.admin, standing=who.standing)
     row = done.schedule
@@ -83,12 +93,13 @@ async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleD
 
 
 async def schedule_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:
-    row = await ctx.schedules.toggle(command.id, who.admin, on=command.on, standing=who.standing)
+    done = await ctx.schedules.toggle(command.id, who.admin, on=command.on, standing=who.standing)
+    row = done.schedule
     if command.on:
-        return [f"▶️ #{row.id} {row.title} 스케줄을 켰습니다. {fmt.next_line(row)}"]
-    return [
-        f"⏸ #{row.id} {row.title} 스케줄을 껐습니다. 다시 켜려면 {ctx.prefix}스케줄 켜기 {row.id}"
-    ]
+        did = "스케줄을 켰습니다" if done.changed else "스케줄은 이미 켜져 있습니다"
+        return [f"▶️ #{row.id} {row.title} {did}. {fmt.next_line(row, ctx.today())}"]
+    did = "스케줄을 껐습니다" if done.changed else "스케줄은 이미 꺼져 있습니다"
+    return [f"⏸ #{row.id} {row.title} {did}. 다시 켜려면 {ctx.prefix}스케줄 켜기 {row.id}"]
 
 
 async def schedule_test(
@@ -121,4 +132,4 @@ async def schedule_logs(ctx: CommandContext, who: Identity, command: ScheduleLog
     if not logs:
         return [f"#{command.id} 스케줄은 아직 발송 기록이 없습니다."]
     header = f"📜 #{command.id} 최근 발송 {len(logs)}건"
-    return fmt.split_messages(header, fmt.log_lines(logs))
+    return fmt.split_messages(header, fmt.log_lines(logs, ctx.today()))

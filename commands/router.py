@@ -42,7 +42,6 @@ from commands.grammar import (
 from commands.identity import Identity
 from commands.permissions import PermissionDenied
 from kbot.plain_text import clean
-from kbot.timeutil import to_local_naive
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +74,7 @@ async def handle_event(ctx: CommandContext, event: ChatEvent) -> list[str] | Non
 async def _answer(ctx: CommandContext, event: ChatEvent) -> list[str] | None:
     if event.is_mine or event.is_feed:
         return None
-    today = to_local_naive(ctx.clock.now(), ctx.tz).date()
+    today = ctx.today()
     mistake: CommandError | None = None
     command: Command | None = None
     try:
@@ -128,7 +127,7 @@ async def _dispatch(
         case Help():
             return [ctx.help_reply]
         case ScheduleList():
-            return await schedule.schedule_list(ctx, who)
+            return await schedule.schedule_list(ctx, who, event)
         case ScheduleShow():
             return await schedule.schedule_show(ctx, who, command)
         case ScheduleCreate():
@@ -150,7 +149,7 @@ async def _dispatch(
         case WebLogin():
             return await account.web_login(ctx, who, event)
         case WhoAmI():
-            return await account.who_am_i(ctx, who)
+            return await account.who_am_i(ctx, who, event)
         case AdminVerify():
             return await account.admin_verify(ctx, who.admin, event, command)
         case _:

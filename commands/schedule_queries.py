@@ -16,13 +16,14 @@ from storage.send_kinds import KIND, with_kind
 
 
 class ScheduleNotFound(CommandError):
-    """No such schedule, or one the actor may not see: the same answer for both."""
+    """No such schedule, or one the actor may not see: the same answer for both. The example
+    is the list command, with the chat commands' ``prefix``."""
 
-    def __init__(self, schedule_id: int) -> None:
+    def __init__(self, schedule_id: int, prefix: str) -> None:
         super().__init__(
             "ID",
             f"#{schedule_id} 스케줄이 없거나 볼 권한이 없습니다. 목록에서 번호를 확인해 주세요.",
-            "스케줄 목록",
+            f"{prefix}스케줄 목록",
         )
 
 
@@ -34,27 +35,36 @@ class Found:
 
 
 async def load(
-    session: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
+    session: AsyncSession,
+    schedule_id: int,
+    standing: Standing,
+    operation: Operation,
+    *,
+    prefix: str,
 ) -> Found:
     """The schedule, once an actor of ``standing`` is allowed ``operation`` on it (its room's
     org decides); one it may not see is ``ScheduleNotFound`` like one that does not exist."""
     require_acting(standing, operation)
     row = await session.get(Schedule, schedule_id)
     if row is None:
-        raise ScheduleNotFound(schedule_id)
+        raise ScheduleNotFound(schedule_id, prefix)
     room = await session.scalar(select(Room).where(Room.chat_id == row.target_room_id))
     if not allows(standing, room.org_id if room else None):
-        raise ScheduleNotFound(schedule_id)
+        raise ScheduleNotFound(schedule_id, prefix)
     return Found(row, room, await session.get(ScheduleMeta, schedule_id))
 
 
-async def visible(session: AsyncSession, standing: Standing) -> list[tuple[Schedule, Room | None]]:
-    """The schedules an actor of ``standing`` may see, most relevant first: active ones by
-    next send, then the rest by id."""
+async def visible(
+    session: AsyncSession, standing: Standing, room_id: str | None = None
+) -> list[tuple[Schedule, Room | None]]:
+    """The schedules an actor of ``standing`` may see (only those sent to ``room_id`` when
+    given), most relevant first: active ones by next send, then the rest by id."""
     org_ids = visible_orgs(standing)
     query = select(Schedule, Room).outerjoin(Room, Room.chat_id == Schedule.target_room_id)
     if org_ids is not None:
         query = query.where(Room.org_id.in_(org_ids))
+    if room_id is not None:
+        query = query.where(Schedule.target_room_id == room_id)
     rows = [(s, r) for s, r in (await session.execute(query)).all()]
     return sorted(rows, key=lambda pair: _relevance(pair[0]))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,12 @@ async def _standing(s: AsyncSession, actor: Admin, known: Standing | None) -> St
 
 
 @dataclass(frozen=True, slots=True)
+class Toggled:
+    schedule: Schedule
+    changed: bool  # False: it was already active (on) or inactive (off), nothing was written
+
+
+@dataclass(frozen=True, slots=True)
 class Deleted:
     schedule: Schedule
     archived_logs: int  # log rows written to the archive before the delete
@@ -61,8 +67,10 @@ class ScheduleService:
         limits: checks.Limits,
         scheduler: SchedulerPort,
         archive_dir: Path,
+        prefix: str,
     ) -> None:
         self._archive_dir = archive_dir  # where a deleted schedule's send log goes
+        self._prefix = prefix  # of the chat commands, which some messages name
         self._sessions = sessions
         self._read_sessions = read_sessions
         self._clock = clock
@@ -78,6 +86,10 @@ class ScheduleService:
             return next_occurrence(rule_of(row), self._clock.now(), self._tz) is not None
         except RuleError:
             return False
+
+    def today(self) -> date:
+        """The local date now (examples in error messages must be valid on it)."""
+        return to_local_naive(self._clock.now(), self._tz).date()
 
     def upcoming(self, row: Schedule, count: int) -> list[datetime]:
         """The next ``count`` send times of ``row`` from now (aware, in the configured zone)."""
@@ -96,7 +108,7 @@ class ScheduleService:
         current_room_id: str,
         standing: Standing | None = None,
     ) -> Schedule:
-        checks.check_required(form)
+        checks.check_required(form, self.today())
         async with self._sessions.begin() as s:
             standing = await _standing(s, actor, standing)
             room = await self._target_room(s, standing, form.room or current_room_id)
@@ -141,7 +153,7 @@ class ScheduleService:
     ) -> Schedule:
         async with self._sessions.begin() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.EDIT)
+            found = await self._load(s, schedule_id, standing, Operation.EDIT)
             row = found.schedule
             before = audit.snapshot(row)
             test_room = await self._form_test_room(s, standing, form)
@@ -163,15 +175,19 @@ class ScheduleService:
 
     async def toggle(
         self, schedule_id: int, actor: Admin, *, on: bool, standing: Standing | None = None
-    ) -> Schedule:
+    ) -> Toggled:
+        """Turn the schedule on (active, next send computed again) or off (inactive); one
+        already so is left as it is."""
         async with self._sessions.begin() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.TOGGLE)
+            found = await self._load(s, schedule_id, standing, Operation.TOGGLE)
             row = found.schedule
+            if row.status == ("active" if on else "inactive"):
+                return Toggled(row, changed=False)
             before = audit.snapshot(row)
             if on:
                 if found.room is None or not found.room.active:
-                    raise checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.")
+                    raise self._room_gone()
                 row.status = "active"
                 row.next_send_at = self._next_send(row)
             else:
@@ -180,7 +196,7 @@ class ScheduleService:
             row.updated_at = to_local_naive(self._clock.now(), self._tz).replace(microsecond=0)
             self._audit(s, actor, "on" if on else "off", row.id, before, audit.snapshot(row))
         self._scheduler.wake()
-        return row
+        return Toggled(row, changed=True)
 
     async def delete(
         self, schedule_id: int, actor: Admin, *, standing: Standing | None = None
@@ -189,11 +205,11 @@ class ScheduleService:
         ``ON DELETE CASCADE`` takes the log rows with it)."""
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            await queries.load(s, schedule_id, standing, Operation.DELETE)
+            await self._load(s, schedule_id, standing, Operation.DELETE)
         engine = self._sessions.kw["bind"]
         archived = await archive_schedule(engine, schedule_id, directory=self._archive_dir)
         async with self._sessions.begin() as s:
-            row = (await queries.load(s, schedule_id, standing, Operation.DELETE)).schedule
+            row = (await self._load(s, schedule_id, standing, Operation.DELETE)).schedule
             self._audit(s, actor, "delete", row.id, audit.snapshot(row), None)
             await s.delete(row)
         self._scheduler.wake()
@@ -228,20 +244,21 @@ class ScheduleService:
     ) -> queries.Found:
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            return await queries.load(s, schedule_id, standing, operation)
+            return await self._load(s, schedule_id, standing, operation)
 
     async def list_visible(
-        self, actor: Admin, *, standing: Standing | None = None
+        self, actor: Admin, *, standing: Standing | None = None, room_id: str | None = None
     ) -> list[tuple[Schedule, Room | None]]:
+        """The schedules ``actor`` may see; only those sent to ``room_id`` when given."""
         async with self._read_sessions() as s:
-            return await queries.visible(s, await _standing(s, actor, standing))
+            return await queries.visible(s, await _standing(s, actor, standing), room_id)
 
     async def logs(
         self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
     ) -> list[tuple[ScheduleLog, str]]:
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            await queries.load(s, schedule_id, standing, Operation.LOGS)
+            await self._load(s, schedule_id, standing, Operation.LOGS)
             return await queries.recent_logs(s, schedule_id, limit)
 
     async def test_send(
@@ -258,12 +275,13 @@ class ScheduleService:
         that room. Returns its chat id and the result; the next send does not move."""
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.TEST)
+            found = await self._load(s, schedule_id, standing, Operation.TEST)
             raw = room or (found.meta.test_room_id if found.meta else None) or current_room_id
             if not raw:
                 raise checks.error(
                     "test_room",
                     "보낼 테스트방이 없습니다. 스케줄에 테스트방을 정하거나 방을 적어 주세요.",
+                    self.today(),
                 )
             target = await self._test_room(s, standing, raw)
         result = await self._scheduler.send_now(schedule_id, kind="test", room_id=target.chat_id)
@@ -276,16 +294,23 @@ class ScheduleService:
         apply; the next scheduled send does not move). Returns the room and the result."""
         async with self._read_sessions() as s:
             standing = await _standing(s, actor, standing)
-            found = await queries.load(s, schedule_id, standing, Operation.SEND)
+            found = await self._load(s, schedule_id, standing, Operation.SEND)
             if found.room is None or not found.room.active:
-                raise checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.")
+                raise self._room_gone()
             room_id = found.schedule.target_room_id
         return room_id, await self._scheduler.send_now(schedule_id, kind="manual")
+
+    async def _load(
+        self, s: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
+    ) -> queries.Found:
+        return await queries.load(s, schedule_id, standing, operation, prefix=self._prefix)
 
     async def _target_room(
         self, s: AsyncSession, standing: Standing, raw: str, operation: Operation = Operation.CREATE
     ) -> Room:
-        room = await checks.find_room(s, raw, visible(standing))
+        room = await checks.find_room(
+            s, raw, visible(standing), today=self.today(), prefix=self._prefix
+        )
         check(standing, operation, room_org_id=room.org_id)
         return room
 
@@ -304,7 +329,10 @@ class ScheduleService:
         try:
             return await self._target_room(s, standing, raw, Operation.TEST)
         except CommandError as exc:
-            raise checks.error("test_room", exc.message) from None
+            raise checks.error("test_room", exc.message, self.today()) from None
+
+    def _room_gone(self) -> CommandError:
+        return checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.", self.today())
 
     async def _fill(
         self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing
@@ -317,7 +345,7 @@ class ScheduleService:
             row.created_at = row.updated_at
         if form.image_ids is not None:
             row.message_images = await checks.images_json(
-                s, form.image_ids, visible(standing), self._limits
+                s, form.image_ids, visible(standing), self._limits, now_local.date()
             )
         checks.check_row(row, now_local=now_local, limits=self._limits)
         next_send = self._next_send(row)  # also checks that a send is left
@@ -329,7 +357,7 @@ class ScheduleService:
         except RuleError:
             found = None
         if found is None:
-            raise checks.no_send_left()
+            raise checks.no_send_left(self.today())
         return to_local_naive(found, self._tz)
 
     def _audit(

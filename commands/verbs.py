@@ -1,7 +1,8 @@
 """The verb table: the one list of chat commands that drives parsing and the help text.
 
 Each verb is one or two words after the prefix (``!스케줄 보기``), every word given as its
-synonyms with the Korean word first and English aliases after it.
+synonyms with the Korean word first and English aliases after it. Common misspellings
+(``스케쥴``) are corrected by ``respell`` before any word of a command or form key is matched.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from commands.errors import CommandError, quote
+from kbot.particles import attach
 
 
 class Action(StrEnum):
@@ -56,7 +58,7 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_LIST,
         (_SCHEDULE, ("목록", "list")),
         "",
-        "내가 볼 수 있는 스케줄 목록을 봅니다.",
+        "내가 볼 수 있는 스케줄 목록을 봅니다 (단톡방에서는 그 방의 스케줄만).",
         "스케줄 목록",
     ),
     Verb(
@@ -140,17 +142,33 @@ VERBS: tuple[Verb, ...] = (
         Action.WHO_AM_I,
         (("내정보", "me", "whoami"),),
         "",
-        "내 관리자 정보와 소속 조직을 봅니다.",
+        "내 관리자 정보와 소속 조직을 봅니다 (관리하는 방 목록은 1:1 채팅에서).",
         "내정보",
     ),
     Verb(
         Action.ADMIN_VERIFY,
         (("관리자", "admin"), ("인증", "verify")),
         "코드",
-        "받은 인증 코드로 관리자 인증을 합니다.",
-        "관리자 인증 123456",
+        "받은 인증 코드로 관리자 인증을 합니다 (대소문자 구분 없음).",
+        "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
     ),
 )
+
+
+def verb_of(action: Action) -> Verb:
+    """The verb of ``action`` in the table."""
+    return next(verb for verb in VERBS if verb.action is action)
+
+
+_MISSPELLINGS = {"스케쥴": "스케줄"}
+
+
+def respell(text: str) -> str:
+    """``text`` with common misspellings of kbot's words corrected: ``스케쥴`` is ``스케줄``."""
+    for wrong, right in _MISSPELLINGS.items():
+        text = text.replace(wrong, right)
+    return text
+
 
 _TOKEN = re.compile(r"\s*(\S+)(.*)", re.DOTALL)
 
@@ -167,7 +185,7 @@ def resolve(head: str, prefix: str) -> tuple[Verb, str]:
     if taken is None:
         raise _unknown(head, prefix)
     first, rest = taken
-    word = first.casefold()
+    word = respell(first.casefold())
     for verb in VERBS:
         if len(verb.words) == 1 and word in verb.words[0]:
             return verb, rest
@@ -193,7 +211,8 @@ def resolve(head: str, prefix: str) -> tuple[Verb, str]:
 def _unknown(word: str, prefix: str) -> CommandError:
     return CommandError(
         "명령",
-        f"{quote(prefix + word)}은(는) 알 수 없는 명령입니다. {prefix}도움말 을 입력해 보세요.",
+        f"{attach(quote(prefix + word), '은')} 알 수 없는 명령입니다. "
+        f"{prefix}도움말 을 입력해 보세요.",
         f"{prefix}도움말",
     )
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.particles import attach
 from scheduler.held import SendColumns
 from scheduler.image_files import ImageFiles, Located, UnsafeImage
 from scheduler.parts import PartError, images_of
@@ -86,14 +87,12 @@ class Access:
             return f"비활성 상태인 방입니다 ({room_id})."
         creator = self._creator(row)
         if creator is None:
-            return (
-                f"등록 조직 {row.created_by_id}({row.created_by_type})이(가) 없거나, 종류가 "
-                "맞지 않거나, 비활성 상태입니다."
-            )
+            org = attach(f"{row.created_by_id}({row.created_by_type})", "이")
+            return f"등록 조직 {org} 없거나, 종류가 맞지 않거나, 비활성 상태입니다."
         if not self._within(org_id, creator.id):
             return (
-                f"방 {room_id}은(는) 등록 조직 {row.created_by_id}과(와) 그 아래 조직의 방이 "
-                "아닙니다."
+                f"방 {attach(room_id, '은')} 등록 조직 {attach(row.created_by_id, '과')} "
+                "그 아래 조직의 방이 아닙니다."
             )
         return None
 
@@ -111,8 +110,8 @@ class Access:
             owner = self.uploads[place.upload]
             if owner is not None and (creator is None or not self._within(owner, creator.id)):
                 return (
-                    f"이미지 {place.upload}: 등록 조직 {row.created_by_id}과(와) 그 아래 조직의 "
-                    "이미지가 아니라 보내지 않았습니다."
+                    f"이미지 {place.upload}: 등록 조직 {attach(row.created_by_id, '과')} "
+                    "그 아래 조직의 이미지가 아니라 보내지 않았습니다."
                 )
         return None
 

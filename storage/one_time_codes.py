@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,8 +24,8 @@ from storage.kbot_models import Admin, OneTimeCode
 
 INVITE = "invite"
 WEB_LOGIN = "web_login"
-_INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by hand
-_INVITE_LENGTH = 12
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: typed by hand
+INVITE_LENGTH = 12
 
 
 def digest(code: str) -> str:
@@ -102,7 +103,7 @@ async def create_invite(
         raise Invalid("mb_id must be at most 50 characters")
     if ttl <= timedelta(0):
         raise Invalid("ttl must be positive")
-    code = "".join(secrets.choice(_INVITE_ALPHABET) for _ in range(_INVITE_LENGTH))
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
     payload = {"org_code": org.code, "name": name.strip(), "mb_id": mb_id}
     row = await issue(session, purpose=INVITE, code=code, at=at, ttl=ttl, payload=payload)
     audit.record(
@@ -120,9 +121,10 @@ async def create_invite(
 async def accept_invite(
     session: AsyncSession, *, code: str, kakao_user_id: str, at: datetime
 ) -> Admin | None:
-    """Pair ``kakao_user_id`` with the invite ``code``: the new admin, or None for a wrong,
-    used or expired code. Raises ``Conflict`` when the user is already an admin."""
-    row = await consume(session, purpose=INVITE, code=code, at=at)
+    """Pair ``kakao_user_id`` with the invite ``code`` (as typed: any case, full-width
+    forms too): the new admin, or None for a wrong, used or expired code. Raises
+    ``Conflict`` when the user is already an admin."""
+    row = await consume(session, purpose=INVITE, code=invite_code(code), at=at)
     if row is None:
         return None
     payload = row.payload or {}
@@ -135,6 +137,12 @@ async def accept_invite(
         at=at,
         actor=f"invite:{row.id}",
     )
+
+
+def invite_code(typed: str) -> str:
+    """An invite code as issued, from what a user typed: invite codes are upper case
+    (``INVITE_ALPHABET``), so ``abcd…`` and full-width ``ＡＢＣＤ…`` mean ``ABCD…``."""
+    return unicodedata.normalize("NFKC", typed).strip().upper()
 
 
 async def create_web_login(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.chat_kinds import EventChatKinds
+from bot.chat_kinds import ChatKind, EventChatKinds
 from bot.events import ChatEvent, parse_iris
 from commands.context import CommandContext, build_context
 from kbot.config import Config
@@ -104,14 +104,31 @@ async def build_world(sessions: async_sessionmaker[AsyncSession]) -> dict[str, i
     return ids
 
 
+class DeviceRoomKinds:
+    """``bot.chat_kinds.RoomKinds`` answering from ``kinds`` (chat id -> kind) as an Iris
+    device would, UNKNOWN for rooms it does not know."""
+
+    def __init__(self, kinds: dict[str, ChatKind]) -> None:
+        self.kinds = kinds
+
+    async def kind_of_room(self, room_id: str) -> ChatKind:
+        return self.kinds.get(room_id, ChatKind.UNKNOWN)
+
+
 def context(
-    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], rooms: DeviceRoomKinds | None = None
 ) -> tuple[CommandContext, FakeClock, RecordingScheduler]:
     """The command context of a dry-run process: only a skill request's own word makes a
-    room a 1:1 chat (an Iris device is asked only over HTTP, in the webhook tests)."""
+    room a 1:1 chat, unless ``rooms`` stands in for the Iris device (the real device is
+    asked over HTTP, in the webhook tests)."""
     clock = FakeClock(START)
     port = RecordingScheduler()
-    return build_context(cfg, sessions, clock, port, EventChatKinds(None)), clock, port
+    return build_context(cfg, sessions, clock, port, EventChatKinds(rooms)), clock, port
+
+
+def direct_chat(user: str) -> dict[str, Any]:
+    """``event`` arguments of a skill request from ``user``'s 1:1 chat with the channel."""
+    return {"source": "kakao_skill", "room": f"user:{user}", "direct": True, "user": user}
 
 
 def fixture_event() -> ChatEvent:

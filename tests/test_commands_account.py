@@ -20,6 +20,7 @@ from tests.command_world import (
     build_world,
     context,
     count,
+    direct_chat,
     event,
 )
 
@@ -167,16 +168,16 @@ async def test_room_registration_follows_the_permission_rule(
     assert "#1" in created
 
 
-async def test_who_am_i_lists_manageable_rooms(
+async def test_who_am_i_lists_manageable_rooms_in_a_direct_chat(
     cfg: Config, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await build_world(sessions)
     ctx, _, _ = context(cfg, sessions)
-    [me] = await handle_event(ctx, event("!내정보", user=USERS["AG1"])) or []
+    [me] = await handle_event(ctx, event("!내정보", **direct_chat(USERS["AG1"]))) or []
     assert "AG1 관리자" in me and "AG1 조직" in me and "대리점" in me
     assert all(ROOMS[c] in me for c in ("AG1", "BR1", "BR2"))
     assert all(ROOMS[c] not in me for c in ("DT1", "BR3", "HQ"))
-    [mine] = await handle_event(ctx, event("!내정보")) or []
+    [mine] = await handle_event(ctx, event("!내정보", **direct_chat(USERS["BR1"]))) or []
     assert BR1_ROOM in mine and ROOMS["BR2"] not in mine
 
 

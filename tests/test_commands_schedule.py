@@ -23,6 +23,7 @@ from tests.command_world import (
     build_world,
     context,
     count,
+    direct_chat,
     event,
     fixture_event,
 )
@@ -350,7 +351,7 @@ async def test_php_row_for_an_unregistered_room_is_headquarters_only(
         )
     [shown] = await handle_event(ctx, event("!스케줄 보기 1", user=USERS["HQ"])) or []
     assert "PHP 등록" in shown and "11/26(목) 10:00" in shown
-    [listing] = await handle_event(ctx, event("!스케줄 목록", user=USERS["HQ"])) or []
+    [listing] = await handle_event(ctx, event("!스케줄 목록", **direct_chat(USERS["HQ"]))) or []
     assert "#1 PHP 등록" in listing
     for user in (USERS["DT1"], USERS["BR1"]):
         [reply] = await handle_event(ctx, event("!스케줄 보기 1", user=user)) or []
@@ -427,7 +428,8 @@ async def test_test_room_is_set_shown_used_checked_and_removed(
     assert "권한" in denied
     [unknown] = await handle_event(ctx, event("!스케줄 수정 1\n테스트방: 999")) or []
     assert unknown.startswith("❌ 테스트방:") and "등록된 방이 아니거나" in unknown
-    assert denied == unknown.replace("'999'", f"'{ROOMS['BR2']}'")  # nothing told apart
+    # nothing told apart (but the particle after the room id: 구 -> 는, 육 -> 은)
+    assert denied == unknown.replace("'999'는", f"'{ROOMS['BR2']}'은")
     async with sessions() as s:
         meta = await s.get(ScheduleMeta, 1)
     assert meta is not None and meta.test_room_id == test_room

@@ -157,7 +157,7 @@ async def test_rows_inserted_by_the_php_site_are_picked_up(
             ("목요일 공지", "weekly", "thursday", "09:14:00"),
         ):
             await s.execute(
-                text(
+                text(  # inserted now (START): the PHP site's clock is the real one
                     "INSERT INTO kb_schedule (title, created_by_type, created_by_id,"
                     " created_by_mb_id, target_room_id, message_text, schedule_type,"
                     " schedule_time, schedule_weekdays, valid_from, valid_until, created_at,"
@@ -228,6 +228,10 @@ async def test_every_chat_command_through_the_iris_webhook(
     fake_iris.room_types["18000000000000001"] = "DirectChat"
     link = await chat.say("!웹", room="18000000000000001", sender="김지점장")
     assert f"{e2e_cfg.server.public_url}/login/" in link
+    # the rooms an admin manages are listed in the 1:1 chat only, not in a room others read
+    assert "999000111" in await chat.say("!내정보", room="18000000000000001", sender="김지점장")
+    fake_iris.room_types[BR1_ROOM] = "MultiChat"
+    assert "999000111" not in await chat.say("!내정보")
 
     async with sessions.begin() as s:
         invite = await one_time_codes.create_invite(

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.errors import CommandError
-from commands.form import BLANK_FORM, ScheduleForm
+from commands.form import ScheduleForm, blank_form
 from commands.grammar import (
     AdminVerify,
     Command,
@@ -179,9 +179,28 @@ def test_malformed_commands_name_the_field(text: str, field: str) -> None:
 
 
 def test_unknown_verb_points_to_help() -> None:
-    error = error_of("!스케쥴 목록")
-    assert "'!스케쥴'" in error.message
+    error = error_of("!스켸줄 목록")
+    assert "'!스켸줄'" in error.message
     assert "!도움말" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!스케쥴 목록", ScheduleList()),
+        ("!스케쥴목록", ScheduleList()),
+        ("!스케쥴 보기 3", ScheduleShow(3)),
+        ("!스케쥴 등록\n스케쥴 타입: 매일", ScheduleCreate(ScheduleForm(schedule_type="daily"))),
+        ("!스케쥴 수정 4\n스케쥴타입: 1회", ScheduleEdit(4, ScheduleForm(schedule_type="once"))),
+    ],
+)
+def test_the_common_misspelling_of_schedule_is_understood(text: str, expected: Command) -> None:
+    assert run(text) == expected
+
+
+def test_the_misspelling_alone_asks_for_the_sub_verb() -> None:
+    error = error_of("!스케쥴")
+    assert error.field == "명령" and "목록" in error.message
 
 
 def test_group_without_sub_verb_lists_the_sub_verbs() -> None:
@@ -219,7 +238,7 @@ def test_iris_multiline_fixture_parses_into_the_form() -> None:
 
 
 def test_blank_form_sent_back_unfilled_is_an_empty_create() -> None:
-    assert run(BLANK_FORM) == ScheduleCreate(ScheduleForm())
+    assert run(blank_form("!", TODAY)) == ScheduleCreate(ScheduleForm())
 
 
 def test_help_lists_every_verb_with_its_english_alias() -> None:

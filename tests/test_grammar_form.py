@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands.errors import CommandError
-from commands.form import BLANK_FORM, ScheduleForm, blank_form, parse_form
+from commands.form import ScheduleForm, blank_form, parse_form
 from commands.form_fields import FIELDS, KOREAN_KEYS, example_line
 
 TODAY = date(2026, 11, 26)
+BLANK_FORM = blank_form("!", TODAY)
 MWF = frozenset({"monday", "wednesday", "friday"})
 WEEKDAYS_MON_FRI = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday"})
 ALL_DAYS = WEEKDAYS_MON_FRI | {"saturday", "sunday"}
@@ -170,9 +171,9 @@ def test_times(raw: str, expected: time) -> None:
         ("12월 1일", date(2026, 12, 1)),
         ("12월1일", date(2026, 12, 1)),
         ("11/26", date(2026, 11, 26)),  # today is not past
-        ("11/25", date(2027, 11, 25)),  # already past this year: next year
-        ("1월 5일", date(2027, 1, 5)),
-        ("2/29", date(2028, 2, 29)),  # the next 2월 29일 that exists
+        ("12/31", date(2026, 12, 31)),
+        ("2027년 1월 5일", date(2027, 1, 5)),
+        ("2028/2/29", date(2028, 2, 29)),
         ("오늘", date(2026, 11, 26)),
         ("내일", date(2026, 11, 27)),
         ("모레", date(2026, 11, 28)),
@@ -193,7 +194,7 @@ def test_dates(raw: str, expected: date) -> None:
         ("시작: 12월 1일 9시", datetime(2026, 12, 1, 9)),
         ("종료: 2027-06-30", datetime(2027, 6, 30, 23, 59, 59)),
         ("종료: 2027.06.30 23:59", datetime(2027, 6, 30, 23, 59)),
-        ("종료: 6/30", datetime(2027, 6, 30, 23, 59, 59)),
+        ("종료: 12/31", datetime(2026, 12, 31, 23, 59, 59)),
     ],
 )
 def test_valid_from_and_until(line: str, expected: datetime) -> None:
@@ -249,6 +250,66 @@ def test_bad_values_name_the_field_with_an_example(line: str, field: str) -> Non
     assert field in error.reply_text()
 
 
+# (today, line) -> the field named, and what the message must say
+PAST_WITHOUT_A_YEAR = [
+    (date(2026, 12, 2), "날짜: 12/1", "날짜", "'12/1'은 이미 지난 날짜입니다"),
+    (date(2026, 12, 2), "날짜: 12/1", "날짜", "2027-12-01처럼 연도를 붙여"),
+    (TODAY, "날짜: 11/25", "날짜", "올해(2026년) 날짜로 봅니다"),
+    (TODAY, "날짜: 1월 5일", "날짜", "'1월 5일'은 이미 지난 날짜입니다"),
+    (TODAY, "date: 1.5", "날짜", "2027-01-05처럼"),
+    (TODAY, "시작: 11/1 09:00", "시작", "'11/1'은 이미 지난 날짜입니다"),
+    (TODAY, "종료: 6/30", "종료", "2027-06-30처럼"),
+    (date(2028, 3, 1), "날짜: 2/29", "날짜", "연도를 붙여 적어 주세요"),  # 2029 has none
+]
+
+
+@pytest.mark.parametrize(("today", "line", "field", "said"), PAST_WITHOUT_A_YEAR)
+def test_a_past_date_without_a_year_asks_for_the_year(
+    today: date, line: str, field: str, said: str
+) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_form([line], today=today)
+    assert caught.value.field == field
+    assert said in caught.value.message
+    example = caught.value.example or ""
+    assert example.startswith(f"{field}: ")
+    assert parse_form([example], today=today).given()  # the example is valid that day
+
+
+@pytest.mark.parametrize(
+    ("today", "line", "expected"),
+    [
+        (date(2026, 12, 2), "날짜: 12/2", date(2026, 12, 2)),  # today stays valid
+        (date(2026, 12, 2), "날짜: 12월 31일", date(2026, 12, 31)),
+        (date(2026, 12, 31), "날짜: 오늘", date(2026, 12, 31)),
+        (date(2026, 12, 31), "날짜: 내일", date(2027, 1, 1)),
+        (date(2028, 2, 1), "날짜: 2/29", date(2028, 2, 29)),
+    ],
+)
+def test_a_date_without_a_year_is_this_year(today: date, line: str, expected: date) -> None:
+    assert parse_form([line], today=today).schedule_date == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2098, 12, 31)))
+def test_examples_are_valid_on_the_day_they_are_shown(today: date) -> None:
+    for field in FIELDS:
+        line = example_line(field.name, today)
+        given_fields = parse_form(line.split("\n"), today=today).given()
+        assert field.name in given_fields, line
+        shown = given_fields[field.name]
+        if isinstance(shown, datetime):
+            assert shown.date() > today, line
+        elif isinstance(shown, date):
+            assert shown > today, line
+    assert "2026" not in blank_form("!", date(2030, 5, 1))
+    with pytest.raises(CommandError) as caught:
+        parse_form(["날짜: 13/1"], today=today)
+    suggested = caught.value.message.split("아닙니다. ", 1)[1].removesuffix("처럼 적어 주세요.")
+    for written in suggested.split(", "):  # e.g. 2026-12-01, 12월 1일, 내일
+        assert parse_form([f"날짜: {written}"], today=today).schedule_date > today, written
+
+
 def test_bad_value_example_is_a_valid_line_for_that_key() -> None:
     with pytest.raises(CommandError) as caught:
         form("간격: 99")
@@ -275,7 +336,7 @@ def test_duplicate_key_is_an_error(lines: tuple[str, ...]) -> None:
 
 def test_every_example_line_is_valid_and_sets_its_field() -> None:
     for field in FIELDS:
-        line = example_line(field.name)
+        line = example_line(field.name, TODAY)
         assert field.name in form(*line.split("\n")).given(), line
 
 
@@ -328,7 +389,7 @@ def test_blank_form_has_every_key_with_message_last() -> None:
     keys = [line.split(":")[0] for line in lines[1:] if not line.startswith("#")]
     assert keys == [field.key for field in FIELDS]
     assert lines[-1] == "내용:"
-    assert blank_form("/").startswith("/스케줄 등록\n")
+    assert blank_form("/", TODAY).startswith("/스케줄 등록\n")
 
 
 def test_filled_in_blank_form_parses() -> None:

@@ -159,9 +159,10 @@ async def test_text_longer_than_the_limit_is_not_sent(
     ("change", "reason"),
     [
         ("deactivate", "비활성 상태인 방"),
-        ("outside", "등록 조직 BR1과(와) 그 아래 조직의 방이 아닙니다"),
+        ("outside", "방 2002는 등록 조직 BR1과 그 아래 조직의 방이 아닙니다"),
         ("unregistered", "등록되지 않은 방"),
-        ("forged_type", "종류가 맞지 않거나"),  # a branch row naming HQ's code is not HQ's
+        # a branch row naming HQ's code is not HQ's
+        ("forged_type", "등록 조직 HQ(branch)가 없거나, 종류가 맞지 않거나"),
     ],
 )
 async def test_room_access_is_checked_again_right_before_sending(

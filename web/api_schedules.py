@@ -172,7 +172,7 @@ async def toggle_schedule(request: web.Request) -> web.Response:
     try:
         found = await service.get(schedule_id, admin, Operation.TOGGLE)
         on = found.schedule.status != "active"
-        row = await service.toggle(schedule_id, admin, on=on)
+        row = (await service.toggle(schedule_id, admin, on=on)).schedule
     except CommandError as error:
         raise service_error(error, status=409) from None
     return json_response((await _respond(request, [row]))[0])

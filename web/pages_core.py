@@ -12,6 +12,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from commands.errors import CommandError
 from commands.permissions import PermissionDenied, visible_org_ids
 from commands.schedule_queries import ScheduleNotFound
 from kbot.redact import redact
+from kbot.timeutil import to_local_naive
 from storage.errors import NotFound, StorageError
 from storage.kbot_models import Admin, Org
 from storage.send_kinds import LABELS as SEND_KIND_LABELS
@@ -85,12 +87,18 @@ def template_env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = fmt.when
+    env.filters["when"] = _when
     env.filters["rule"] = fmt.rule
     env.filters["duration"] = fmt.duration
     env.filters["send_kind"] = lambda kind: SEND_KIND_LABELS.get(kind, kind)
     env.globals["csrf_field"] = FIELD
     return env
+
+
+@jinja2.pass_context
+def _when(context: jinja2.runtime.Context, moment: datetime) -> str:
+    """``fmt.when`` with the page's ``today`` (passed by ``render``)."""
+    return fmt.when(moment, context["today"])
 
 
 def secret_of(request: web.Request) -> str:
@@ -105,7 +113,9 @@ def render(
     status: int = 200,
     **context: Any,
 ) -> web.Response:
-    html = request.app[TEMPLATES].get_template(template).render(viewer=viewer, **context)
+    app = request.app
+    today = to_local_naive(app[keys.CLOCK].now(), app[keys.CONFIG].tz).date()
+    html = app[TEMPLATES].get_template(template).render(viewer=viewer, today=today, **context)
     return web.Response(
         text=html, status=status, content_type="text/html", charset="utf-8", headers=PAGE_HEADERS
     )
