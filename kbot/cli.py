@@ -217,7 +217,13 @@ def _table(header: list[str], rows: list[list[object]]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="TOML config (default ./config.toml)")
+    # SUPPRESS: a subcommand's parser must not reset a --config given before the subcommand
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="TOML config (default ./config.toml); its relative paths are relative to its folder",
+    )
     p = argparse.ArgumentParser(
         prog="kbot", description="Scheduled KakaoTalk messages.", parents=[common]
     )
@@ -319,7 +325,7 @@ async def _run(cfg: Config, handler: Handler, args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        cfg = _load(args.config)
+        cfg = _load(getattr(args, "config", None))
     except ConfigError as exc:
         print(f"kbot: {exc}", file=sys.stderr)
         return 2

@@ -1,6 +1,10 @@
 """Configuration: a TOML file, then ``KBOT_<SECTION>__<KEY>`` environment overrides, validated by
 pydantic models. ``config.example.toml`` documents every key with its default.
 
+Relative paths written in the file are relative to the file's folder; those of the built-in
+defaults and of environment variables are relative to the current directory
+(``kbot.config_paths``).
+
 Unknown keys and bad values raise ``ConfigError`` whose message is one line naming the key and
 what was expected; secret values are never echoed.
 """
@@ -26,6 +30,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from kbot.config_paths import resolve_file_paths
 
 ENV_PREFIX = "KBOT_"
 SECRET_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
@@ -205,6 +211,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise ConfigError(f"config file {path} does not exist") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        resolve_file_paths(raw, Path(os.path.abspath(path)).parent)
     _apply_env(raw, os.environ if env is None else env)
     try:
         return Config.model_validate(raw)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from kbot.cli import main
+
 
 def test_commands_before_upgrade_say_what_to_do(kbot) -> None:
     code, _, err = kbot("org", "list")
@@ -175,3 +177,36 @@ def test_unreachable_database_is_one_line_without_password(kbot, monkeypatch) ->
     assert code == 1
     assert "hunter2" not in err
     assert "127.0.0.1:1" in err and len(err.strip().splitlines()) == 1
+
+
+def test_config_file_paths_do_not_depend_on_the_current_directory(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """cron runs ``kbot --config /etc/kbot/config.toml ...`` from anywhere: the file's relative
+    paths (the SQLite file, data_dir) are under the file's folder, not the current one."""
+    etc = tmp_path / "etc" / "kbot"
+    etc.mkdir(parents=True)
+    url = "sqlite+aiosqlite:///data/kbot.db" if db_url.startswith("sqlite") else db_url
+    config = etc / "config.toml"
+    config.write_text(f'data_dir = "data"\n[database]\nurl = "{url}"\n', encoding="utf-8")
+    for name in ("KBOT_DATABASE__URL", "KBOT_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    steps = [
+        ["db", "upgrade"],
+        ["org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사"],
+        ["org", "list"],
+    ]
+    outputs = []
+    for index, argv in enumerate(steps):
+        cwd = tmp_path / f"cwd{index}"
+        cwd.mkdir()
+        monkeypatch.chdir(cwd)
+        where = ["--config", str(config)]  # before the subcommand, then after it
+        code = main([*where, *argv] if index % 2 == 0 else [*argv, *where])
+        out, err = capsys.readouterr()
+        assert (code, err) == (0, ""), argv
+        outputs.append(out)
+        assert list(cwd.iterdir()) == []  # no stray ./data/kbot.db
+    assert outputs[2].splitlines()[1].split()[0] == "HQ"
+    if db_url.startswith("sqlite"):
+        assert (etc / "data" / "kbot.db").is_file()

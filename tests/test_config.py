@@ -29,8 +29,22 @@ def test_defaults_match_the_contract() -> None:
 
 
 def test_example_file_documents_the_defaults() -> None:
+    """The example equals the defaults, its relative paths resolved against its folder."""
     example = Path(__file__).parent.parent / "config.example.toml"
-    assert load_config(example, env={}) == Config()
+    cfg = load_config(example, env={})
+    here = example.parent
+    assert cfg.data_dir == str(here / "data")
+    assert cfg.web.upload_dir == str(here / "data" / "images")
+    assert cfg.database.url == f"sqlite+aiosqlite:///{here}/data/kbot.db"
+    defaults = Config()
+    as_written = cfg.model_copy(
+        update={
+            "data_dir": defaults.data_dir,
+            "database": cfg.database.model_copy(update={"url": defaults.database.url}),
+            "web": cfg.web.model_copy(update={"upload_dir": defaults.web.upload_dir}),
+        }
+    )
+    assert as_written == defaults
 
 
 def test_toml_then_env_override(tmp_path: Path) -> None:
@@ -105,3 +119,54 @@ def test_empty_secret_key_is_generated_once(tmp_path: Path) -> None:
     )
     assert ensure_secret_key(configured).web.secret_key.get_secret_value() == "k"
     assert not (tmp_path / "e").exists()
+
+
+def test_relative_paths_in_a_file_are_relative_to_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    etc = tmp_path / "etc" / "kbot"
+    etc.mkdir(parents=True)
+    elsewhere = tmp_path / "cron"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    path = write(
+        etc,
+        'data_dir = "state"\n'
+        '[database]\nurl = "sqlite+aiosqlite:///../db/kbot.db?timeout=5"\n'
+        '[web]\nupload_dir = "state/images"\n'
+        'image_dirs = ["../php/bot_images", "/srv/absolute"]\n',
+    )
+    cfg = load_config(path, env={})
+    assert cfg.data_dir == str(etc / "state")
+    assert cfg.data_path == etc / "state"
+    assert cfg.web.upload_dir == str(etc / "state" / "images")
+    assert cfg.web.image_dirs == [str(tmp_path / "etc" / "php" / "bot_images"), "/srv/absolute"]
+    assert cfg.database.url == f"sqlite+aiosqlite:///{tmp_path}/etc/db/kbot.db?timeout=5"
+
+    relative_path = load_config(Path("..") / "etc" / "kbot" / "config.toml", env={})
+    assert relative_path.data_dir == str(etc / "state")  # --config given relative to the cwd
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite:////var/lib/kbot/kbot.db",
+        "sqlite+aiosqlite://",
+        "sqlite+aiosqlite:///:memory:",
+        "mysql+aiomysql://kbot:pw@db:3306/kbot",
+    ],
+)
+def test_absolute_memory_and_server_urls_are_kept(tmp_path: Path, url: str) -> None:
+    cfg = load_config(write(tmp_path, f'[database]\nurl = "{url}"\n'), env={})
+    assert cfg.database.url == url
+
+
+def test_defaults_and_environment_stay_relative_to_the_current_directory(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, '[server]\nport = 9000\n')  # no path keys in the file
+    cfg = load_config(path, env={"KBOT_WEB__UPLOAD_DIR": "uploads"})
+    assert (cfg.data_dir, cfg.database.url) == ("data", "sqlite+aiosqlite:///data/kbot.db")
+    assert cfg.web.upload_dir == "uploads"
+    overridden = write(tmp_path, 'data_dir = "state"\n')
+    assert load_config(overridden, env={"KBOT_DATA_DIR": "mine"}).data_dir == "mine"
