@@ -77,6 +77,13 @@ def display_name(uploaded: str | None, ext: str) -> str:
 
 
 def human_size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):g}MB"
-    return f"{n / 1024:g}KB"
+    """A byte count as a person reads it: ``874 B``, ``12.3 KB``, ``1.2 MB``, ``10 MB`` (one
+    decimal, dropped when zero; 1024 per step)."""
+    if n < 1024:
+        return f"{n} B"
+    value = n / 1024
+    for unit in ("KB", "MB"):
+        if round(value, 1) < 1024:
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+        value /= 1024
+    return f"{value:.1f}".removesuffix(".0") + " GB"

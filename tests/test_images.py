@@ -267,7 +267,7 @@ async def test_size_and_pixel_limits(cfg: Config, sessions: Any, aiohttp_client:
     resp = await api.upload(big)
     assert resp.status == 413
     assert (await resp.json())["error"]["code"] == "too_large"
-    assert "2KB" in (await resp.json())["error"]["message"]
+    assert "2 KB" in (await resp.json())["error"]["message"]
 
     huge = await api.upload(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200_000)
     assert huge.status == 413
