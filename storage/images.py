@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -35,8 +34,8 @@ from storage.image_check import display_name
 from storage.image_files import restore_file, write_atomically
 from storage.image_pool import ImageCheckPool
 from storage.image_prepare import prepare_image
+from storage.image_uses import schedules_using
 from storage.kbot_models import Admin, Image
-from storage.models import Schedule
 
 FILENAME_RE = re.compile(r"^img_[0-9]{8}_[0-9a-f]{16}_o[0-9]{1,10}\.(?:jpg|png|gif|webp)$")
 UPLOAD_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -171,17 +170,10 @@ async def list_images(
     return list(page), total
 
 
-async def schedules_using(session: AsyncSession, image_id: int) -> list[int]:
-    """Ids of ``kb_schedule`` rows whose ``message_images`` mention ``image_id``."""
-    rows = await session.execute(
-        select(Schedule.id, Schedule.message_images).where(Schedule.message_images.is_not(None))
-    )
-    return [sid for sid, value in rows if image_id in _referenced_ids(value)]
-
-
 async def delete_image(session: AsyncSession, image: Image, *, admin: Admin, at: datetime) -> Path:
-    """Delete the row; ``Conflict`` while a schedule still uses it. Returns the stored file,
-    which the caller removes (``remove_file``) once the transaction has committed."""
+    """Delete the row; ``Conflict`` while a schedule that may still send uses it. Returns the
+    stored file, which the caller removes (``remove_file``) once the transaction has
+    committed."""
     users = await schedules_using(session, image.id)
     if users:
         listed = ", ".join(f"#{sid}" for sid in users)
@@ -208,25 +200,6 @@ async def delete_image(session: AsyncSession, image: Image, *, admin: Admin, at:
 def remove_file(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
-
-
-def _referenced_ids(value: object) -> set[int]:
-    """Image ids in a stored ``message_images`` value, tolerating what the PHP site may have
-    written (a JSON string, string ids, stray entries)."""
-    if isinstance(value, str | bytes):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return set()
-    entries = value.get("images") if isinstance(value, dict) else value
-    ids: set[int] = set()
-    if not isinstance(entries, list):
-        return ids
-    for entry in entries:
-        raw = entry.get("id") if isinstance(entry, dict) else None
-        with contextlib.suppress(TypeError, ValueError):
-            ids.add(int(raw))  # type: ignore[arg-type]
-    return ids
 
 
 async def _by_digest(

@@ -1,6 +1,7 @@
 """A real browser (Debian chromium through Playwright) against the real app on a real port:
-log in with a one-time link, upload an image with the form (the preview script runs under the
-page's CSP), see it listed with its id, open the send logs."""
+log in with a one-time link, upload two images at once with the form (the preview script
+runs under the page's CSP), see them listed with their ids, delete one after confirming, open
+the send logs."""
 
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ async def test_login_upload_and_logs_in_a_browser(
     code = await login_code(sessions, USERS["BR1"], clock.now())
     picture = tmp_path / "행사 안내.png"
     picture.write_bytes(png(5, (64, 48)))
+    second = tmp_path / "두번째.png"
+    second.write_bytes(png(6, (32, 24)))
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
@@ -73,17 +76,27 @@ async def test_login_upload_and_logs_in_a_browser(
             assert "김지점장" in await page.inner_text("h1")
 
             await page.click("nav >> text=이미지")
-            await page.set_input_files("#file", str(picture))
-            await page.wait_for_selector("#preview:not([hidden])")  # the preview script ran
+            await page.set_input_files("#file", [str(picture), str(second)])
+            await page.wait_for_selector("#previews:not([hidden])")  # the preview script ran
+            assert await page.locator("#previews img").count() == 2
             await page.click("form.upload button[type=submit]")
             await page.wait_for_url("**/images?uploaded=*")
             async with sessions() as s:
-                image = await s.scalar(select(Image))
-            assert image is not None and image.original_name == "행사 안내.png"
-            assert await page.inner_text("#uploaded-id") == f"#{image.id}"
-            listed = page.locator(f'.gallery li[data-id="{image.id}"]')
-            assert await listed.locator(".image-id").inner_text() == f"#{image.id}"
+                first, other = list(await s.scalars(select(Image).order_by(Image.id)))
+            assert (first.original_name, other.original_name) == ("행사 안내.png", "두번째.png")
+            form_line = await page.inner_text("#uploaded-form-line")
+            assert form_line == f"이미지: {first.id}, {other.id}"
+            listed = page.locator(f'.gallery li[data-id="{first.id}"]')
+            assert await listed.locator(".image-id").inner_text() == f"#{first.id}"
             assert await listed.locator("img").evaluate("img => img.naturalWidth") == 64
+
+            await page.click(f'.gallery li[data-id="{other.id}"] a.delete')
+            await page.wait_for_url(f"**/images/{other.id}/delete")
+            await page.click("form.actions button[type=submit]")
+            await page.wait_for_url(f"**/images?deleted={other.id}")
+            assert await page.locator(f'.gallery li[data-id="{other.id}"]').count() == 0
+            async with sessions() as s:
+                assert await s.get(Image, other.id) is None
 
             await page.click("nav >> text=발송 로그")
             await page.wait_for_url("**/logs")

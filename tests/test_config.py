@@ -164,7 +164,7 @@ def test_absolute_memory_and_server_urls_are_kept(tmp_path: Path, url: str) -> N
 def test_defaults_and_environment_stay_relative_to_the_current_directory(
     tmp_path: Path,
 ) -> None:
-    path = write(tmp_path, '[server]\nport = 9000\n')  # no path keys in the file
+    path = write(tmp_path, "[server]\nport = 9000\n")  # no path keys in the file
     cfg = load_config(path, env={"KBOT_WEB__UPLOAD_DIR": "uploads"})
     assert (cfg.data_dir, cfg.database.url) == ("data", "sqlite+aiosqlite:///data/kbot.db")
     assert cfg.web.upload_dir == "uploads"

@@ -46,7 +46,7 @@ async def test_upload_through_the_form(site: Site) -> None:
         image = await s.scalar(select(Image))
     assert image is not None and location == f"/images?uploaded={image.id}"
     status, html = await site.get(location)
-    assert f'id="uploaded-id">#{image.id}<' in html and f"이미지: {image.id}" in html
+    assert f'data-id="{image.id}">#{image.id}<' in html and f"이미지: {image.id}" in html
     assert "7월 행사.png" in html and f'src="/images/{image.filename}"' in html
 
     bad = FormData()

@@ -100,7 +100,8 @@ async def get_image(request: web.Request) -> web.Response:
 
 
 async def delete_image(request: web.Request) -> web.Response:
-    """``DELETE /api/images/{id}``: 409 while a schedule's ``message_images`` uses it."""
+    """``DELETE /api/images/{id}``: 409 while a schedule that may still send it (active,
+    inactive, error: ``storage.image_uses``) names it in ``message_images``."""
     admin = await require_admin(request)
     app = request.app
     async with app[keys.SESSIONS].begin() as session:

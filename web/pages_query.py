@@ -18,6 +18,14 @@ def int_param(raw: object, *, low: int = 1, high: int = MAX_ID) -> int | None:
     return value if low <= value <= high else None
 
 
+def id_list_param(raw: object, *, max_items: int = 50) -> list[int]:
+    """``3,5,7`` as ids; malformed items are left out."""
+    if not isinstance(raw, str):
+        return []
+    ids = (int_param(item) for item in raw.split(",", max_items)[:max_items])
+    return [i for i in ids if i is not None]
+
+
 def choice_param(raw: object, choices: tuple[str, ...]) -> str | None:
     return raw if isinstance(raw, str) and raw in choices else None
 
