@@ -10,7 +10,9 @@ the session cookie, -> ``/`` |
 | ``GET /login-required`` | explains how to get a link |
 | ``POST /logout`` | ends every session of the admin (``admins.end_sessions``), deletes the cookie |
 | ``GET /`` | dashboard |
-| ``GET, POST /images`` | upload form and list (``web.pages_images``) |
+| ``GET, POST /images`` | upload form (several files) and list (``web.pages_images``) |
+| ``GET, POST /images/{id}/delete`` | confirm, then delete an unused image
+(``web.pages_image_delete``) |
 | ``GET /schedules``, ``POST /schedules/{id}/toggle`` | ``web.pages_schedules`` |
 | ``GET /logs``, ``GET /stats`` | ``web.pages_logs``, ``web.pages_stats`` |
 """
