@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -243,6 +244,35 @@ async def test_a_redelivered_event_is_answered_once(
     await settle(iris_client)
     assert sorted(b["data"] for b in fake_iris.bodies) == ["pong", "받음: !스케줄 목록"]
     assert len(handler.events) == 2
+
+
+async def test_a_redelivery_is_logged_at_info_once_per_event(
+    iris_client: TestClient[Any, Any],
+    fake_iris: FakeIris,
+    handler: EchoHandler,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kbot.webhooks")
+    first = iris_body("text_command", _id="136611")
+    second = iris_body("text_command", _id="136612", message="!ping")
+    for body in (first, first, first, first, second, second):
+        assert (await post_iris(iris_client, body)).status == 200
+    await fake_iris.wait_for_calls(2)
+    await settle(iris_client)
+    ignored = [r for r in caplog.records if "ignored: delivered before" in r.getMessage()]
+    told = [r.getMessage() for r in ignored if r.levelno == logging.INFO]
+    assert len(told) == 2  # one per re-delivered event, not one per repeat
+    assert "iris event 136611 in room" in told[0] and "iris event 136612 in room" in told[1]
+    assert all(ROOM in line for line in told)
+    assert [r.levelno for r in ignored].count(logging.DEBUG) == 2  # the 3rd and 4th of 136611
+    assert len(handler.events) == 2
+
+
+def test_recent_ids_count_deliveries() -> None:
+    recent = RecentIds(capacity=2)
+    assert [recent.record(k) for k in "aaab"] == [0, 1, 2, 0]
+    assert recent.record("c") == 0  # evicts a
+    assert recent.record("a") == 0
 
 
 async def test_a_handler_bug_is_answered_with_an_apology(

@@ -32,23 +32,27 @@ class CommandHandler(Protocol):
 
 
 class RecentIds:
-    """The newest ``capacity`` keys seen, for dropping events Iris delivered twice."""
+    """The newest ``capacity`` keys seen, for dropping events Iris delivered twice, with how
+    often each came (so a re-delivery is reported once, not once per repeat)."""
 
     def __init__(self, capacity: int = RECENT_EVENT_IDS) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
         self._capacity = capacity
-        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._keys: OrderedDict[Hashable, int] = OrderedDict()
 
     def seen(self, key: Hashable) -> bool:
         """Record ``key``; ``True`` when it was already recorded."""
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return True
-        self._keys[key] = None
+        return self.record(key) > 0
+
+    def record(self, key: Hashable) -> int:
+        """Record ``key``; how many times it was recorded before (0: new)."""
+        before = self._keys.get(key, 0)
+        self._keys[key] = before + 1
+        self._keys.move_to_end(key)
         if len(self._keys) > self._capacity:
             self._keys.popitem(last=False)
-        return False
+        return before
 
     def forget(self, key: Hashable) -> None:
         """Drop ``key``, e.g. of an event that was refused after all."""

@@ -6,7 +6,8 @@ Iris ignores the HTTP answer, so ``/webhook/iris`` answers ``{"ok": true}`` at o
 works in a tracked background task that sends each reply text to the event's room with
 ``PRIORITY_REPLY``. It ignores the bot's own messages (``isMine``, or the sender is the bot's
 user id: ``bot.iris.bot_id``, else Iris ``GET /config`` at start-up), feed events, and events
-whose Iris ``_id`` it saw recently in the same room (Iris re-delivery).
+whose Iris ``_id`` it saw recently in the same room (Iris re-delivery: logged at INFO once per
+event, further repeats at DEBUG).
 
 Kakao's answer is the HTTP body and must come within 5 s, so ``/webhook/kakao-skill`` waits
 for the handler up to ``WebhookState.skill_timeout_s`` of clock time; then, when the request
@@ -69,9 +70,12 @@ async def iris_webhook(request: web.Request) -> web.Response:
         event = await _event(request, app[keys.CONFIG].bot, parse_iris)
     except Refused as refused:
         return refused.response()
-    reason = _ignored_because(event, state)
-    if reason is not None:
-        log.debug("iris event %s in room %s ignored: %s", event.event_id, event.room_id, reason)
+    ignored = _ignored_because(event, state)
+    if ignored is not None:
+        level, reason = ignored
+        log.log(
+            level, "iris event %s in room %s ignored: %s", event.event_id, event.room_id, reason
+        )
         return web.json_response({"ok": True})
     if state.tasks.full() and not await _room(state, app[keys.CLOCK].sleep(BUSY_WAIT_S)):
         if event.event_id is not None:
@@ -154,13 +158,19 @@ async def _event(
         raise Refused(400, "bad_request", str(exc)) from None
 
 
-def _ignored_because(event: ChatEvent, state: WebhookState) -> str | None:
+def _ignored_because(event: ChatEvent, state: WebhookState) -> tuple[int, str] | None:
+    """The log level and reason for dropping ``event``, or None to answer it. A re-delivery
+    is told at INFO the first time it comes again, at DEBUG on further repeats."""
     if event.is_mine or event.user_id == state.bot_id:
-        return "the bot's own message"
+        return logging.DEBUG, "the bot's own message"
     if event.is_feed:
-        return "a feed event"
-    if event.event_id is not None and state.recent.seen((event.room_id, event.event_id)):
-        return "delivered before"
+        return logging.DEBUG, "a feed event"
+    if event.event_id is not None:
+        before = state.recent.record((event.room_id, event.event_id))
+        if before == 1:
+            return logging.INFO, "delivered before (Iris re-delivery; repeats logged at DEBUG)"
+        if before > 1:
+            return logging.DEBUG, f"delivered before ({before + 1} deliveries)"
     return None
 
 
