@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
+from kbot.human import duration as duration  # re-exported: the web pages' filter
 from kbot.particles import attach, pick
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
@@ -35,21 +36,6 @@ def when(moment: datetime, today: date) -> str:
     year = f"{moment.year}/" if moment.year != today.year else ""
     clock = _clock(moment.time())
     return f"{year}{moment.month}/{moment.day}({_DAY[moment.weekday()]}) {clock}"
-
-
-def duration(ms: int) -> str:
-    """A send's duration as a person reads it: ``0.4초``, ``12초``, ``8분 34초``, ``1시간 5분``."""
-    seconds = ms / 1000
-    if seconds < 10:
-        return f"{seconds:.1f}초".replace(".0초", "초")
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}시간 {minutes}분" if minutes else f"{hours}시간"
-    if minutes:
-        return f"{minutes}분 {secs}초" if secs else f"{minutes}분"
-    return f"{secs}초"
 
 
 def _clock(value: time) -> str:

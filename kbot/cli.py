@@ -10,7 +10,7 @@ import sys
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from kbot import orgcsv
 from kbot.clock import SystemClock
 from kbot.config import Config, ConfigError, ensure_secret_key, load_config
+from kbot.human import local_stamp
 from kbot.logs import setup_logging
 from kbot.plain_text import escape
 from kbot.timeutil import to_local_naive
@@ -103,7 +104,7 @@ async def admin_invite(ctx: Ctx, args: argparse.Namespace) -> None:
             at=ctx.clock.now(),
             actor=CLI_ACTOR,
         )
-    until = f"{invite.expires_at:%Y-%m-%d %H:%M} UTC"
+    until = local_stamp(invite.expires_at, ctx.cfg.tz)
     print(f"invite for {invite.name} ({invite.org_code}), valid until {until}.")
     print("The new admin types this in KakaoTalk (to the bot or in a room with it):")
     print(f"{ctx.cfg.bot.command_prefix}관리자 인증 {invite.code}")
@@ -184,7 +185,8 @@ async def backup_restore(ctx: Ctx, args: argparse.Namespace) -> None:
     summary = await backup.restore_backup(
         ctx.engine, Path(args.file), upload_dir=images.upload_dir(ctx.cfg), at=ctx.clock.now()
     )
-    written = f"written {summary.created_at}, schema {summary.schema_revision}"
+    created = local_stamp(datetime.fromisoformat(summary.created_at), ctx.cfg.tz)
+    written = f"written {created}, schema {summary.schema_revision}"
     print(f"restored {args.file} ({written}): {summary.describe()}")
 
 

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.human import duration
 from kbot.timeutil import from_local_naive, to_local_naive
 from scheduler import room_ledger
 from scheduler.bulk import insert_ids, update_rows
@@ -153,7 +154,10 @@ class _Plan:
             elif late > self.deps.settings.misfire_grace_s:
                 grace = self.deps.settings.misfire_grace_s
                 self._skip(
-                    row, at, f"{SKIPPED}missed by {int(late)}s (more than misfire_grace_s={grace}s)"
+                    row,
+                    at,
+                    f"{SKIPPED}missed by {duration(late * 1000)} "
+                    f"(more than misfire_grace_s={grace}s)",
                 )
             else:
                 self.sends.append((_due(row, at, "pending"), row))

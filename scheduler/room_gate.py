@@ -22,6 +22,7 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kbot.human import duration
 from kbot.timeutil import from_local_naive, to_utc_naive
 from scheduler import room_ledger
 from scheduler.bulk import update_rows
@@ -62,7 +63,8 @@ def precheck(deps: Deps, occ: Held, row: SendColumns) -> str | None:
         return f"{SKIPPED}schedule was deactivated"
     late = (deps.clock.now() - from_local_naive(occ.scheduled_at, deps.tz)).total_seconds()
     if late > settings.misfire_grace_s:
-        return f"{SKIPPED}started {int(late)}s late (misfire_grace_s={settings.misfire_grace_s}s)"
+        grace = settings.misfire_grace_s
+        return f"{SKIPPED}started {duration(late * 1000)} late (misfire_grace_s={grace}s)"
     return None
 
 

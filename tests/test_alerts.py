@@ -176,6 +176,24 @@ async def test_an_outage_is_alerted_once_and_its_end_once() -> None:
     assert "다시 응답합니다. (중단: 12/01 09:00 ~ 12/01 09:09, 약 10분)" in inbox.texts[1]
 
 
+async def test_a_long_outage_is_told_in_hours_and_logged_in_local_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    last_ok: dict[str, datetime | None] = {"default": clock.now()}
+    watcher = monitor(clock, inbox, last_ok)
+    with caplog.at_level(logging.WARNING, logger="kbot.iris_monitor"):
+        await clock.advance(300)
+        await watcher.check()
+        await clock.advance(2 * 3600 + 5 * 60 - 300)
+        last_ok["default"] = clock.now()
+        await watcher.check()
+    assert "(중단: 12/01 09:00 ~ 12/01 11:05, 약 2시간 5분)" in inbox.texts[1]
+    logged = [r.getMessage() for r in caplog.records]
+    assert "since 2026-12-01T09:00:00+09:00" in logged[0]
+    assert "after about 2시간 5분 (down since 2026-12-01T09:00:00+09:00)" in logged[1]
+
+
 async def test_an_outage_that_could_not_be_told_is_logged_and_told_when_iris_is_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

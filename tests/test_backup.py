@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import tarfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -405,5 +406,6 @@ def test_cli_backup_and_restore(kbot, db_url: str, target_url: str, tmp_path: Pa
     code, out, err = kbot(target_url, "restore", "out/kbot.tar.gz")
     assert (code, err) == (0, "")
     assert "kbot_orgs 1" in out
+    assert re.search(r"written \d{4}-\d\d-\d\d \d\d:\d\d \(Asia/Seoul, \+09:00\)", out)
     code, out, _ = kbot(target_url, "org", "list")
     assert code == 0 and "본사" in out

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -210,3 +213,17 @@ def test_config_file_paths_do_not_depend_on_the_current_directory(
     assert outputs[2].splitlines()[1].split()[0] == "HQ"
     if db_url.startswith("sqlite"):
         assert (etc / "data" / "kbot.db").is_file()
+
+
+def test_invite_expiry_is_local_time_with_its_zone(kbot) -> None:
+    kbot("db", "upgrade")
+    kbot("org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사")
+    seoul = ZoneInfo("Asia/Seoul")
+    before = datetime.now(seoul)
+    code, out, _ = kbot("admin", "invite", "--org", "HQ", "--name", "새 관리자", "--ttl-hours", "2")
+    assert code == 0
+    found = re.search(r"valid until (\d{4}-\d\d-\d\d \d\d:\d\d) \(Asia/Seoul, \+09:00\)\.", out)
+    assert found is not None, out
+    until = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=seoul)
+    assert timedelta(hours=2, minutes=-1) <= until - before <= timedelta(hours=2, minutes=1)
+    assert "UTC" not in out

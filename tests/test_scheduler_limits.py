@@ -74,7 +74,7 @@ async def test_late_beyond_grace_is_skipped_and_logged(
     assert sender.sent == []
     [entry] = await logs(sessions)
     assert entry.status == "failed"
-    assert (entry.error_message or "").startswith("skipped: missed by 660s")
+    assert (entry.error_message or "").startswith("skipped: missed by 11분 (")
     assert await next_send_at(sessions, sid) == local(2026, 12, 2, 9, 30)
 
 
@@ -94,7 +94,7 @@ async def test_after_downtime_each_missed_time_is_logged_once(
     assert [e.error_message for e in entries[:3]] == [
         "skipped: missed: a later send time was due too"
     ] * 3
-    assert (entries[3].error_message or "").startswith("skipped: missed by 10800s")
+    assert (entries[3].error_message or "").startswith("skipped: missed by 3시간 (")
     assert await next_send_at(sessions, sid) == local(2026, 12, 5, 9, 30)
 
 

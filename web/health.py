@@ -1,6 +1,7 @@
 """``GET /healthz``: database reachability and scheduler heartbeat; with the iris transport
 also whether each Iris device answered ``GET /config`` lately (reported only: an Iris outage
-is the alerts' job and does not make the process unhealthy)."""
+is the alerts' job and does not make the process unhealthy) and when it last did, in the
+configured ``timezone`` with its offset (``2026-11-27T09:12:00+09:00``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from kbot.human import local_iso
 from web import keys
 
 log = logging.getLogger("kbot.health")
@@ -38,15 +41,15 @@ async def healthz(request: web.Request) -> web.Response:
         "scheduler": scheduler,
     }
     if keys.IRIS in app:
-        body["iris"] = _iris(app[keys.IRIS].last_config_ok, app[keys.CLOCK].now())
+        body["iris"] = _iris(app[keys.IRIS].last_config_ok, app[keys.CLOCK].now(), cfg.tz)
     return web.json_response(body, status=200 if healthy else 503)
 
 
-def _iris(last_ok: Mapping[str, datetime | None], now: datetime) -> dict[str, object]:
+def _iris(last_ok: Mapping[str, datetime | None], now: datetime, tz: ZoneInfo) -> dict[str, object]:
     return {
         device: {
             "ok": at is not None and (now - at).total_seconds() <= IRIS_FRESH_S,
-            "last_ok": None if at is None else at.isoformat(),
+            "last_ok": None if at is None else local_iso(at, tz),
         }
         for device, at in last_ok.items()
     }

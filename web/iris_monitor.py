@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.sender import SendError
 from kbot.clock import Clock
+from kbot.human import duration, local_iso
 from kbot.redact import redact
 from scheduler.context import Notify
 from web import keys
@@ -34,11 +35,9 @@ DOWN = (
     "[Iris 알림] 장치 '{device}'가 {since}부터 응답하지 않습니다. "
     "예약 발송과 명령어 답장이 실패할 수 있습니다."
 )
-RECOVERED = (
-    "[Iris 알림] 장치 '{device}'가 다시 응답합니다. (중단: {since} ~ {until}, 약 {minutes}분)"
-)
+RECOVERED = "[Iris 알림] 장치 '{device}'가 다시 응답합니다. (중단: {since} ~ {until}, 약 {length})"
 OUTAGE = (
-    "[Iris 알림] 장치 '{device}'가 {since}부터 {until}까지 약 {minutes}분 동안 응답하지 "
+    "[Iris 알림] 장치 '{device}'가 {since}부터 {until}까지 약 {length} 동안 응답하지 "
     "않았고, 지금은 복구되었습니다. 그동안 실패한 발송은 발송 기록에서 확인해 주세요."
 )
 
@@ -101,7 +100,7 @@ class IrisMonitor:
         log.error(
             "Iris device %s has not answered GET /config since %s (alerts.iris_down_after_s=%s)",
             device,
-            since.isoformat(),
+            local_iso(since, self._tz),
             self._down_after_s,
         )
         text = DOWN.format(device=device, since=self._local(since))
@@ -109,15 +108,16 @@ class IrisMonitor:
 
     async def _came_back(self, device: str, outage: _Outage, at: datetime) -> None:
         minutes = max(1, round((at - outage.since).total_seconds() / 60))
+        length = duration(minutes * 60_000)  # whole minutes: "약 10분", "약 2시간 5분"
         log.warning(
-            "Iris device %s answers again after about %d min (down since %s)",
+            "Iris device %s answers again after about %s (down since %s)",
             device,
-            minutes,
-            outage.since.isoformat(),
+            length,
+            local_iso(outage.since, self._tz),
         )
         template = RECOVERED if outage.alert_delivered else OUTAGE
         text = template.format(
-            device=device, since=self._local(outage.since), until=self._local(at), minutes=minutes
+            device=device, since=self._local(outage.since), until=self._local(at), length=length
         )
         if await self._tell(text):
             del self._outages[device]
