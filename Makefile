@@ -18,13 +18,10 @@ $(VENV)/.dev-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# kbot serve prints the web address of the configuration once it listens, and how to create
+# the first admin while there is none
 run: $(VENV)/.installed
 	$(BIN)/kbot db upgrade $(CONFIG_FLAG)
-	@echo ""
-	@echo "kbot web: http://127.0.0.1:8080  (health: /healthz; see README.md for settings)"
-	@echo "First admin:  $(BIN)/kbot org add --type headquarters --code HQ --name 본사"
-	@echo "              $(BIN)/kbot admin add --kakao-user-id <KAKAO_USER_ID> --org HQ --name <NAME>"
-	@echo ""
 	$(BIN)/kbot serve $(CONFIG_FLAG)
 
 test: $(VENV)/.dev-installed

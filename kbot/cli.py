@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import shlex
 import sys
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
@@ -324,6 +325,19 @@ async def _run(cfg: Config, handler: Handler, args: argparse.Namespace) -> None:
         await engine.dispose()
 
 
+def _serve(cfg: Config, config_path: str | None) -> int:
+    from web.serve import ServeError, serve
+
+    program = sys.argv[0] if Path(sys.argv[0]).name == "kbot" else "kbot"
+    command = shlex.join([program, *(["--config", config_path] if config_path else [])])
+    try:
+        serve(ensure_secret_key(cfg), command=command)
+    except ServeError as exc:
+        print(f"kbot: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -333,10 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     setup_logging(cfg.logging.level)
     if args.command == "serve":
-        from web.app import run
-
-        run(ensure_secret_key(cfg))
-        return 0
+        return _serve(cfg, getattr(args, "config", None))
     logging.getLogger().setLevel(logging.WARNING)
     try:
         asyncio.run(_run(cfg, args.handler, args))

@@ -76,6 +76,11 @@ async def list_admins(session: AsyncSession) -> list[Admin]:
     return list(await session.scalars(select(Admin).order_by(Admin.id)))
 
 
+async def any_admin(session: AsyncSession) -> bool:
+    """Whether any admin is registered (active or not)."""
+    return await session.scalar(select(Admin.id).limit(1)) is not None
+
+
 async def end_sessions(
     session: AsyncSession,
     admin_id: int,

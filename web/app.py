@@ -1,6 +1,6 @@
 """The composition root: ``init_app`` builds every long-lived resource from the config and
 wires the routes. Resources live in ``cleanup_ctx`` entries, so start-up and shutdown happen in
-one place and in reverse order."""
+one place and in reverse order. ``web.serve`` runs it for ``kbot serve``."""
 
 from __future__ import annotations
 
@@ -125,17 +125,3 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
         app[keys.HTTP] = session
         yield
-
-
-def run(cfg: Config) -> None:
-    """Serve until SIGINT/SIGTERM; aiohttp then stops accepting, runs the cleanup contexts
-    (scheduler drained first, engine last) and exits."""
-    log.info("kbot listening on http://%s:%d", cfg.server.host, cfg.server.port)
-    web.run_app(
-        init_app(cfg),
-        host=cfg.server.host,
-        port=cfg.server.port,
-        print=None,
-        access_log=None,
-        shutdown_timeout=30,
-    )
