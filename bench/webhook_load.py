@@ -72,7 +72,7 @@ def prepare(workdir: Path, env: dict[str, str]) -> None:
 
 
 def event(text: str, n: int) -> dict[str, Any]:
-    """An Iris message event (shared/protocols/iris.md) from the admin in the room."""
+    """An Iris message event (docs/iris.md) from the admin in the room."""
     return {
         "msg": text,
         "room": "벤치방",

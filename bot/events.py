@@ -74,7 +74,7 @@ def load_body(data: bytes) -> Mapping[str, Any]:
 
 
 def parse_iris(body: Mapping[str, Any]) -> ChatEvent:
-    """Parse the body Iris POSTs to the webhook (shared/protocols/iris.md)."""
+    """Parse the body Iris POSTs to the webhook (docs/iris.md)."""
     if not isinstance(body, Mapping):
         raise EventError("body is not a JSON object")
     log = body.get("json")
@@ -108,7 +108,7 @@ def parse_iris(body: Mapping[str, Any]) -> ChatEvent:
 
 
 def parse_skill(body: Mapping[str, Any]) -> ChatEvent:
-    """Parse a Kakao i Open Builder skill request (shared/protocols/kakao-skill.md)."""
+    """Parse a Kakao i Open Builder skill request (docs/kakao-skill.md)."""
     if not isinstance(body, Mapping):
         raise EventError("body is not a JSON object")
     request = body.get("userRequest")

@@ -1,4 +1,4 @@
-"""Send through Iris devices over HTTP (shared/protocols/iris.md), paced per device.
+"""Send through Iris devices over HTTP (docs/iris.md), paced per device.
 
 Error rule (what ``SendError.retryable`` means for Iris):
 - no answer within ``timeout_s``, connection refused/reset, broken response: retryable;

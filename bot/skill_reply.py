@@ -1,4 +1,4 @@
-"""Kakao i Open Builder skill responses (shared/protocols/kakao-skill.md).
+"""Kakao i Open Builder skill responses (docs/kakao-skill.md).
 
 The HTTP response body is the reply, so it must respect the spec's limits: ``version``
 "2.0", 1 to 3 outputs, ``simpleText`` at most 1000 characters, at most 10 quick replies

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.events import MAX_BODY_BYTES, ChatEvent, EventError, load_body, parse_iris, parse_skill
 
-FIXTURES = Path(__file__).parent / "fixtures"  # copies of shared/fixtures
+FIXTURES = Path(__file__).parent / "fixtures"  # sample payloads (docs/iris.md, docs/kakao-skill.md)
 
 ROOM = "257378349297847"
 

@@ -1,4 +1,4 @@
-"""Kakao skill callbacks (shared/protocols/kakao-skill.md): when a block has callback enabled,
+"""Kakao skill callbacks (docs/kakao-skill.md): when a block has callback enabled,
 the request carries ``userRequest.callbackUrl``; a skill that cannot answer within 5 s
 answers ``useCallback`` at once and later POSTs one normal reply to that URL (within a
 minute). The URL comes from the request body, so it is used only when it is https on a
