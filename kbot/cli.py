@@ -22,6 +22,7 @@ from kbot.clock import SystemClock
 from kbot.config import Config, ConfigError, ensure_secret_key, load_config
 from kbot.human import local_stamp
 from kbot.logs import setup_logging
+from kbot.org_tree import tree_order
 from kbot.plain_text import escape
 from kbot.timeutil import to_local_naive
 from storage import admins, archive, backup, images, one_time_codes, orgs, rooms, tokens
@@ -71,12 +72,12 @@ async def org_import(ctx: Ctx, args: argparse.Namespace) -> None:
 
 
 async def org_list(ctx: Ctx, args: argparse.Namespace) -> None:
+    """The tree: each org under its parent, indented two spaces per level."""
     async with ctx.sessions() as s:
         rows = await orgs.list_orgs(s)
-    codes = {o.id: o.code for o in rows}
     _table(
-        ["code", "type", "name", "parent"],
-        [[o.code, o.type, o.name, codes.get(o.parent_id or 0, "-")] for o in rows],
+        ["code", "type", "name", "active"],
+        [["  " * depth + o.code, o.type, o.name, o.active] for depth, o in tree_order(rows)],
     )
 
 
