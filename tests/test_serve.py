@@ -16,7 +16,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from kbot.cli import main
 from kbot.config import load_config
 from web.serve import unreachable_from_phone
 
@@ -39,37 +38,39 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_a_busy_port_is_one_line_and_nothing_starts(
-    busy_port: int,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KBOT_SERVER__PORT", str(busy_port))
-    monkeypatch.setenv("KBOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path}/kbot.db")
-    assert main(["serve"]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
+async def run_kbot(env: dict[str, str], cwd: Path, *argv: str) -> tuple[int, str, str]:
+    """``kbot ARGV`` in a process of its own: exit status, stdout, stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        str(KBOT), *argv, cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), STARTUP_S)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_a_busy_port_is_one_line_and_nothing_starts(busy_port: int, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KBOT_SERVER__PORT": str(busy_port),
+        "KBOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path}/kbot.db",
+    }
+    code, out, err = await run_kbot(env, tmp_path, "serve")
+    assert (code, out) == (1, "")
     assert err == f"kbot: error: cannot listen on 127.0.0.1:{busy_port}: address already in use\n"
     assert not (tmp_path / "kbot.db").exists()  # the database was not even opened
 
 
-def test_iris_on_loopback_addresses_is_warned_about(
-    busy_port: int,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name, value in {
+async def test_iris_on_loopback_addresses_is_warned_about(busy_port: int, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
         "KBOT_SERVER__PORT": str(busy_port),
         "KBOT_BOT__TRANSPORT": "iris",
         "KBOT_BOT__WEBHOOK_TOKEN": "a-long-webhook-token-0123456789",
-    }.items():
-        monkeypatch.setenv(name, value)
-    assert main(["serve"]) == 1
-    lines = capsys.readouterr().err.splitlines()
+    }
+    code, _, err = await run_kbot(env, tmp_path, "serve")
+    assert code == 1
+    lines = err.splitlines()
     warnings = [line for line in lines if " WARNING kbot.app: " in line]
     assert len(warnings) == 2
     assert "server.host is 127.0.0.1, a loopback address: the Iris phone cannot" in warnings[0]
@@ -106,13 +107,7 @@ class Served:
         self.proc: asyncio.subprocess.Process | None = None
 
     async def cli(self, *argv: str) -> tuple[int, str, str]:
-        proc = await asyncio.create_subprocess_exec(
-            str(KBOT), *argv, cwd=self.cwd, env=self.env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        out, err = await asyncio.wait_for(proc.communicate(), STARTUP_S)
-        assert proc.returncode is not None
-        return proc.returncode, out.decode(), err.decode()
+        return await run_kbot(self.env, self.cwd, *argv)
 
     async def start(self) -> str:
         """Start serving; the first line it prints (once it listens)."""
