@@ -36,11 +36,15 @@ from pathlib import Path
 
 import aiohttp
 import pymysql
-from _kbot_serve import free_port, wait_healthy
 from PIL import Image
 from sqlalchemy.engine import make_url
 
 from kbot.config import WebConfig
+
+try:  # run as a script (make bench): bench/ is on sys.path
+    from _kbot_serve import free_port, wait_healthy
+except ModuleNotFoundError:  # imported as bench.upload_memory (tests use png_bomb)
+    from bench._kbot_serve import free_port, wait_healthy
 
 ADMIN = "252507685"
 KBOT = Path(sys.executable).with_name("kbot")
