@@ -26,6 +26,7 @@ from bot.devices import DeviceQueue, IrisDevice
 from bot.sender import (
     PRIORITY_SCHEDULED,
     BotSender,
+    Failure,
     SendError,
     SendResult,
     check_images,
@@ -128,6 +129,7 @@ class IrisSender(BotSender):
                 retryable=_retryable_status(status),
                 status=status,
                 raw=body,
+                failure=Failure.REJECTED,
             )
         return [dict(row) for row in rows]
 
@@ -141,6 +143,7 @@ class IrisSender(BotSender):
                 retryable=_retryable_status(status),
                 status=status,
                 raw=body,
+                failure=Failure.REJECTED,
             )
         self.last_config_ok[target.name] = self._clock.now()
         return body
@@ -149,7 +152,11 @@ class IrisSender(BotSender):
         self, room_id: str, payload: dict[str, Any], *, image: bool, priority: int
     ) -> SendResult:
         if not _ROOM_ID.fullmatch(room_id):
-            raise SendError(f"Iris rooms are numeric chat ids, got {room_id!r}", retryable=False)
+            raise SendError(
+                f"Iris rooms are numeric chat ids, got {room_id!r}",
+                retryable=False,
+                failure=Failure.BAD_ROOM,
+            )
         device = self._device(self.device_for(room_id))
         gap_ms = device.image_gap_ms if image else device.text_gap_ms
         return await self._queues[device.name].submit(
@@ -177,7 +184,9 @@ class IrisSender(BotSender):
         try:
             return self._devices[name]
         except KeyError:
-            raise SendError(f"unknown Iris device {name!r}", retryable=False) from None
+            raise SendError(
+                f"unknown Iris device {name!r}", retryable=False, failure=Failure.CONFIG
+            ) from None
 
 
 async def _exchange(
@@ -193,11 +202,16 @@ async def _exchange(
         ) as response:
             return response.status, _parse(await response.read())
     except TimeoutError as exc:
-        raise SendError(f"{what}: no answer within {device.timeout_s} s", retryable=True) from exc
+        raise SendError(
+            f"{what}: no answer within {device.timeout_s} s",
+            retryable=True,
+            failure=Failure.TIMEOUT,
+            timeout_s=device.timeout_s,
+        ) from exc
     except aiohttp.InvalidURL as exc:
-        raise SendError(f"{what}: invalid URL", retryable=False) from exc
+        raise SendError(f"{what}: invalid URL", retryable=False, failure=Failure.CONFIG) from exc
     except aiohttp.ClientError as exc:
-        raise SendError(f"{what}: {exc!r}", retryable=True) from exc
+        raise SendError(f"{what}: {exc!r}", retryable=True, failure=Failure.UNREACHABLE) from exc
 
 
 def classify_response(status: int, body: Any) -> SendResult:
@@ -207,7 +221,11 @@ def classify_response(status: int, body: Any) -> SendResult:
             body.get("success") is False or body.get("status") is False
         ):
             raise SendError(
-                f"Iris refused: {_message(body)}", retryable=False, status=status, raw=body
+                f"Iris refused: {_message(body)}",
+                retryable=False,
+                status=status,
+                raw=body,
+                failure=Failure.REFUSED,
             )
         return SendResult(ok=True, raw=body, status=status)
     retryable = _retryable_status(status)
@@ -218,6 +236,7 @@ def classify_response(status: int, body: Any) -> SendResult:
         retryable=retryable,
         status=status,
         raw=body,
+        failure=Failure.REJECTED,
     )
 
 
