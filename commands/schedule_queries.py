@@ -1,4 +1,5 @@
-"""Reading schedules with the permission rule applied: one, the visible list, the send log."""
+"""Reading schedules with the permission rule applied: one, the visible list, the send log;
+and the rooms an actor may use (a target room, a test room)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commands import schedule_checks as checks
 from commands.errors import CommandError
-from commands.permissions import Operation, Standing, allows, require_acting
+from commands.permissions import Operation, Standing, allows, check, require_acting
 from commands.permissions import visible as visible_orgs
 from storage.kbot_models import Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
@@ -73,3 +75,22 @@ async def recent_logs(session: AsyncSession, schedule_id: int, limit: int) -> li
         .limit(limit)
     )
     return list(await session.scalars(query))
+
+
+async def usable_room(
+    session: AsyncSession, standing: Standing, raw: str, operation: Operation = Operation.CREATE
+) -> Room:
+    """The registered, active room ``raw`` names (chat id or name) when an actor of
+    ``standing`` may use it for ``operation``."""
+    room = await checks.find_room(session, raw, visible_orgs(standing))
+    check(standing, operation, room_org_id=room.org_id)
+    return room
+
+
+async def test_room(session: AsyncSession, standing: Standing, raw: str) -> Room:
+    """The room ``raw`` names, which the actor must be allowed to test-send to; a room
+    problem is reported on the 테스트방 field."""
+    try:
+        return await usable_room(session, standing, raw, Operation.TEST)
+    except CommandError as exc:
+        raise checks.error("test_room", exc.message) from None

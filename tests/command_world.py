@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.chat_kinds import EventChatKinds
 from bot.events import ChatEvent, parse_iris
 from commands.context import CommandContext, build_context
+from commands.ports import RoomBusy
 from kbot.config import Config
 from storage import admins, orgs, rooms
 from storage.models import Base
@@ -55,14 +56,17 @@ USERS = {code: f"9{index:08d}" for index, code in enumerate(TREE)} | {"BR1": BR1
 class Sent:
     status: str = "success"
     error: str | None = None
+    starts_in_s: int | None = None
 
 
 @dataclass
 class RecordingScheduler:
-    """The scheduler port, recording calls; ``result`` or ``failure`` decides ``send_now``."""
+    """The scheduler port, recording calls; ``result`` or ``failure`` decides ``send_now``
+    (``failure`` is raised; a ``RoomBusy`` only when the send is not confirmed)."""
 
     wakes: int = 0
     sends: list[tuple[int, str, str | None]] = field(default_factory=list)
+    options: list[dict[str, Any]] = field(default_factory=list)  # confirmed, direct, wait_s
     result: Sent = field(default_factory=Sent)
     failure: Exception | None = None
 
@@ -70,10 +74,20 @@ class RecordingScheduler:
         self.wakes += 1
 
     async def send_now(
-        self, schedule_id: int, *, kind: Literal["test", "manual"], room_id: str | None = None
+        self,
+        schedule_id: int,
+        *,
+        kind: Literal["test", "manual"],
+        room_id: str | None = None,
+        confirmed: bool = False,
+        direct: bool = False,
+        wait_s: float = 15.0,
     ) -> Sent:
+        self.options.append({"confirmed": confirmed, "direct": direct, "wait_s": wait_s})
+        if isinstance(self.failure, RoomBusy) and not confirmed:
+            raise self.failure
         self.sends.append((schedule_id, kind, room_id))
-        if self.failure is not None:
+        if self.failure is not None and not isinstance(self.failure, RoomBusy):
             raise self.failure
         return self.result
 

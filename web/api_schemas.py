@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
-from web.api_models import ScheduleIn, TestSendIn
+from web.api_models import ScheduleIn, SendIn, TestSendIn
 
 JSON = dict[str, Any]
 REF = "#/components/schemas/"
@@ -48,6 +48,7 @@ def schemas() -> JSON:
     image_fields = ("filename", "original_name", "file_path", "file_url", "mime_type")
     return {
         "ScheduleInput": ScheduleIn.model_json_schema(ref_template=REF + "{model}"),
+        "SendInput": SendIn.model_json_schema(ref_template=REF + "{model}"),
         "TestSendInput": TestSendIn.model_json_schema(ref_template=REF + "{model}"),
         "Schedule": _obj(
             {
@@ -104,9 +105,17 @@ def schemas() -> JSON:
                 "room_id": text,
                 "status": {
                     "type": "string",
-                    "enum": ["success", "failed", "partial", "interrupted"],
+                    "enum": ["success", "failed", "partial", "interrupted", "pending"],
+                    "description": "pending: not done within 15 s; it goes on in the background",
                 },
-                "error": opt_text,
+                "error": {
+                    "type": ["string", "null"],
+                    "description": "why it is not (yet) fully sent, in Korean",
+                },
+                "starts_in_s": {
+                    "type": ["integer", "null"],
+                    "description": "pending: seconds until it starts (the room's next free slot)",
+                },
             }
         ),
         "Room": _obj(
