@@ -105,11 +105,24 @@ def saved(row: Schedule, verb: str, upcoming: list[datetime]) -> str:
     return f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n다음 발송: {times}"
 
 
+LOG_REASON_LIMIT = 80  # characters of a log's error shown per line
+
+
 def log_lines(logs: list[ScheduleLog]) -> list[str]:
     out = []
     for log in logs:
         line = f"{when(log.scheduled_at)} {_LOG.get(log.status, log.status)}"
         if log.error_message:
-            line += f" — {log.error_message[:80]}"
+            line += f" — {cut(log.error_message, LOG_REASON_LIMIT)}"
         out.append(line)
     return out
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut between words with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,.:;—-") + "…"

@@ -275,7 +275,12 @@ async def test_logs_and_turning_back_on(
     [empty] = await handle_event(ctx, event("!스케줄 로그 1")) or []
     assert "발송 기록이 없습니다" in empty
     async with sessions.begin() as s:
-        for day, status, error in ((20, "success", None), (23, "failed", "Iris timeout")):
+        long = "방 100은(는) 등록 조직 BR1과(와) 그 아래 조직의 방이 아닙니다. " * 3
+        for day, status, error in (
+            (20, "success", None),
+            (23, "failed", "Iris timeout"),
+            (24, "failed", long),
+        ):
             moment = datetime(2026, 11, day, 9, 30)
             s.add(
                 ScheduleLog(
@@ -291,6 +296,10 @@ async def test_logs_and_turning_back_on(
     assert logs.index("11/23(월) 09:30 ❌ 실패 — Iris timeout") < logs.index(
         "11/20(금) 09:30 ✅ 성공"
     )
+    [cut] = [line.split(" — ", 1)[1] for line in logs.splitlines() if line.startswith("11/24")]
+    assert len(cut) <= 80 and cut.endswith("…")
+    shown = cut.removesuffix("…")  # cut between words, not in the middle of one
+    assert long.startswith(shown) and long[len(shown)] == " "
     await handle_event(ctx, event("!스케줄 끄기 1"))
     [on] = await handle_event(ctx, event("!스케줄 켜기 1")) or []
     assert "켰습니다" in on and "11/27(금) 09:30" in on
