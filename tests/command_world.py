@@ -18,9 +18,11 @@ from bot.events import ChatEvent, parse_iris
 from commands.context import CommandContext, build_context
 from commands.ports import RoomBusy
 from kbot.config import Config
+from scheduler.service import Scheduler
 from storage import admins, orgs, rooms
 from storage.models import Base
 from tests.fakes import FakeClock
+from tests.sched_support import RecordingSender, scheduler
 
 FIXTURE = Path(__file__).parent / "fixtures" / "iris" / "multiline_command.json"
 # Thursday 2026-11-26 09:12 in Seoul, the moment the fixture message was sent.
@@ -126,6 +128,17 @@ def context(
     clock = FakeClock(START)
     port = RecordingScheduler()
     return build_context(cfg, sessions, clock, port, EventChatKinds(None)), clock, port
+
+
+def live_context(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> tuple[CommandContext, FakeClock, Scheduler, RecordingSender]:
+    """The command context of a dry-run process with the real scheduler (its loop not
+    started) sending through a recording sender."""
+    clock = FakeClock(START)
+    sender = RecordingSender(clock)
+    sched = scheduler(cfg, sessions, sender, clock)
+    return build_context(cfg, sessions, clock, sched, EventChatKinds(None)), clock, sched, sender
 
 
 def fixture_event() -> ChatEvent:
