@@ -6,10 +6,8 @@ Handlers that save a schedule should write ``next_send_at`` (or leave it NULL: t
 computes it) and then call ``wake()`` so a change shortly due is seen at once.
 
 Each occurrence is sent by its own task. A newly due one is admitted (room checks and slot)
-inside the claim that creates it, a send-now inside the transaction that creates it, an orphan
-taken over by the ``Pipeline``, which also batches the final logs across the tasks in flight.
-A send-now answers within ``ANSWER_WITHIN_S`` and may go on in the background
-(``scheduler.interactive``).
+inside the claim that creates it, a send-now (``scheduler.interactive``) inside the one that
+creates it, an orphan taken over by the ``Pipeline``, which also batches the final logs.
 """
 
 from __future__ import annotations
@@ -78,6 +76,7 @@ class Scheduler:
         self._interactive = InteractiveSends(clock)
         self._tasks: list[asyncio.Task[None]] = []
         self._pruned_at: float | None = None
+        self._held = False  # whether this worker ever held an occurrence (then stop releases)
         # claim in batches: wait until this many send slots are free (small claims cost as
         # much database work as large ones)
         self._low_water = max(
@@ -101,10 +100,10 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Finish the parts in flight, end the sends people asked for (with their log rows),
-        give back every claim, and end the loop. Also needed when the loop never started."""
+        give back every claim, end the loop. Needed also when the loop never started."""
         self._stopping.set()
         self._woken.set()
-        await self._interactive.drain()  # their pauses end at once now
+        await self._interactive.drain()  # sends people asked for: their pauses end at once
         if self._tasks:
             loop, lease_keeper = self._tasks
             await loop  # ends after its current round; it starts no new one
@@ -112,18 +111,19 @@ class Scheduler:
             lease_keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await lease_keeper
-        await release(self.deps)
+        if self._tasks or self._held:
+            await release(self.deps)
         log.info("scheduler stopped")
 
     async def drain(self) -> None:
-        """Wait until the occurrences now in flight, and the sends going on in the
-        background, have ended (for tests and benchmarks)."""
+        """Wait until the sends in flight have ended (for tests and benchmarks)."""
         while self._inflight or len(self._interactive):
             await asyncio.gather(*self._inflight.values(), return_exceptions=True)
             await self._interactive.drain()
 
     async def run_once(self) -> list[Outcome]:
         """One round without the loop: claim what is due now and send it to the end."""
+        self._held = True
         taken = await claim(self.deps, self.deps.settings.claim_batch, set(self._inflight))
         ids = {claimed_id(item) for item in taken}
         self._manual.update(ids)
@@ -153,6 +153,7 @@ class Scheduler:
         reached room daily limit refuses (``error`` says why); a room whose next free slot is
         later raises ``RoomBusy`` unless ``confirmed`` (see ``leases.create_send_now``, also
         for ``direct``). Answers within ``wait_s``, else "pending" (``scheduler.interactive``)."""
+        self._held = True
         begun = await create_send_now(
             self.deps, schedule_id, kind, room_id, confirmed=confirmed, direct=direct
         )
