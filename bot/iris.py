@@ -124,13 +124,8 @@ class IrisSender(BotSender):
         if not isinstance(rows, list) or not all(isinstance(row, Mapping) for row in rows):
             rows = None
         if not 200 <= status < 300 or _is_iris_error(body) or rows is None:
-            raise SendError(
-                f"Iris {target.name}: POST /query answered HTTP {status}: {_message(body)}",
-                retryable=_retryable_status(status),
-                status=status,
-                raw=body,
-                failure=Failure.REJECTED,
-            )
+            what = f"Iris {target.name}: POST /query answered HTTP {status}: {_message(body)}"
+            raise _rejected(what, status, body)
         return [dict(row) for row in rows]
 
     async def fetch_config(self, device: str | None = None) -> dict[str, Any]:
@@ -138,13 +133,7 @@ class IrisSender(BotSender):
         target = self._device(device or self._default)
         status, body = await _exchange(self._session, target, "GET", "/config", None)
         if not 200 <= status < 300 or not isinstance(body, dict):
-            raise SendError(
-                f"Iris {target.name}: GET /config answered HTTP {status}",
-                retryable=_retryable_status(status),
-                status=status,
-                raw=body,
-                failure=Failure.REJECTED,
-            )
+            raise _rejected(f"Iris {target.name}: GET /config answered HTTP {status}", status, body)
         self.last_config_ok[target.name] = self._clock.now()
         return body
 
@@ -231,13 +220,13 @@ def classify_response(status: int, body: Any) -> SendResult:
     retryable = _retryable_status(status)
     if status >= 500 and _is_iris_error(body) and _BAD_REQUEST.search(_message(body)):
         retryable = False
-    raise SendError(
-        f"Iris answered HTTP {status}: {_message(body)}",
-        retryable=retryable,
-        status=status,
-        raw=body,
-        failure=Failure.REJECTED,
-    )
+    raise _rejected(f"Iris answered HTTP {status}: {_message(body)}", status, body, retryable)
+
+
+def _rejected(message: str, status: int, body: Any, retryable: bool | None = None) -> SendError:
+    """An HTTP error answer (retryable by its status unless ``retryable`` says)."""
+    retry = _retryable_status(status) if retryable is None else retryable
+    return SendError(message, retryable=retry, status=status, raw=body, failure=Failure.REJECTED)
 
 
 def _retryable_status(status: int) -> bool:
