@@ -21,7 +21,7 @@ import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.sender import SendError, SendResult
+from bot.sender import Failure, SendError, SendResult
 from kbot.clock import Clock
 
 log = logging.getLogger("kbot.iris")
@@ -70,7 +70,9 @@ class DeviceQueue:
         Cancelling the future before the request starts withdraws it.
         """
         if self._closed:
-            raise SendError(f"Iris device {self.name}: sender is closed", retryable=True)
+            raise SendError(
+                f"Iris device {self.name}: sender is closed", retryable=True, failure=Failure.CLOSED
+            )
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(priority, next(self._seq), gap_s, request, future))
         return future
@@ -90,7 +92,7 @@ class DeviceQueue:
         while not self._queue.empty():
             job = self._queue.get_nowait()
             if not job.future.done():
-                job.future.set_exception(SendError(error, retryable=True))
+                job.future.set_exception(SendError(error, retryable=True, failure=Failure.CLOSED))
 
     async def _run(self) -> None:
         while True:
@@ -112,7 +114,7 @@ class DeviceQueue:
             self._finish(job, exc)
         except asyncio.CancelledError:
             error = f"Iris device {self.name}: sender closed while the request was on the wire"
-            self._finish(job, SendError(error, retryable=True))
+            self._finish(job, SendError(error, retryable=True, failure=Failure.CLOSED))
             raise
         except Exception as exc:
             log.exception("Iris device %s: unexpected error while sending", self.name)

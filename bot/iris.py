@@ -26,6 +26,7 @@ from bot.devices import DeviceQueue, IrisDevice
 from bot.sender import (
     PRIORITY_SCHEDULED,
     BotSender,
+    Failure,
     SendError,
     SendResult,
     check_images,
@@ -123,12 +124,8 @@ class IrisSender(BotSender):
         if not isinstance(rows, list) or not all(isinstance(row, Mapping) for row in rows):
             rows = None
         if not 200 <= status < 300 or _is_iris_error(body) or rows is None:
-            raise SendError(
-                f"Iris {target.name}: POST /query answered HTTP {status}: {_message(body)}",
-                retryable=_retryable_status(status),
-                status=status,
-                raw=body,
-            )
+            what = f"Iris {target.name}: POST /query answered HTTP {status}: {_message(body)}"
+            raise _rejected(what, status, body)
         return [dict(row) for row in rows]
 
     async def fetch_config(self, device: str | None = None) -> dict[str, Any]:
@@ -136,12 +133,7 @@ class IrisSender(BotSender):
         target = self._device(device or self._default)
         status, body = await _exchange(self._session, target, "GET", "/config", None)
         if not 200 <= status < 300 or not isinstance(body, dict):
-            raise SendError(
-                f"Iris {target.name}: GET /config answered HTTP {status}",
-                retryable=_retryable_status(status),
-                status=status,
-                raw=body,
-            )
+            raise _rejected(f"Iris {target.name}: GET /config answered HTTP {status}", status, body)
         self.last_config_ok[target.name] = self._clock.now()
         return body
 
@@ -149,7 +141,11 @@ class IrisSender(BotSender):
         self, room_id: str, payload: dict[str, Any], *, image: bool, priority: int
     ) -> SendResult:
         if not _ROOM_ID.fullmatch(room_id):
-            raise SendError(f"Iris rooms are numeric chat ids, got {room_id!r}", retryable=False)
+            raise SendError(
+                f"Iris rooms are numeric chat ids, got {room_id!r}",
+                retryable=False,
+                failure=Failure.BAD_ROOM,
+            )
         device = self._device(self.device_for(room_id))
         gap_ms = device.image_gap_ms if image else device.text_gap_ms
         return await self._queues[device.name].submit(
@@ -177,7 +173,9 @@ class IrisSender(BotSender):
         try:
             return self._devices[name]
         except KeyError:
-            raise SendError(f"unknown Iris device {name!r}", retryable=False) from None
+            raise SendError(
+                f"unknown Iris device {name!r}", retryable=False, failure=Failure.CONFIG
+            ) from None
 
 
 async def _exchange(
@@ -193,11 +191,16 @@ async def _exchange(
         ) as response:
             return response.status, _parse(await response.read())
     except TimeoutError as exc:
-        raise SendError(f"{what}: no answer within {device.timeout_s} s", retryable=True) from exc
+        raise SendError(
+            f"{what}: no answer within {device.timeout_s} s",
+            retryable=True,
+            failure=Failure.TIMEOUT,
+            timeout_s=device.timeout_s,
+        ) from exc
     except aiohttp.InvalidURL as exc:
-        raise SendError(f"{what}: invalid URL", retryable=False) from exc
+        raise SendError(f"{what}: invalid URL", retryable=False, failure=Failure.CONFIG) from exc
     except aiohttp.ClientError as exc:
-        raise SendError(f"{what}: {exc!r}", retryable=True) from exc
+        raise SendError(f"{what}: {exc!r}", retryable=True, failure=Failure.UNREACHABLE) from exc
 
 
 def classify_response(status: int, body: Any) -> SendResult:
@@ -207,18 +210,23 @@ def classify_response(status: int, body: Any) -> SendResult:
             body.get("success") is False or body.get("status") is False
         ):
             raise SendError(
-                f"Iris refused: {_message(body)}", retryable=False, status=status, raw=body
+                f"Iris refused: {_message(body)}",
+                retryable=False,
+                status=status,
+                raw=body,
+                failure=Failure.REFUSED,
             )
         return SendResult(ok=True, raw=body, status=status)
     retryable = _retryable_status(status)
     if status >= 500 and _is_iris_error(body) and _BAD_REQUEST.search(_message(body)):
         retryable = False
-    raise SendError(
-        f"Iris answered HTTP {status}: {_message(body)}",
-        retryable=retryable,
-        status=status,
-        raw=body,
-    )
+    raise _rejected(f"Iris answered HTTP {status}: {_message(body)}", status, body, retryable)
+
+
+def _rejected(message: str, status: int, body: Any, retryable: bool | None = None) -> SendError:
+    """An HTTP error answer (retryable by its status unless ``retryable`` says)."""
+    retry = _retryable_status(status) if retryable is None else retryable
+    return SendError(message, retryable=retry, status=status, raw=body, failure=Failure.REJECTED)
 
 
 def _retryable_status(status: int) -> bool:

@@ -40,14 +40,15 @@ def only_id(rest: str, more: list[str], example: str) -> int:
     return found
 
 
-def take_confirmation(rest: str, example: str) -> tuple[bool, str]:
-    """Whether ``rest`` starts with ``확인``; any other word is an error."""
+def take_confirmation(rest: str, example: str, then: str) -> tuple[bool, str]:
+    """Whether ``rest`` starts with ``확인``; any other word is an error saying what ``확인``
+    does (``then``, e.g. "삭제됩니다")."""
     taken = take_word(rest)
     if taken is None:
         return False, rest
     word, rest = taken
     if word.casefold() not in _CONFIRM_WORDS:
-        raise CommandError("확인", f"{quote(word)} 대신 '확인'을 붙이면 삭제됩니다.", example)
+        raise CommandError("확인", f"{quote(word)} 대신 '확인'을 붙이면 {then}.", example)
     return True, rest
 
 

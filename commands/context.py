@@ -14,6 +14,7 @@ from commands.identity import IdentityCache
 from commands.ports import ChatKinds, SchedulerPort
 from commands.reply_gate import ReplyGate
 from commands.schedule_checks import Limits
+from commands.schedule_sends import ScheduleSends
 from commands.schedules import ScheduleService
 from commands.verbs import help_text
 from kbot.clock import Clock
@@ -30,6 +31,7 @@ class CommandContext:
     clock: Clock
     scheduler: SchedulerPort
     schedules: ScheduleService
+    sends: ScheduleSends  # sending a schedule now (test, manual)
     identities: IdentityCache
     replies: ReplyGate  # how much may be said, per room and sender
     chat_kinds: ChatKinds  # where a login link may go, and what a reply may show
@@ -73,6 +75,7 @@ def build_context(
         clock,
         scheduler,
         service,
+        ScheduleSends(reads, clock, scheduler, tz, prefix),
         IdentityCache(reads, clock),
         ReplyGate(
             clock,

@@ -144,6 +144,9 @@ def _times(moments: list[datetime], today: date) -> str:
     return ", ".join(when(t, today) for t in moments) if moments else "없음"
 
 
+LOG_REASON_LIMIT = 80  # characters of a log's error shown per line
+
+
 def log_lines(logs: list[tuple[ScheduleLog, str]], today: date) -> list[str]:
     """One line per (log row, kind of send): the scheduled time, the kind, the result, the
     time it was sent when that is another minute, and why it did not fully succeed."""
@@ -156,6 +159,16 @@ def log_lines(logs: list[tuple[ScheduleLog, str]], today: date) -> list[str]:
             same_day = sent.date() == log.scheduled_at.date()
             line += f" ({_clock(sent.time()) if same_day else when(sent, today)}에 발송)"
         if log.error_message:
-            line += f" — {log.error_message[:80]}"
+            line += f" — {cut(log.error_message, LOG_REASON_LIMIT)}"
         out.append(line)
     return out
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut between words with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,.:;—-") + "…"

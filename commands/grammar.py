@@ -65,11 +65,13 @@ class ScheduleToggle:
 @dataclass(frozen=True, slots=True)
 class ScheduleTest:
     id: int
+    confirmed: bool = False  # "!스케줄 테스트 12 확인": also when the room has to wait its turn
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSend:
     id: int
+    confirmed: bool = False  # "!스케줄 발송 12 확인": also when the room has to wait its turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,16 +161,18 @@ def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> 
             return ScheduleEdit(schedule_id, edit_form(rest, more, example, today))
         case Action.SCHEDULE_DELETE:
             schedule_id, rest = take_id(rest, example)
-            confirmed, rest = take_confirmation(rest, example)
+            confirmed, rest = take_confirmation(rest, example, "삭제됩니다")
             nothing_more(rest, more, example)
             return ScheduleDelete(schedule_id, confirmed)
         case Action.SCHEDULE_ON | Action.SCHEDULE_OFF:
             on = verb.action is Action.SCHEDULE_ON
             return ScheduleToggle(only_id(rest, more, example), on)
-        case Action.SCHEDULE_TEST:
-            return ScheduleTest(only_id(rest, more, example))
-        case Action.SCHEDULE_SEND:
-            return ScheduleSend(only_id(rest, more, example))
+        case Action.SCHEDULE_TEST | Action.SCHEDULE_SEND:
+            schedule_id, rest = take_id(rest, example)
+            confirmed, rest = take_confirmation(rest, example, "방이 비는 대로 보냅니다")
+            nothing_more(rest, more, example)
+            kind = ScheduleTest if verb.action is Action.SCHEDULE_TEST else ScheduleSend
+            return kind(schedule_id, confirmed)
         case Action.SCHEDULE_LOGS:
             return ScheduleLogs(only_id(rest, more, example))
         case Action.ROOM_REGISTER:

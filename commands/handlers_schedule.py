@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
 from commands import format as fmt
+from commands import send_replies as replies
 from commands.context import CommandContext
 from commands.form import blank_form
 from commands.grammar import (
@@ -18,7 +20,8 @@ from commands.grammar import (
 )
 from commands.identity import Identity
 from commands.permissions import Operation
-from commands.ports import SendResult
+from commands.ports import RoomBusy
+from commands.schedule_sends import NotATestRoom
 
 SAVED_PREVIEW = 3  # next send times shown after a create or an edit
 SHOW_PREVIEW = 5
@@ -105,26 +108,47 @@ async def schedule_toggle(ctx: CommandContext, who: Identity, command: ScheduleT
 async def schedule_test(
     ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleTest
 ) -> list[str]:
-    room_id, result = await ctx.schedules.test_send(
-        command.id, who.admin, current_room_id=event.room_id, standing=who.standing
-    )
-    where = "이 방" if room_id == event.room_id else f"테스트 방({room_id})"
-    return [_sent_reply(command.id, "🧪", "테스트 발송", where, result)]
+    async def in_direct_chat() -> bool:
+        return await ctx.chat_kinds.kind_of(event) is ChatKind.DIRECT
 
-
-async def schedule_send(ctx: CommandContext, who: Identity, command: ScheduleSend) -> list[str]:
-    room_id, result = await ctx.schedules.send_now(command.id, who.admin, standing=who.standing)
-    return [_sent_reply(command.id, "📤", "지금 발송", f"대상 방({room_id})", result)]
-
-
-def _sent_reply(schedule_id: int, icon: str, what: str, where: str, result: SendResult) -> str:
-    if result.status == "success":
-        return (
-            f"{icon} #{schedule_id} {what}을 {where}으로 보냈습니다. 다음 발송 시각은 그대로입니다."
+    try:
+        room_id, result = await ctx.sends.test_send(
+            command.id,
+            who.admin,
+            current_room_id=event.room_id,
+            in_direct_chat=in_direct_chat,
+            confirmed=command.confirmed,
+            standing=who.standing,
         )
-    reason = f": {result.error}" if result.error else ""
-    label = "일부만 보냈습니다" if result.status == "partial" else "실패했습니다"
-    return f"❌ #{schedule_id} {what}을 {where}으로 {label}{reason}"
+    except NotATestRoom:
+        return [replies.not_a_test_room_text(ctx.prefix, command.id)]
+    except RoomBusy as busy:
+        return [_busy(ctx, event, busy, f"스케줄 테스트 {command.id} 확인", "테스트방")]
+    where = _where(event, room_id, "테스트방")
+    return [replies.outcome_text(command.id, "🧪", "테스트 발송", where, result, ctx.prefix)]
+
+
+async def schedule_send(
+    ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleSend
+) -> list[str]:
+    try:
+        room_id, result = await ctx.sends.send_now(
+            command.id, who.admin, confirmed=command.confirmed, standing=who.standing
+        )
+    except RoomBusy as busy:
+        return [_busy(ctx, event, busy, f"스케줄 발송 {command.id} 확인", "대상 방")]
+    where = _where(event, room_id, "대상 방")
+    return [replies.outcome_text(command.id, "📤", "지금 발송", where, result, ctx.prefix)]
+
+
+def _where(event: ChatEvent, room_id: str, label: str) -> str:
+    return "이 방" if room_id == event.room_id else f"{label}({room_id})"
+
+
+def _busy(ctx: CommandContext, event: ChatEvent, busy: RoomBusy, again: str, label: str) -> str:
+    """Not queued: the room was just sent to; how to queue it anyway."""
+    text = replies.busy_text(busy, _where(event, busy.room_id, label))
+    return f"⏳ {text} 그래도 지금 예약하려면 '{ctx.prefix}{again}'"
 
 
 async def schedule_logs(ctx: CommandContext, who: Identity, command: ScheduleLogs) -> list[str]:

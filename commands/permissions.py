@@ -119,8 +119,13 @@ def visible(standing: Standing) -> set[int] | None:
     return set(standing.subtree)
 
 
-async def standing_of(session: AsyncSession, actor: Admin) -> Standing:
-    """``actor``'s standing as the database has it now."""
+async def standing_of(
+    session: AsyncSession, actor: Admin, known: Standing | None = None
+) -> Standing:
+    """``actor``'s standing as the database has it now; ``known`` instead when the caller has
+    it already (the chat path's identity cache)."""
+    if known is not None:
+        return known
     org = await orgs.activity(session, actor.org_id)
     if org is None:
         return Standing(False, False, frozenset())

@@ -7,18 +7,28 @@ from typing import Literal, Protocol
 
 from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
+from scheduler.interactive import ANSWER_WITHIN_S
+from scheduler.room_gate import RoomBusy
+
+__all__ = ["ANSWER_WITHIN_S", "ChatKinds", "RoomBusy", "SchedulerPort", "SendResult"]
 
 
 class SendResult(Protocol):
     """The outcome of an immediate send (``scheduler.delivery.Outcome``): the seed's log
-    status, or "interrupted" when shutdown stopped it, and why it did not fully succeed."""
+    status, "interrupted" when shutdown stopped it, or "pending" when it was still going on
+    when the answer was due; ``error`` says in Korean why it is not (yet) fully sent."""
 
     @property
-    def status(self) -> str:  # "success" | "failed" | "partial" | "interrupted"
+    def status(self) -> str:  # "success" | "failed" | "partial" | "interrupted" | "pending"
         ...
 
     @property
     def error(self) -> str | None: ...
+
+    @property
+    def starts_in_s(self) -> int | None:
+        """Pending: seconds until it starts (it waits for the room's next free slot)."""
+        ...
 
 
 class SchedulerPort(Protocol):
@@ -27,10 +37,20 @@ class SchedulerPort(Protocol):
         ...
 
     async def send_now(
-        self, schedule_id: int, *, kind: Literal["test", "manual"], room_id: str | None = None
+        self,
+        schedule_id: int,
+        *,
+        kind: Literal["test", "manual"],
+        room_id: str | None = None,
+        confirmed: bool = False,
+        direct: bool = False,
+        wait_s: float = ANSWER_WITHIN_S,
     ) -> SendResult:
         """Send ``schedule_id`` now (to ``room_id`` when given), logged as ``kind``; the next
-        scheduled send does not move."""
+        scheduled send does not move. Answers within ``wait_s`` seconds ("pending" when not
+        done by then). ``RoomBusy`` when the room's next free slot is later than now and the
+        send is not ``confirmed`` (nothing is queued). ``direct``: ``room_id`` is the 1:1 chat
+        of the admin asking for a test send (it needs no registration)."""
         ...
 
 

@@ -141,7 +141,7 @@ async def _dispatch(
         case ScheduleTest():
             return await schedule.schedule_test(ctx, who, event, command)
         case ScheduleSend():
-            return await schedule.schedule_send(ctx, who, command)
+            return await schedule.schedule_send(ctx, who, event, command)
         case ScheduleLogs():
             return await schedule.schedule_logs(ctx, who, command)
         case RoomRegister():

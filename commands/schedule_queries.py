@@ -1,14 +1,17 @@
-"""Reading schedules with the permission rule applied: one, the visible list, the send log."""
+"""Reading schedules with the permission rule applied: one, the visible list, the send log;
+and the rooms an actor may use (a target room, a test room)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commands import schedule_checks as checks
 from commands.errors import CommandError
-from commands.permissions import Operation, Standing, allows, require_acting
+from commands.permissions import Operation, Standing, allows, check, require_acting
 from commands.permissions import visible as visible_orgs
 from storage.kbot_models import Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
@@ -87,3 +90,30 @@ async def recent_logs(
         .limit(limit)
     )
     return [(log, kind) for log, kind in (await session.execute(query)).all()]
+
+
+async def usable_room(
+    session: AsyncSession,
+    standing: Standing,
+    raw: str,
+    operation: Operation = Operation.CREATE,
+    *,
+    today: date,
+    prefix: str,
+) -> Room:
+    """The registered, active room ``raw`` names (chat id or name) when an actor of
+    ``standing`` may use it for ``operation``; ``today`` and ``prefix`` word the error."""
+    room = await checks.find_room(session, raw, visible_orgs(standing), today=today, prefix=prefix)
+    check(standing, operation, room_org_id=room.org_id)
+    return room
+
+
+async def test_room(
+    session: AsyncSession, standing: Standing, raw: str, *, today: date, prefix: str
+) -> Room:
+    """The room ``raw`` names, which the actor must be allowed to test-send to; a room
+    problem is reported on the 테스트방 field."""
+    try:
+        return await usable_room(session, standing, raw, Operation.TEST, today=today, prefix=prefix)
+    except CommandError as exc:
+        raise checks.error("test_room", exc.message, today) from None

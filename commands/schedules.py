@@ -23,8 +23,8 @@ from commands import schedule_queries as queries
 from commands.errors import CommandError
 from commands.form import ScheduleForm
 from commands.form_values import NO_ROOM
-from commands.permissions import Operation, Standing, check, standing_of, visible
-from commands.ports import SchedulerPort, SendResult
+from commands.permissions import Operation, Standing, standing_of, visible
+from commands.ports import SchedulerPort
 from kbot.clock import Clock
 from kbot.timeutil import to_local_naive
 from scheduler.rules import RuleError, next_occurrence, upcoming
@@ -34,10 +34,6 @@ from storage.archive import archive_schedule
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin, Org, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
-
-
-async def _standing(s: AsyncSession, actor: Admin, known: Standing | None) -> Standing:
-    return known if known is not None else await standing_of(s, actor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +106,10 @@ class ScheduleService:
     ) -> Schedule:
         checks.check_required(form, self.today())
         async with self._sessions.begin() as s:
-            standing = await _standing(s, actor, standing)
-            room = await self._target_room(s, standing, form.room or current_room_id)
+            standing = await standing_of(s, actor, standing)
+            room = await queries.usable_room(
+                s, standing, form.room or current_room_id, today=self.today(), prefix=self._prefix
+            )
             org = await s.get(Org, actor.org_id)
             assert org is not None  # kbot_admins.org_id is a foreign key
             row = Schedule(
@@ -152,7 +150,7 @@ class ScheduleService:
         standing: Standing | None = None,
     ) -> Schedule:
         async with self._sessions.begin() as s:
-            standing = await _standing(s, actor, standing)
+            standing = await standing_of(s, actor, standing)
             found = await self._load(s, schedule_id, standing, Operation.EDIT)
             row = found.schedule
             before = audit.snapshot(row)
@@ -162,7 +160,14 @@ class ScheduleService:
                 meta.test_room_id = test_room or None
                 s.add(meta)
             if form.room is not None:
-                room = await self._target_room(s, standing, form.room, Operation.EDIT)
+                room = await queries.usable_room(
+                    s,
+                    standing,
+                    form.room,
+                    Operation.EDIT,
+                    today=self.today(),
+                    prefix=self._prefix,
+                )
                 row.target_room_id = room.chat_id
                 if form.room_type is None:
                     row.target_room_type = room.room_type
@@ -179,7 +184,7 @@ class ScheduleService:
         """Turn the schedule on (active, next send computed again) or off (inactive); one
         already so is left as it is."""
         async with self._sessions.begin() as s:
-            standing = await _standing(s, actor, standing)
+            standing = await standing_of(s, actor, standing)
             found = await self._load(s, schedule_id, standing, Operation.TOGGLE)
             row = found.schedule
             if row.status == ("active" if on else "inactive"):
@@ -204,7 +209,7 @@ class ScheduleService:
         """Delete the schedule after writing its send log to the archive (the seed's
         ``ON DELETE CASCADE`` takes the log rows with it)."""
         async with self._read_sessions() as s:
-            standing = await _standing(s, actor, standing)
+            standing = await standing_of(s, actor, standing)
             await self._load(s, schedule_id, standing, Operation.DELETE)
         engine = self._sessions.kw["bind"]
         archived = await archive_schedule(engine, schedule_id, directory=self._archive_dir)
@@ -243,7 +248,7 @@ class ScheduleService:
         standing: Standing | None = None,
     ) -> queries.Found:
         async with self._read_sessions() as s:
-            standing = await _standing(s, actor, standing)
+            standing = await standing_of(s, actor, standing)
             return await self._load(s, schedule_id, standing, operation)
 
     async def list_visible(
@@ -251,68 +256,20 @@ class ScheduleService:
     ) -> list[tuple[Schedule, Room | None]]:
         """The schedules ``actor`` may see; only those sent to ``room_id`` when given."""
         async with self._read_sessions() as s:
-            return await queries.visible(s, await _standing(s, actor, standing), room_id)
+            return await queries.visible(s, await standing_of(s, actor, standing), room_id)
 
     async def logs(
         self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
     ) -> list[tuple[ScheduleLog, str]]:
         async with self._read_sessions() as s:
-            standing = await _standing(s, actor, standing)
+            standing = await standing_of(s, actor, standing)
             await self._load(s, schedule_id, standing, Operation.LOGS)
             return await queries.recent_logs(s, schedule_id, limit)
-
-    async def test_send(
-        self,
-        schedule_id: int,
-        actor: Admin,
-        *,
-        room: str | None = None,
-        current_room_id: str | None = None,
-        standing: Standing | None = None,
-    ) -> tuple[str, SendResult]:
-        """Send now, logged as a test, to ``room`` (chat id or room name) when given, else
-        the schedule's test room, else ``current_room_id``; the actor must be allowed to use
-        that room. Returns its chat id and the result; the next send does not move."""
-        async with self._read_sessions() as s:
-            standing = await _standing(s, actor, standing)
-            found = await self._load(s, schedule_id, standing, Operation.TEST)
-            raw = room or (found.meta.test_room_id if found.meta else None) or current_room_id
-            if not raw:
-                raise checks.error(
-                    "test_room",
-                    "보낼 테스트방이 없습니다. 스케줄에 테스트방을 정하거나 방을 적어 주세요.",
-                    self.today(),
-                )
-            target = await self._test_room(s, standing, raw)
-        result = await self._scheduler.send_now(schedule_id, kind="test", room_id=target.chat_id)
-        return target.chat_id, result
-
-    async def send_now(
-        self, schedule_id: int, actor: Admin, *, standing: Standing | None = None
-    ) -> tuple[str, SendResult]:
-        """Send now to the schedule's target room, logged as a manual send (room limits
-        apply; the next scheduled send does not move). Returns the room and the result."""
-        async with self._read_sessions() as s:
-            standing = await _standing(s, actor, standing)
-            found = await self._load(s, schedule_id, standing, Operation.SEND)
-            if found.room is None or not found.room.active:
-                raise self._room_gone()
-            room_id = found.schedule.target_room_id
-        return room_id, await self._scheduler.send_now(schedule_id, kind="manual")
 
     async def _load(
         self, s: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
     ) -> queries.Found:
         return await queries.load(s, schedule_id, standing, operation, prefix=self._prefix)
-
-    async def _target_room(
-        self, s: AsyncSession, standing: Standing, raw: str, operation: Operation = Operation.CREATE
-    ) -> Room:
-        room = await checks.find_room(
-            s, raw, visible(standing), today=self.today(), prefix=self._prefix
-        )
-        check(standing, operation, room_org_id=room.org_id)
-        return room
 
     async def _form_test_room(
         self, s: AsyncSession, standing: Standing, form: ScheduleForm
@@ -321,15 +278,11 @@ class ScheduleService:
         form leaves it alone."""
         if form.test_room is None or form.test_room == NO_ROOM:
             return form.test_room
-        return (await self._test_room(s, standing, form.test_room)).chat_id
-
-    async def _test_room(self, s: AsyncSession, standing: Standing, raw: str) -> Room:
-        """The room ``raw`` names, which the actor must be allowed to test-send to; a room
-        problem is reported on the 테스트방 field."""
-        try:
-            return await self._target_room(s, standing, raw, Operation.TEST)
-        except CommandError as exc:
-            raise checks.error("test_room", exc.message, self.today()) from None
+        return (
+            await queries.test_room(
+                s, standing, form.test_room, today=self.today(), prefix=self._prefix
+            )
+        ).chat_id
 
     def _room_gone(self) -> CommandError:
         return checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.", self.today())

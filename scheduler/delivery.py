@@ -2,11 +2,15 @@
 interval between them, retries of retryable errors inside the grace window, progress after
 every confirmed part but the last (so a crashed send resumes after it), and the final log,
 which also records the last part. The occurrence stays 'sending' until its log is written.
-Admission and the log go through the ``Pipeline``, batched with the other sends in flight."""
+Admission and the log go through the ``Pipeline``, batched with the other sends in flight.
+
+A send somebody asked for (manual or test) is retried at most ``INTERACTIVE_RETRIES`` times,
+and when the scheduler stops in the middle of it, it ends with its log row (a scheduled one is
+left for another worker to resume). Errors in the log are the short Korean reasons people
+read; the technical detail of each failed attempt goes to ``api_response``."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,35 +18,40 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.sender import PRIORITY_SCHEDULED, BotSender, SendError, SendResult
+from bot.sender import BotSender, SendError
 from kbot.timeutil import from_local_naive, from_utc_naive
+from scheduler.attempts import INTERACTIVE_RETRIES, Attempt, Interrupted, Pause, Progress
 from scheduler.context import Deps, in_transaction, log
 from scheduler.held import Held
-from scheduler.logbook import Finished, Result, alert_text
-from scheduler.parts import Part, PartError, build_parts, load_image
+from scheduler.logbook import SKIPPED, Finished, Result, alert_text
+from scheduler.parts import Part, PartError, build_parts
 from scheduler.pipeline import Pipeline
 from scheduler.room_gate import Begun
 from storage.kbot_models import Occurrence
 
-Pause = Callable[[float], Awaitable[bool]]  # waits; False when the scheduler is stopping
-
-
-class Interrupted(Exception):
-    """The scheduler is stopping or another worker holds the lease: leave the occurrence."""
+STOPPED = "kbot이 종료되어 발송을 마치지 못했습니다"
+UNEXPECTED = "알 수 없는 오류로 보내지 못했습니다"
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str  # success | failed | partial | interrupted
+    status: str  # success | failed | partial | interrupted | pending (still going on)
     log_id: int | None = None
-    error: str | None = None
+    error: str | None = None  # why not (yet) fully sent, in Korean
+    starts_in_s: int | None = None  # pending: seconds until it starts (the room's next slot)
 
 
 async def deliver(
-    deps: Deps, sender: BotSender, pause: Pause, held: int | Begun, pipeline: Pipeline | None = None
+    deps: Deps,
+    sender: BotSender,
+    pause: Pause,
+    held: int | Begun,
+    pipeline: Pipeline | None = None,
+    progress: Progress | None = None,
 ) -> Outcome:
     """Send an occurrence to the end: one admitted already, or one held by id (admitted
-    here). ``pipeline`` batches its database steps with those of the other sends in flight."""
+    here). ``pipeline`` batches its database steps with those of the other sends in flight;
+    ``progress`` is kept up to date for a person waiting."""
     pipeline = pipeline or Pipeline(deps)
     begun = held if isinstance(held, Begun) else await pipeline.begin.run(held)
     if begun is None:
@@ -54,7 +63,7 @@ async def deliver(
         if begun.refusal is not None:
             result.error, result.stops = begun.refusal, begun.stops
         else:
-            await _send(deps, sender, pause, begun, result)
+            await _send(deps, sender, pause, begun, result, progress or Progress())
         closed = await pipeline.close.run(Finished(occ, row, result))
     except Interrupted:
         return Outcome("interrupted")
@@ -69,7 +78,12 @@ async def deliver(
                 await deps.notify(room, text)
             except Exception:
                 log.exception("alert to room %s failed", room)
-    return Outcome(result.status, closed.log_id, result.error)
+    return Outcome(result.status, closed.log_id, for_people(result.error))
+
+
+def for_people(error: str | None) -> str | None:
+    """A log's error as a person reads it (without the machine marker of a skip)."""
+    return error.removeprefix(SKIPPED) if error is not None else None
 
 
 def _lateness(deps: Deps, occ: Held) -> float:
@@ -80,7 +94,9 @@ def _lateness(deps: Deps, occ: Held) -> float:
     return (from_utc_naive(occ.started_at) - scheduled).total_seconds()
 
 
-async def _send(deps: Deps, sender: BotSender, pause: Pause, begun: Begun, result: Result) -> None:
+async def _send(
+    deps: Deps, sender: BotSender, pause: Pause, begun: Begun, result: Result, progress: Progress
+) -> None:
     occ, row = begun.occ, begun.row
     scheduled = from_local_naive(occ.scheduled_at, deps.tz)
     deadline = scheduled + timedelta(seconds=deps.settings.misfire_grace_s)
@@ -94,39 +110,61 @@ async def _send(deps: Deps, sender: BotSender, pause: Pause, begun: Begun, resul
         result.error = f"remaining parts not sent: resumed {gone}s after the scheduled time"
         _summarise(result, parts)
         return
-    if begun.slot is not None:
-        wait = (begun.slot - deps.clock.now()).total_seconds()
-        if wait > 0:
-            log.info("occurrence %d waits %.0fs for room %s", occ.id, wait, occ.target_room_id)
-            if not await pause(wait):
-                raise Interrupted
-        late = (deps.clock.now() - scheduled).total_seconds()
-        if late >= 1:
-            log.info("occurrence %d of schedule %d sent %.0fs late", occ.id, row.id, late)
+    try:
+        if begun.slot is not None:
+            wait = (begun.slot - deps.clock.now()).total_seconds()
+            if wait > 0:
+                log.info("occurrence %d waits %.0fs for room %s", occ.id, wait, occ.target_room_id)
+                if not await pause(wait):
+                    raise Interrupted
+            late = (deps.clock.now() - scheduled).total_seconds()
+            if late >= 1:
+                log.info("occurrence %d of schedule %d sent %.0fs late", occ.id, row.id, late)
+        await _send_parts(deps, sender, pause, begun, parts, result, deadline, progress)
+    except Interrupted:
+        if occ.kind == "scheduled":
+            raise  # left for this or another worker to resume
+        result.error = STOPPED  # a person asked for it: it ends here, with its log
+    _summarise(result, parts)
+
+
+async def _send_parts(
+    deps: Deps,
+    sender: BotSender,
+    pause: Pause,
+    begun: Begun,
+    parts: list[Part],
+    result: Result,
+    deadline: datetime,
+    progress: Progress,
+) -> None:
+    occ, row = begun.occ, begun.row
+    retries = None if occ.kind == "scheduled" else INTERACTIVE_RETRIES
     for index in range(result.parts_done, len(parts)):
         gap = (row.send_interval_seconds or 0) if index > 0 else 0
         if not await pause(gap):  # also: no part begins once the scheduler is stopping
             raise Interrupted
         part = parts[index]
+        attempt = Attempt(deps, pause, occ.target_room_id, part, deadline, retries, progress)
         try:
-            sent = await _send_part(deps, sender, pause, occ.target_room_id, part, deadline)
+            sent = await attempt.run(sender, result.responses)
         except PartError as exc:  # its message names the part
             result.error = str(exc)
-            break
+            return
         except SendError as exc:
-            result.error = f"{part.describe()}: {exc}"
-            if exc.raw is not None:
-                result.responses.append(exc.raw)
-            break
+            result.error = f"{part.describe()}: {exc.reason}"
+            return
+        except Interrupted:
+            raise
         except Exception as exc:  # a transport bug must still end in a log, not a retry loop
             log.exception("occurrence %d: unexpected error sending %s", occ.id, part)
-            result.error = f"{part.describe()}: unexpected error {exc!r}"
-            break
+            result.error = f"{part.describe()}: {UNEXPECTED}"
+            result.responses.append({"error": repr(exc)})
+            return
         result.responses.append(sent.raw)
         result.parts_done = index + 1
         if result.parts_done < len(parts):  # the last one is recorded with the log
             await _progress(deps, occ.id, result.parts_done, len(parts), result.responses)
-    _summarise(result, parts)
 
 
 def _summarise(result: Result, parts: list[Part]) -> None:
@@ -136,26 +174,6 @@ def _summarise(result: Result, parts: list[Part]) -> None:
     result.sent_images = [p.image for p in confirmed if p.image is not None]
     done = result.parts_done
     result.status = "success" if done == len(parts) else ("partial" if done else "failed")
-
-
-async def _send_part(
-    deps: Deps, sender: BotSender, pause: Pause, room: str, part: Part, deadline: datetime
-) -> SendResult:
-    payload = await load_image(deps.images, part.image) if part.image is not None else None
-    attempt = 0
-    while True:
-        try:
-            if payload is None:
-                return await sender.send_text(room, part.text, priority=PRIORITY_SCHEDULED)
-            return await sender.send_images(room, [payload], priority=PRIORITY_SCHEDULED)
-        except SendError as exc:
-            delay = deps.settings.retry_base_s * 2**attempt
-            if not exc.retryable or deps.clock.now() + timedelta(seconds=delay) > deadline:
-                raise
-            log.warning("room %s %s failed (%s), retry in %.0fs", room, part.describe(), exc, delay)
-            attempt += 1
-            if not await pause(delay):
-                raise Interrupted from exc
 
 
 async def _progress(deps: Deps, occ_id: int, done: int, total: int, responses: list[Any]) -> None:

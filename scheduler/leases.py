@@ -1,8 +1,9 @@
 """Keeping and giving back the leases this worker holds on occurrences, taking over orphaned
-ones, and creating the occurrence of a send-now (manual or test send)."""
+ones, and creating (and admitting) the occurrence of a send-now (manual or test send)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from datetime import timedelta
 from typing import cast
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler import room_ledger
 from scheduler.context import Deps, in_transaction, log
-from storage.kbot_models import Occurrence, ScheduleMeta
+from scheduler.room_gate import Begun, RoomBusy, begin_in
+from storage.kbot_models import Occurrence, Room, ScheduleMeta
 from storage.models import Schedule
 
 _OPEN = ("pending", "sending")
@@ -58,12 +60,24 @@ async def release(deps: Deps) -> None:
 SEND_NOW_ATTEMPTS = 5
 
 
-async def create_send_now(deps: Deps, schedule_id: int, kind: str, room_id: str | None) -> int:
-    """Insert the occurrence of a manual or test send, leased to this worker; ``LookupError``
-    for an unknown schedule. A test send goes to ``room_id``, else the schedule's test room,
-    else its target room."""
+async def create_send_now(
+    deps: Deps,
+    schedule_id: int,
+    kind: str,
+    room_id: str | None,
+    *,
+    confirmed: bool = False,
+    direct: bool = False,
+) -> Begun:
+    """Insert the occurrence of a manual or test send, leased to this worker, and admit it
+    (checks and start slot) in the same transaction. A test send goes to ``room_id``, else
+    the schedule's test room, else its target room; ``direct``: ``room_id`` is the 1:1 chat
+    of the admin who asked (``room_gate.direct_test``).
 
-    async def work(session: AsyncSession) -> int:
+    ``LookupError`` for an unknown schedule. ``RoomBusy`` when the room's next free slot is
+    later than now and the send is not ``confirmed``: then nothing is written."""
+
+    async def work(session: AsyncSession) -> Begun:
         row = await session.get(Schedule, schedule_id)
         if row is None:
             raise LookupError(f"schedule {schedule_id} does not exist")
@@ -72,6 +86,9 @@ async def create_send_now(deps: Deps, schedule_id: int, kind: str, room_id: str 
             room = await session.scalar(
                 select(ScheduleMeta.test_room_id).where(ScheduleMeta.schedule_id == schedule_id)
             )
+        room = room or row.target_room_id
+        if deps.mysql:  # the room's senders queue up here, as in room_gate.admit
+            await session.execute(select(Room.id).where(Room.chat_id == room).with_for_update())
         at = deps.local_now().replace(microsecond=0)
         taken = set(
             await session.scalars(
@@ -88,18 +105,22 @@ async def create_send_now(deps: Deps, schedule_id: int, kind: str, room_id: str 
             schedule_id=schedule_id,
             scheduled_at=at,
             kind=kind,
-            target_room_id=room or row.target_room_id,
+            target_room_id=room,
             state="pending",
             parts_total=0,
             parts_done=0,
             attempts=0,
             lease_owner=deps.owner,
             lease_expires_at=deps.lease_until(),
+            detail={"direct_chat": True} if direct and kind == "test" else None,
             created_at=deps.utc_now(),
         )
         session.add(occ)
         await session.flush()
-        return occ.id
+        [begun] = await begin_in(session, deps, [occ.id])
+        assert begun is not None  # leased to this worker in this very transaction
+        _refuse_unconfirmed_wait(deps, begun, confirmed)
+        return begun
 
     for _ in range(SEND_NOW_ATTEMPTS - 1):
         try:
@@ -107,6 +128,19 @@ async def create_send_now(deps: Deps, schedule_id: int, kind: str, room_id: str 
         except IntegrityError:  # a concurrent send-now took the same second: look again
             log.info("send-now of schedule %d raced another for its second; retrying", schedule_id)
     return await in_transaction(deps, work)
+
+
+def _refuse_unconfirmed_wait(deps: Deps, begun: Begun, confirmed: bool) -> None:
+    """Raise ``RoomBusy`` (rolling the transaction back) when ``begun`` would wait for its
+    room's slot and the person did not confirm that."""
+    if begun.slot is None or confirmed:
+        return
+    wait = (begun.slot - deps.clock.now()).total_seconds()
+    if wait <= 0:
+        return
+    interval = timedelta(seconds=deps.settings.room_min_interval_s)
+    queued = begun.slot - interval > deps.clock.now()
+    raise RoomBusy(begun.occ.target_room_id, math.ceil(wait), queued)
 
 
 async def take_over(

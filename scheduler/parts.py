@@ -35,7 +35,9 @@ def images_of(row: SendColumns) -> list[dict[str, Any]]:
         return []
     images = data.get("images") if isinstance(data, dict) else None
     if not isinstance(images, list) or not all(isinstance(i, dict) for i in images):
-        raise PartError('message_images must look like {"images": [{"id": ..., "file_path": ...}]}')
+        raise PartError(
+            'message_images 형식이 올바르지 않습니다 ({"images": [{"id": ..., "file_path": ...}]}).'
+        )
     return images
 
 
@@ -54,7 +56,7 @@ def build_parts(row: SendColumns) -> list[Part]:
     else:
         parts = text_parts + images
     if not parts:
-        raise PartError(f"nothing to send: send_order {order} but no text or images")
+        raise PartError(f"보낼 내용이 없습니다: 순서가 {order}인데 텍스트도 이미지도 없습니다.")
     return parts
 
 

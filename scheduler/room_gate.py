@@ -36,6 +36,17 @@ from storage.kbot_models import Occurrence, Room
 _OCC = cast(Table, Occurrence.__table__)
 
 
+class RoomBusy(Exception):
+    """A send somebody asked for, not confirmed, would have to wait for the room's next slot
+    (``room_min_interval_s`` after the latest send into it): it is not queued."""
+
+    def __init__(self, room_id: str, wait_s: int, queued: bool) -> None:
+        super().__init__(f"room {room_id} is free again in {wait_s}s")
+        self.room_id = room_id
+        self.wait_s = wait_s  # seconds until the room's next free slot
+        self.queued = queued  # the latest send into the room has not started yet
+
+
 @dataclass(frozen=True, slots=True)
 class Begun:
     """An occurrence about to be sent: its rows, and either a start slot or a refusal."""
@@ -56,7 +67,7 @@ def precheck(deps: Deps, occ: Held, row: SendColumns) -> str | None:
         return str(exc)
     length = len(row.message_text or "")
     if length > settings.max_text_length:
-        return f"text is {length} characters, more than max_text_length={settings.max_text_length}"
+        return f"텍스트가 {length}자로 max_text_length={settings.max_text_length}자보다 깁니다."
     if occ.kind != "scheduled":
         return None
     if row.status == "inactive":
@@ -73,34 +84,39 @@ async def begin_many(deps: Deps, occ_ids: list[int]) -> list[Begun | None]:
     slot, all in one transaction. None for an occurrence that is no longer this worker's."""
 
     async def work(session: AsyncSession) -> list[Begun | None]:
-        mine = [
-            occ
-            for occ in await load_held(session, occ_ids)
-            if occ.lease_owner == deps.owner and occ.state in ("pending", "sending")
-        ]
-        rows = await load_send_rows(session, {occ.schedule_id for occ in mine})
-        begun: dict[int, Begun] = {}
-        fresh = []
-        for occ in sorted(mine, key=lambda o: o.id):
-            row = rows.get(occ.schedule_id)
-            if row is None:
-                continue
-            if occ.started_at is not None:  # resumed: its slot was taken before
-                begun[occ.id] = Begun(occ, row)
-            else:
-                fresh.append((occ, row))
-        for item in await admit(session, deps, fresh):
-            begun[item.occ.id] = item
-        reserved = {
-            item.occ.id: {"started_at": item.occ.started_at}
-            for item in begun.values()
-            if item.slot is not None
-        }
-        await update_rows(session, _OCC, reserved, state="sending", attempts=_OCC.c.attempts + 1)
-        await room_ledger.record(session, (begun[i].occ for i in reserved))
-        return [begun.get(occ_id) for occ_id in occ_ids]
+        return await begin_in(session, deps, occ_ids)
 
     return await in_transaction(deps, work)
+
+
+async def begin_in(session: AsyncSession, deps: Deps, occ_ids: list[int]) -> list[Begun | None]:
+    """``begin_many`` inside the caller's transaction."""
+    mine = [
+        occ
+        for occ in await load_held(session, occ_ids)
+        if occ.lease_owner == deps.owner and occ.state in ("pending", "sending")
+    ]
+    rows = await load_send_rows(session, {occ.schedule_id for occ in mine})
+    begun: dict[int, Begun] = {}
+    fresh = []
+    for occ in sorted(mine, key=lambda o: o.id):
+        row = rows.get(occ.schedule_id)
+        if row is None:
+            continue
+        if occ.started_at is not None:  # resumed: its slot was taken before
+            begun[occ.id] = Begun(occ, row)
+        else:
+            fresh.append((occ, row))
+    for item in await admit(session, deps, fresh):
+        begun[item.occ.id] = item
+    reserved = {
+        item.occ.id: {"started_at": item.occ.started_at}
+        for item in begun.values()
+        if item.slot is not None
+    }
+    await update_rows(session, _OCC, reserved, state="sending", attempts=_OCC.c.attempts + 1)
+    await room_ledger.record(session, (begun[i].occ for i in reserved))
+    return [begun.get(occ_id) for occ_id in occ_ids]
 
 
 async def admit(
@@ -113,7 +129,8 @@ async def admit(
     access = await Access.load(session, deps.images, ((o.target_room_id, r) for o, r in fresh))
     checked = []
     for occ, row in fresh:
-        refusal = precheck(deps, occ, row) or access.refusal(row, occ.target_room_id)
+        room = None if direct_test(occ) else access.refusal(row, occ.target_room_id)
+        refusal = precheck(deps, occ, row) or room
         unsafe = None if refusal is not None else access.image_refusal(row)
         if refusal is not None or unsafe is not None:
             result.append(Begun(occ, row, refusal=refusal or unsafe, stops=unsafe is not None))
@@ -133,8 +150,8 @@ async def admit(
         sent_today, last = history.get(occ.target_room_id, (0, None))
         if sent_today >= settings.room_daily_limit:
             refusal = (
-                f"{SKIPPED}room daily limit reached ({settings.room_daily_limit} sends "
-                f"to {occ.target_room_id} today)"
+                f"{SKIPPED}방 {occ.target_room_id}에 오늘 보낼 수 있는 횟수"
+                f"(room_daily_limit {settings.room_daily_limit}회)를 다 보냈습니다."
             )
             result.append(Begun(occ, row, refusal=refusal))
             continue
@@ -145,3 +162,9 @@ async def admit(
         occ.started_at, occ.state, occ.attempts = to_utc_naive(slot), "sending", occ.attempts + 1
         result.append(Begun(occ, row, slot=slot))
     return result
+
+
+def direct_test(occ: Held) -> bool:
+    """A test send into the 1:1 chat where its admin asked for it (``Scheduler.send_now``
+    with ``direct``): only that admin reads the room, so it needs no registration."""
+    return occ.kind == "test" and bool((occ.detail or {}).get("direct_chat"))

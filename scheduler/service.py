@@ -6,8 +6,8 @@ Handlers that save a schedule should write ``next_send_at`` (or leave it NULL: t
 computes it) and then call ``wake()`` so a change shortly due is seen at once.
 
 Each occurrence is sent by its own task. A newly due one is admitted (room checks and slot)
-inside the claim that creates it; an orphan taken over, and a send-now, are admitted by the
-``Pipeline``, which also batches the final logs across the tasks in flight.
+inside the claim that creates it, a send-now (``scheduler.interactive``) inside the one that
+creates it, an orphan taken over by the ``Pipeline``, which also batches the final logs.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ from bot.sender import BotSender
 from kbot.clock import Clock
 from kbot.config import Config
 from scheduler import room_ledger
+from scheduler.attempts import Progress
 from scheduler.claims import Claimed, claim, claimed_id
 from scheduler.context import Deps, Notify, OnOutcome, in_transaction, log, worker_id
 from scheduler.delivery import Outcome, deliver
 from scheduler.heartbeat import Heartbeat
 from scheduler.image_files import ImageFiles
+from scheduler.interactive import ANSWER_WITHIN_S, InteractiveSends
 from scheduler.leases import create_send_now, release, renew
 from scheduler.pipeline import Pipeline
-from scheduler.wake import next_wake
+from scheduler.wake import next_wake, sleep_unless
 
 LEDGER_PRUNE_S = 3600.0
 
@@ -70,9 +72,11 @@ class Scheduler:
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[Outcome]] = {}
-        self._manual: set[int] = set()
+        self._manual: set[int] = set()  # occurrences held outside the loop's own tasks
+        self._interactive = InteractiveSends(clock)
         self._tasks: list[asyncio.Task[None]] = []
         self._pruned_at: float | None = None
+        self._held = False  # whether this worker ever held an occurrence (then stop releases)
         # claim in batches: wait until this many send slots are free (small claims cost as
         # much database work as large ones)
         self._low_water = max(
@@ -95,9 +99,11 @@ class Scheduler:
         self._woken.set()
 
     async def stop(self) -> None:
-        """Finish the parts in flight, give back every claim, and end the loop."""
+        """Finish the parts in flight, end the sends people asked for (with their log rows),
+        give back every claim, end the loop. Needed also when the loop never started."""
         self._stopping.set()
         self._woken.set()
+        await self._interactive.drain()  # sends people asked for: their pauses end at once
         if self._tasks:
             loop, lease_keeper = self._tasks
             await loop  # ends after its current round; it starts no new one
@@ -105,16 +111,19 @@ class Scheduler:
             lease_keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await lease_keeper
-        await release(self.deps)
+        if self._tasks or self._held:
+            await release(self.deps)
         log.info("scheduler stopped")
 
     async def drain(self) -> None:
-        """Wait until the occurrences now in flight have ended (for tests and benchmarks)."""
-        while self._inflight:
+        """Wait until the sends in flight have ended (for tests and benchmarks)."""
+        while self._inflight or len(self._interactive):
             await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+            await self._interactive.drain()
 
     async def run_once(self) -> list[Outcome]:
         """One round without the loop: claim what is due now and send it to the end."""
+        self._held = True
         taken = await claim(self.deps, self.deps.settings.claim_batch, set(self._inflight))
         ids = {claimed_id(item) for item in taken}
         self._manual.update(ids)
@@ -131,32 +140,42 @@ class Scheduler:
             self._manual.difference_update(ids)
 
     async def send_now(
-        self, schedule_id: int, *, kind: Literal["manual", "test"], room_id: str | None = None
+        self,
+        schedule_id: int,
+        *,
+        kind: Literal["manual", "test"],
+        room_id: str | None = None,
+        confirmed: bool = False,
+        direct: bool = False,
+        wait_s: float = ANSWER_WITHIN_S,
     ) -> Outcome:
-        """Send ``schedule_id`` now, logged as ``kind``; ``next_send_at`` does not move. Room
-        limits apply (waits for the minimum interval; a reached daily limit refuses, and the
-        outcome's ``error`` says why). ``LookupError`` for an unknown schedule."""
-        occ_id = await create_send_now(self.deps, schedule_id, kind, room_id)
+        """Send ``schedule_id`` now, logged as ``kind``; ``next_send_at`` does not move. A
+        reached room daily limit refuses (``error`` says why); a room whose next free slot is
+        later raises ``RoomBusy`` unless ``confirmed`` (see ``leases.create_send_now``, also
+        for ``direct``). Answers within ``wait_s``, else "pending" (``scheduler.interactive``)."""
+        self._held = True
+        begun = await create_send_now(
+            self.deps, schedule_id, kind, room_id, confirmed=confirmed, direct=direct
+        )
+        occ_id = begun.occ.id
         self._manual.add(occ_id)
-        try:
-            return await deliver(self.deps, self._sender, self._pause, occ_id, self._pipeline)
-        finally:
-            self._manual.discard(occ_id)
+
+        async def send(progress: Progress) -> Outcome:
+            try:
+                return await deliver(
+                    self.deps, self._sender, self._pause, begun, self._pipeline, progress
+                )
+            finally:
+                self._manual.discard(occ_id)
+
+        return await self._interactive.run(
+            send, Progress(slot=begun.slot), wait_s=wait_s, name=f"send-now-{occ_id}"
+        )
 
     async def _pause(self, seconds: float) -> bool:
         if seconds > 0:
-            await self._race(self._stopping, seconds)
+            await sleep_unless(self.deps.clock, self._stopping, seconds)
         return not self._stopping.is_set()
-
-    async def _race(self, event: asyncio.Event, seconds: float) -> None:
-        """Sleep ``seconds`` on the clock, or less when ``event`` is set."""
-        sleeper = asyncio.ensure_future(self.deps.clock.sleep(seconds))
-        waiter = asyncio.ensure_future(event.wait())
-        try:
-            await asyncio.wait((sleeper, waiter), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for fut in (sleeper, waiter):
-                fut.cancel()
 
     async def _loop(self) -> None:
         settings = self.deps.settings
@@ -171,7 +190,7 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler round failed; retrying in %ss", delay)
             if delay > 0 and not self._stopping.is_set():
-                await self._race(self._woken, delay)
+                await sleep_unless(self.deps.clock, self._woken, delay)
 
     async def _claim_round(self) -> float:
         settings = self.deps.settings

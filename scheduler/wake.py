@@ -1,9 +1,13 @@
-"""When the loop should look again: the earliest due schedule or expiring foreign lease."""
+"""When the loop should look again: the earliest due schedule or expiring foreign lease;
+and sleeping until then unless woken."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import func, select
 
+from kbot.clock import Clock
 from kbot.timeutil import from_local_naive, to_utc_naive
 from scheduler.context import Deps
 from storage.kbot_models import Occurrence
@@ -42,3 +46,14 @@ async def next_wake(deps: Deps) -> float | None:
     if lease is not None:
         waits.append((lease - to_utc_naive(now)).total_seconds() + 0.001)
     return max(0.0, min(waits)) if waits else None
+
+
+async def sleep_unless(clock: Clock, event: asyncio.Event, seconds: float) -> None:
+    """Sleep ``seconds`` on the clock, or less when ``event`` is set."""
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait((sleeper, waiter), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for fut in (sleeper, waiter):
+            fut.cancel()

@@ -16,10 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.chat_kinds import ChatKind, EventChatKinds
 from bot.events import ChatEvent, parse_iris
 from commands.context import CommandContext, build_context
+from commands.ports import RoomBusy
 from kbot.config import Config
+from scheduler.service import Scheduler
 from storage import admins, orgs, rooms
 from storage.models import Base
 from tests.fakes import FakeClock
+from tests.sched_support import RecordingSender, scheduler
 
 FIXTURE = Path(__file__).parent / "fixtures" / "iris" / "multiline_command.json"
 # Thursday 2026-11-26 09:12 in Seoul, the moment the fixture message was sent.
@@ -55,14 +58,17 @@ USERS = {code: f"9{index:08d}" for index, code in enumerate(TREE)} | {"BR1": BR1
 class Sent:
     status: str = "success"
     error: str | None = None
+    starts_in_s: int | None = None
 
 
 @dataclass
 class RecordingScheduler:
-    """The scheduler port, recording calls; ``result`` or ``failure`` decides ``send_now``."""
+    """The scheduler port, recording calls; ``result`` or ``failure`` decides ``send_now``
+    (``failure`` is raised; a ``RoomBusy`` only when the send is not confirmed)."""
 
     wakes: int = 0
     sends: list[tuple[int, str, str | None]] = field(default_factory=list)
+    options: list[dict[str, Any]] = field(default_factory=list)  # confirmed, direct, wait_s
     result: Sent = field(default_factory=Sent)
     failure: Exception | None = None
 
@@ -70,10 +76,20 @@ class RecordingScheduler:
         self.wakes += 1
 
     async def send_now(
-        self, schedule_id: int, *, kind: Literal["test", "manual"], room_id: str | None = None
+        self,
+        schedule_id: int,
+        *,
+        kind: Literal["test", "manual"],
+        room_id: str | None = None,
+        confirmed: bool = False,
+        direct: bool = False,
+        wait_s: float = 15.0,
     ) -> Sent:
+        self.options.append({"confirmed": confirmed, "direct": direct, "wait_s": wait_s})
+        if isinstance(self.failure, RoomBusy) and not confirmed:
+            raise self.failure
         self.sends.append((schedule_id, kind, room_id))
-        if self.failure is not None:
+        if self.failure is not None and not isinstance(self.failure, RoomBusy):
             raise self.failure
         return self.result
 
@@ -129,6 +145,17 @@ def context(
 def direct_chat(user: str) -> dict[str, Any]:
     """``event`` arguments of a skill request from ``user``'s 1:1 chat with the channel."""
     return {"source": "kakao_skill", "room": f"user:{user}", "direct": True, "user": user}
+
+
+def live_context(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> tuple[CommandContext, FakeClock, Scheduler, RecordingSender]:
+    """The command context of a dry-run process with the real scheduler (its loop not
+    started) sending through a recording sender."""
+    clock = FakeClock(START)
+    sender = RecordingSender(clock)
+    sched = scheduler(cfg, sessions, sender, clock)
+    return build_context(cfg, sessions, clock, sched, EventChatKinds(None)), clock, sched, sender
 
 
 def fixture_event() -> ChatEvent:

@@ -52,6 +52,7 @@ async def test_send_now_goes_to_the_target_room_and_keeps_the_next_send(
         "room_id": BR1_ROOM,
         "status": "success",
         "error": None,
+        "starts_in_s": None,
     }
     assert sent_rooms(api) == [BR1_ROOM]
     async with sessions() as s:
@@ -125,13 +126,13 @@ async def test_deleting_a_schedule_does_not_give_its_room_the_sends_back(
     status, body = await api.call("POST", f"/api/schedules/{first['id']}/send")
     assert (status, body["status"]) == (200, "success")
     status, body = await api.call("POST", f"/api/schedules/{first['id']}/send")
-    assert body["status"] == "failed" and "daily limit" in body["error"]
+    assert body["status"] == "failed" and "room_daily_limit 1회" in body["error"]
 
     status, _ = await api.call("DELETE", f"/api/schedules/{first['id']}")
     assert status == 200
     second = await api.create(title="다시 만든 공지")
     status, body = await api.call("POST", f"/api/schedules/{second['id']}/send")
-    assert body["status"] == "failed" and "daily limit" in body["error"], body
+    assert body["status"] == "failed" and "room_daily_limit 1회" in body["error"], body
     status, _ = await api.call("PUT", f"/api/schedules/{second['id']}", json={"title": "수정"})
     assert status == 200
     status, body = await api.call("POST", f"/api/schedules/{second['id']}/send")

@@ -170,9 +170,12 @@ def picture(seed: int) -> bytes:
     return buf.getvalue()
 
 
-async def make_api(aiohttp_client: Any, cfg: Config, sessions: Any) -> Api:
+async def make_api(
+    aiohttp_client: Any, cfg: Config, sessions: Any, clock: FakeClock | None = None
+) -> Api:
     """``build_world``'s orgs, rooms and admins; tokens for HQ, AG1, BR1 and BR2; the app with
-    its scheduler off on a fake clock at ``START`` (Thursday 2026-11-26 09:12 in Seoul)."""
+    its scheduler off on a fake clock at ``START`` (Thursday 2026-11-26 09:12 in Seoul), or
+    on ``clock``."""
     await build_world(sessions)
     plain: dict[str, str] = {}
     async with sessions.begin() as s:
@@ -183,7 +186,8 @@ async def make_api(aiohttp_client: Any, cfg: Config, sessions: Any) -> Api:
     quiet = cfg.scheduler.model_copy(update={"enabled": False})
     server = cfg.server.model_copy(update={"max_body_bytes": MAX_BODY})
     app = await init_app(
-        cfg.model_copy(update={"scheduler": quiet, "server": server}), clock=FakeClock(START)
+        cfg.model_copy(update={"scheduler": quiet, "server": server}),
+        clock=clock or FakeClock(START),
     )
     client = await aiohttp_client(app)
     spec = await (await client.get("/api/openapi.json")).json()

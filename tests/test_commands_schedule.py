@@ -28,6 +28,7 @@ from tests.command_world import (
     fixture_event,
 )
 
+DM_ROOM = "18000000000000001"  # a 1:1 chat with the bot, not registered
 WEEKLY = "!스케줄 등록\n제목: 매일 안내\n유형: 매일\n시간: 10:00\n내용:\n안녕하세요"
 
 
@@ -75,9 +76,15 @@ async def test_branch_admin_creates_weekly_sees_tests_and_turns_off(
         assert f"{moment} 09:30" in shown
     assert "12/9(수)" not in shown
 
-    [tested] = await handle_event(ctx, event("!스케줄 테스트 1")) or []
-    assert port.sends == [(1, "test", BR1_ROOM)]
-    assert "테스트 발송" in tested
+    # a test typed in the customers' room, for a schedule without a test room: refused
+    [refused] = await handle_event(ctx, event("!스케줄 테스트 1")) or []
+    assert port.sends == []
+    assert "고객도 보는 방" in refused and "테스트방: 방이름" in refused
+    assert "!스케줄 수정 1" in refused and "1:1 채팅" in refused
+    # in the 1:1 chat with the bot it goes there
+    [tested] = await handle_event(ctx, event("!스케줄 테스트 1", room=DM_ROOM, direct=True)) or []
+    assert port.sends == [(1, "test", DM_ROOM)] and port.options[-1]["direct"] is True
+    assert tested.startswith("🧪 #1 테스트 발송을 이 방으로 보냈습니다")
     [after_test] = await rows(sessions)
     assert after_test.next_send_at == datetime(2026, 11, 27, 9, 30)
 
@@ -269,7 +276,12 @@ async def test_logs_and_turning_back_on(
     [empty] = await handle_event(ctx, event("!스케줄 로그 1")) or []
     assert "발송 기록이 없습니다" in empty
     async with sessions.begin() as s:
-        for day, status, error in ((20, "success", None), (23, "failed", "Iris timeout")):
+        long = "방 100은(는) 등록 조직 BR1과(와) 그 아래 조직의 방이 아닙니다. " * 3
+        for day, status, error in (
+            (20, "success", None),
+            (23, "failed", "Iris timeout"),
+            (24, "failed", long),
+        ):
             moment = datetime(2026, 11, day, 9, 30)
             s.add(
                 ScheduleLog(
@@ -285,6 +297,10 @@ async def test_logs_and_turning_back_on(
     assert logs.index("11/23(월) 09:30 예약 ❌ 실패 — Iris timeout") < logs.index(
         "11/20(금) 09:30 예약 ✅ 성공"
     )
+    [cut] = [line.split(" — ", 1)[1] for line in logs.splitlines() if line.startswith("11/24")]
+    assert len(cut) <= 80 and cut.endswith("…")
+    shown = cut.removesuffix("…")  # cut between words, not in the middle of one
+    assert long.startswith(shown) and long[len(shown)] == " "
     await handle_event(ctx, event("!스케줄 끄기 1"))
     [on] = await handle_event(ctx, event("!스케줄 켜기 1")) or []
     assert "켰습니다" in on and "11/27(금) 09:30" in on
@@ -311,7 +327,7 @@ async def test_bug_gets_apology_with_reference_not_traceback(
     ctx, _, port = context(cfg, sessions)
     await handle_event(ctx, fixture_event())
     port.failure = RuntimeError("boom")
-    [reply] = await handle_event(ctx, event("!스케줄 테스트 1")) or []
+    [reply] = await handle_event(ctx, event("!스케줄 발송 1")) or []
     assert "오류 번호" in reply and "boom" not in reply and "Traceback" not in reply
     ref = reply.rsplit(" ", 1)[-1].rstrip(")")
     assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
@@ -384,10 +400,7 @@ async def test_edit_moving_to_a_room_out_of_reach_is_refused(
     [reply] = await handle_event(ctx, event("!스케줄 보기 1", user=USERS["BR2"])) or []
     assert "매일 안내" in reply
     port.result = Sent(status="failed", error="Iris 응답 없음")
-    [failed] = (
-        await handle_event(ctx, event("!스케줄 테스트 1", user=USERS["BR2"], room=ROOMS["BR2"]))
-        or []
-    )
+    [failed] = await handle_event(ctx, event("!스케줄 발송 1", user=USERS["BR2"])) or []
     assert "실패" in failed and "Iris 응답 없음" in failed
 
 
@@ -436,8 +449,11 @@ async def test_test_room_is_set_shown_used_checked_and_removed(
 
     [removed] = await handle_event(ctx, event("!스케줄 수정 1\n테스트방: 없음")) or []
     assert "수정" in removed
-    await handle_event(ctx, event("!스케줄 테스트 1")) or []
-    assert port.sends[-1] == (1, "test", BR1_ROOM)  # the room the command was typed in
+    [refused] = await handle_event(ctx, event("!스케줄 테스트 1")) or []  # a live room
+    assert "고객도 보는 방" in refused and len(port.sends) == 1
+    [tested] = await handle_event(ctx, event("!스케줄 테스트 1", room=test_room)) or []
+    assert port.sends[-1] == (1, "test", test_room)  # a test room it was typed in
+    assert port.options[-1]["direct"] is False and "이 방으로 보냈습니다" in tested
     [shown] = await handle_event(ctx, event("!스케줄 보기 1")) or []
     assert "테스트방" not in shown
 
@@ -450,12 +466,22 @@ async def test_send_now_goes_to_the_target_room_as_a_manual_send(
     await handle_event(ctx, event(WEEKLY))
     [sent] = await handle_event(ctx, event("!스케줄 발송 1")) or []
     assert port.sends == [(1, "manual", None)]  # the scheduler sends to the target room
-    assert sent.startswith("📤 #1 지금 발송을") and BR1_ROOM in sent
-    port.result = Sent(status="failed", error="skipped: room daily limit reached")
+    assert sent == "📤 #1 지금 발송을 이 방으로 보냈습니다. 다음 발송 시각은 그대로입니다."
+    assert port.options[-1] == {"confirmed": False, "direct": False, "wait_s": 15.0}
+    [elsewhere] = await handle_event(ctx, event("!스케줄 발송 1", room=ROOMS["BR2"])) or []
+    assert f"대상 방({BR1_ROOM})으로 보냈습니다" in elsewhere
+    down = "텍스트: 카카오톡 봇 기기(Iris)에 연결할 수 없습니다"
+    port.result = Sent(status="failed", error=down)
     [failed] = await handle_event(ctx, event("!schedule send 1")) or []
-    assert failed.startswith("❌ #1 지금 발송을") and "daily limit" in failed
+    assert failed == f"❌ #1 지금 발송을 이 방으로 실패했습니다: {down}"
+    port.result = Sent(status="pending", error="Iris의 응답을 기다리는 중")
+    [pending] = await handle_event(ctx, event("!스케줄 발송 1")) or []
+    assert pending == (
+        "⏳ #1 지금 발송을 이 방으로 아직 보내는 중입니다 (Iris의 응답을 기다리는 중). "
+        "결과는 '!스케줄 로그 1'로 볼 수 있습니다."
+    )
     [denied] = await handle_event(ctx, event("!스케줄 발송 1", user=USERS["BR2"])) or []
     assert "없거나 볼 권한이 없습니다" in denied
-    assert len(port.sends) == 2
+    assert len(port.sends) == 4
     [usage] = await handle_event(ctx, event("!스케줄 발송")) or []
     assert usage.startswith("❌ ID:")

@@ -24,6 +24,7 @@ from web import keys
 from web.app import init_app
 
 TOKEN = "e2e-token"
+DM_ROOM = "18000000000000001"
 FIXTURES = Path(__file__).parent / "fixtures" / "iris"
 
 
@@ -208,9 +209,14 @@ async def test_every_chat_command_through_the_iris_webhook(
         assert row is not None and row.status == "active"
         next_before = row.next_send_at
 
-    sent, reply = await chat.say_all("!스케줄 테스트 1", expect=2)
+    before = len(fake_iris.calls)
+    refused = await chat.say("!스케줄 테스트 1")  # typed in the customers' room: refused
+    assert "고객도 보는 방" in refused and len(fake_iris.calls) == before + 1
+    fake_iris.room_types[DM_ROOM] = "DirectChat"  # the admin's 1:1 chat with the bot
+    sent, reply = await chat.say_all("!스케줄 테스트 1", expect=2, room=DM_ROOM, sender="김지점장")
     assert sent.startswith("이번 주 특가 상품을 안내드립니다.")
-    assert "테스트" in reply
+    assert fake_iris.calls[-2].body["room"] == DM_ROOM
+    assert reply.startswith("🧪 #1 테스트 발송을 이 방으로 보냈습니다")
     async with sessions() as s:
         assert (await s.get(Schedule, 1)).next_send_at == next_before  # type: ignore[union-attr]
     assert "성공" in await chat.say("!스케줄 로그 1")
@@ -225,8 +231,7 @@ async def test_every_chat_command_through_the_iris_webhook(
     assert "등록했습니다" in await chat.say("!방 등록 BR1", room="999000111")
     assert "1:1" in await chat.say("!웹")
     assert "1:1" in await chat.say("!웹", sender="김지점장")  # Iris does not know the room
-    fake_iris.room_types["18000000000000001"] = "DirectChat"
-    link = await chat.say("!웹", room="18000000000000001", sender="김지점장")
+    link = await chat.say("!웹", room=DM_ROOM, sender="김지점장")
     assert f"{e2e_cfg.server.public_url}/login/" in link
     # the rooms an admin manages are listed in the 1:1 chat only, not in a room others read
     assert "999000111" in await chat.say("!내정보", room="18000000000000001", sender="김지점장")

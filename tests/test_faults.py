@@ -217,7 +217,9 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
         await driver.until(logged, limit_s=180)
     entries = await logs(sessions)
     assert [e.status for e in entries] == ["failed"] * 3
-    assert all("HTTP 500" in (e.error_message or "") for e in entries)
+    reason = "텍스트: Iris가 요청을 거절했습니다 (HTTP 500)"  # what people read
+    assert {e.error_message for e in entries} == {reason}
+    assert all("Iris answered HTTP 500" in e.api_response[-1]["error"] for e in entries)
     assert len(iris.calls) >= 6 and set(map(str, iris.bodies)) == {str(TEXT)}  # retried daily
     async with sessions() as s:
         row = await s.get(Schedule, sid)
@@ -225,6 +227,7 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     alerts = [c.body for c in ops_iris.calls]
     assert [a["room"] for a in alerts] == [OPS_ROOM, OPS_ROOM]
     assert f"#{sid}" in alerts[0]["data"] and "발송 실패" in alerts[0]["data"]
+    assert f"사유: {reason}" in alerts[0]["data"]
     assert "오류" in alerts[1]["data"]  # day 2's failure was held back; the error state was not
     assert (await sends(client))["failed"] == 3
 

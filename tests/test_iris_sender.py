@@ -14,7 +14,7 @@ import pytest
 
 from bot.dryrun import DryRunSender
 from bot.iris import IrisDevice, IrisSender
-from bot.sender import PRIORITY_REPLY, SendError, SendResult
+from bot.sender import PRIORITY_REPLY, Failure, SendError, SendResult
 from tests.fakes import FakeClock, FakeIris
 
 ROOM = "257378349297847"
@@ -133,6 +133,8 @@ async def test_unsendable_requests_fail_before_reaching_iris(
     with pytest.raises(SendError) as info:
         await send(sender, room)
     assert info.value.retryable is False
+    assert info.value.failure is (Failure.EMPTY if room == ROOM else Failure.BAD_ROOM)
+    assert info.value.reason in ("보낼 내용이 비어 있습니다", "보낼 방 번호가 올바르지 않습니다")
     await sender.send_text(ROOM, "after")  # the queue still works, and is the first call
     assert iris.bodies == [{"type": "text", "room": ROOM, "data": "after"}]
 
@@ -273,6 +275,7 @@ async def test_unknown_device_for_a_room_is_permanent(
         with pytest.raises(SendError, match="zz") as info:
             await sender.send_text(ROOM, "hi")
         assert info.value.retryable is False
+        assert info.value.reason == "Iris 기기 설정이 올바르지 않습니다"
         assert iris.calls == []
     finally:
         await sender.close()
@@ -322,6 +325,13 @@ async def test_http_errors_are_classified(
     assert info.value.retryable is retryable
     assert info.value.status == status
     assert info.value.raw == body
+    if status == 200:
+        assert info.value.failure is Failure.REFUSED
+        assert info.value.reason == "Iris가 발송 실패로 답했습니다"
+    else:  # people read a short Korean reason; the body stays in the technical detail
+        assert info.value.failure is Failure.REJECTED
+        assert info.value.reason == f"Iris가 요청을 거절했습니다 (HTTP {status})"
+    assert info.value.detail()["body"] == body and info.value.detail()["status"] == status
     assert (await sender.send_text(ROOM, "next")).ok  # one failure does not stop the queue
 
 
@@ -343,6 +353,8 @@ async def test_timeout_is_retryable(make_sender: MakeSender, iris: FakeIris) -> 
         await sender.send_text(ROOM, "hi")
     assert info.value.retryable is True
     assert info.value.status is None
+    assert info.value.failure is Failure.TIMEOUT
+    assert info.value.reason == "Iris가 응답하지 않습니다 (0.2초)"
     iris.release()
     assert (await sender.send_text(ROOM, "next")).ok
 
@@ -363,11 +375,16 @@ def _closed_port_url() -> str:
 
 
 async def test_connection_refused_is_retryable(make_sender: MakeSender) -> None:
-    sender = await make_sender(url=_closed_port_url(), text_gap_ms=0)
+    url = _closed_port_url()
+    sender = await make_sender(url=url, text_gap_ms=0)
     with pytest.raises(SendError) as info:
         await sender.send_text(ROOM, "hi")
     assert info.value.retryable is True
     assert info.value.status is None
+    assert info.value.failure is Failure.UNREACHABLE
+    assert info.value.reason == "카카오톡 봇 기기(Iris)에 연결할 수 없습니다"
+    detail = info.value.detail()["error"]  # the technical detail: URL and exception
+    assert url in detail and "ClientConnectorError" in detail
 
 
 async def test_close_fails_waiting_and_in_flight_sends(
@@ -384,6 +401,7 @@ async def test_close_fails_waiting_and_in_flight_sends(
         with pytest.raises(SendError, match="closed") as info:
             await task
         assert info.value.retryable is True
+        assert info.value.reason == "kbot이 종료되는 중이라 보내지 못했습니다"
     with pytest.raises(SendError, match="closed"):
         await sender.send_text(ROOM, "too late")
     assert len(iris.calls) == 1

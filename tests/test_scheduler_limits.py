@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sender import Failure, SendError
 from kbot.config import Config
 from kbot.timeutil import to_utc_naive
+from scheduler.room_gate import RoomBusy
 from storage.kbot_models import Occurrence, Room, RoomSend, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 from tests.fakes import FakeClock
@@ -140,7 +142,9 @@ async def test_room_daily_limit_skips_with_a_reason(
     assert sorted(o.status for o in outcomes) == ["failed", "success", "success"]
     assert len(sender.sent) == 2
     refused = [e for e in await logs(sessions) if e.status == "failed"]
-    assert (refused[0].error_message or "").startswith("skipped: room daily limit reached (2")
+    assert refused[0].error_message == (
+        f"skipped: 방 {ROOM}에 오늘 보낼 수 있는 횟수(room_daily_limit 2회)를 다 보냈습니다."
+    )
 
 
 async def test_text_longer_than_the_limit_is_not_sent(
@@ -219,23 +223,71 @@ async def test_test_send_does_not_move_the_next_send(
     assert [e.id for e in await logs(sessions)] == [first.log_id, second.log_id]
 
 
-async def test_send_now_waits_for_the_room_interval_and_respects_the_daily_limit(
+async def test_send_now_into_a_room_just_sent_to_waits_only_when_confirmed(
     cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
 ) -> None:
+    """The room's next free slot comes from the room ledger: a send-now that would have to
+    wait for it is refused (nothing written) unless confirmed; a confirmed one is answered at
+    once as pending and sent in its slot; the daily limit still refuses, in Korean."""
     clock = FakeClock(START)
     sid = await add_schedule(sessions)
     sender = RecordingSender(clock)
-    config = with_settings(cfg, room_min_interval_s=30, room_daily_limit=2)
+    config = with_settings(cfg, room_min_interval_s=30, room_daily_limit=3)
     sched = scheduler(config, sessions, sender, clock)
-    outcomes = await run(
-        clock, asyncio.gather(*(sched.send_now(sid, kind="manual") for _ in range(2)))
-    )
-    assert [o.status for o in outcomes] == ["success", "success"]
+    first = await sched.send_now(sid, kind="manual")
+    assert first.status == "success"
+    await clock.advance(10)
+    with pytest.raises(RoomBusy) as busy:
+        await sched.send_now(sid, kind="test", room_id=ROOM)
+    assert (busy.value.room_id, busy.value.wait_s, busy.value.queued) == (ROOM, 20, False)
+    assert await ledger(sessions) == [(ROOM, "manual")]  # nothing queued, nothing written
+    async with sessions() as s:
+        assert len(list(await s.scalars(select(Occurrence.id)))) == 1
+
+    queued = await sched.send_now(sid, kind="manual", confirmed=True)
+    assert (queued.status, queued.starts_in_s, queued.log_id) == ("pending", 20, None)
+    assert "20초 뒤에 시작" in (queued.error or "")
+    with pytest.raises(RoomBusy) as again:  # the slot is taken by the queued send now
+        await sched.send_now(sid, kind="manual")
+    assert (again.value.wait_s, again.value.queued) == (50, True)
+    await drive(clock, lambda: len(sender.sent) == 2)
+    await sched.drain()
     assert sender.sent[1].at - sender.sent[0].at == 30
-    refused = await run(clock, sched.send_now(sid, kind="manual"))
+    assert [(e.status, e.error_message) for e in await logs(sessions)] == [("success", None)] * 2
+
+    await clock.advance(30)  # the room is free again: no confirmation needed
+    assert (await sched.send_now(sid, kind="test", room_id=ROOM)).status == "success"
+    refused = await sched.send_now(sid, kind="manual", confirmed=True)
     assert refused.status == "failed"
-    assert "daily limit" in (refused.error or "")
-    assert len(sender.sent) == 2
+    limit = "room_daily_limit 3회"
+    assert refused.error == f"방 {ROOM}에 오늘 보낼 수 있는 횟수({limit})를 다 보냈습니다."
+    assert len(sender.sent) == 3
+
+
+async def test_send_now_is_retried_only_a_couple_of_times_and_answers_in_korean(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    """A person is waiting: two quick retries (2 s, 4 s), not the scheduled sends' retries up
+    to misfire_grace_s; the log row and the answer carry the Korean reason, api_response the
+    technical detail of every attempt."""
+    clock = FakeClock(START)
+    sid = await add_schedule(sessions)
+    sender = RecordingSender(clock)
+    down = "Iris default: POST http://10.0.0.9:3000/reply: ClientConnectorError(...)"
+    sender.errors = [
+        SendError(down, retryable=True, failure=Failure.UNREACHABLE) for _ in range(10)
+    ]
+    sched = scheduler(with_settings(cfg, retry_base_s=2), sessions, sender, clock)
+    started = clock.monotonic()
+    outcome = await run(clock, sched.send_now(sid, kind="manual"))
+    assert clock.monotonic() - started <= 15
+    assert (outcome.status, sender.calls) == ("failed", 3)
+    assert outcome.error == "텍스트: 카카오톡 봇 기기(Iris)에 연결할 수 없습니다"
+    [entry] = await logs(sessions)
+    assert entry.error_message == outcome.error
+    assert entry.api_response == [
+        {"error": down, "failure": "unreachable", "status": None} for _ in range(3)
+    ]
 
 
 async def test_send_now_of_an_unknown_schedule_raises(

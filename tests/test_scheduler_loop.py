@@ -102,7 +102,9 @@ async def test_loop_survives_an_unexpected_error_and_logs_it(
     async with sessions() as s:
         entries = {e.status: e for e in await s.scalars(select(ScheduleLog))}
     assert sorted(entries) == ["failed", "success"]
-    assert "transport bug" in (entries["failed"].error_message or "")
+    failed = entries["failed"]  # people read a Korean reason; the bug is in the detail
+    assert failed.error_message == "텍스트: 알 수 없는 오류로 보내지 못했습니다"
+    assert failed.api_response == [{"error": "RuntimeError('transport bug')"}]
 
 
 async def test_stop_finishes_the_part_in_flight_and_gives_the_claim_back(

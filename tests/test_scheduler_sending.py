@@ -147,8 +147,10 @@ async def test_a_permanent_error_is_not_retried(
     assert (outcome.status, sender.calls) == ("failed", 1)
     [entry] = await logs(sessions)
     assert entry.status == "failed"
-    assert entry.error_message == "텍스트: bad room"
-    assert entry.api_response == [{"message": "x"}]
+    assert entry.error_message == "텍스트: 알 수 없는 오류로 보내지 못했습니다"
+    assert entry.api_response == [
+        {"error": "bad room", "failure": "unknown", "status": 400, "body": {"message": "x"}}
+    ]
 
 
 async def test_retries_stop_at_the_end_of_the_grace_window(

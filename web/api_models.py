@@ -158,7 +158,23 @@ class ScheduleCreateIn(ScheduleIn):
     schedule_time: LocalTime
 
 
-class TestSendIn(BaseModel):
+class SendIn(BaseModel):
+    """``POST /api/schedules/{id}/send`` (the body is optional)."""
+
+    model_config = ConfigDict(extra="forbid", title="SendInput")
+
+    confirm: bool = Field(
+        False,
+        strict=True,
+        description=(
+            "queue the send for the room's next free slot when the room was just sent to "
+            "(room_min_interval_s); without it such a send is refused with 409 and nothing "
+            "is queued. Also accepted as the query parameter ?confirm=true"
+        ),
+    )
+
+
+class TestSendIn(SendIn):
     """``POST /api/schedules/{id}/test`` (the body is optional)."""
 
     model_config = ConfigDict(extra="forbid", title="TestSendInput")

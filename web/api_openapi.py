@@ -39,6 +39,15 @@ def _date(name: str, description: str) -> JSON:
 ID = _param("id", "path", _int(1, MAX_ID))
 PAGING = [_param("page", schema=_int(1, MAX_ID)), _param("per_page", schema=_int(1, MAX_PER_PAGE))]
 ROOM = _param("room", schema={"type": "string", "maxLength": TEXT_MAX_LENGTH})
+CONFIRM = _param(
+    "confirm",
+    schema={"type": "string", "enum": ["true", "false", "1", "0"]},
+    description="like the body's confirm: queue the send for the room's next free slot",
+)
+SEND_NOTE = (
+    "; answers within 15 s (status pending: it goes on in the background); 409 room_busy "
+    "(with Retry-After) when the room was just sent to and confirm is not given"
+)
 LOG_FILTERS = [
     _param("status", schema={"type": "string", "enum": list(LOG_STATUSES)}),
     _date("date_from", "YYYY-MM-DD (2000-2099), local date of scheduled_at"),
@@ -72,6 +81,10 @@ def _op(summary: str, ok: dict[int, str], errors: tuple[int, ...], **extra: Any)
 
 def _body(schema: JSON, media: str = "application/json") -> JSON:
     return {"requestBody": {"required": True, "content": {media: {"schema": schema}}}}
+
+
+def _optional(schema: JSON) -> JSON:
+    return {"required": False, "content": {"application/json": {"schema": schema}}}
 
 
 def build_openapi(cfg: Config) -> JSON:
@@ -121,23 +134,21 @@ def build_openapi(cfg: Config) -> JSON:
                 "post": _op("active <-> inactive", {200: "Schedule"}, (401, 403, 404, 409)),
             },
             "/api/schedules/{id}/send": {
-                "parameters": [ID],
+                "parameters": [ID, CONFIRM],
                 "post": _op(
-                    "send now to the target room (logged as manual); answers when done",
+                    "send now to the target room (logged as manual)" + SEND_NOTE,
                     {200: "SendOutcome"},
-                    (401, 403, 404, 409),
+                    (400, 401, 403, 404, 409, 413, 422),
+                    requestBody=_optional(ref("SendInput")),
                 ),
             },
             "/api/schedules/{id}/test": {
-                "parameters": [ID],
+                "parameters": [ID, CONFIRM],
                 "post": _op(
-                    "test send now to test_room, else the schedule's test room",
+                    "test send now to test_room, else the schedule's test room" + SEND_NOTE,
                     {200: "SendOutcome"},
-                    (400, 401, 403, 404, 413, 422),
-                    requestBody={
-                        "required": False,
-                        "content": {"application/json": {"schema": ref("TestSendInput")}},
-                    },
+                    (400, 401, 403, 404, 409, 413, 422),
+                    requestBody=_optional(ref("TestSendInput")),
                 ),
             },
             "/api/schedules/{id}/logs": {

@@ -64,6 +64,16 @@ def choice_param(request: web.Request, name: str, choices: Collection[str]) -> s
     raise _bad(name, f"{name}은(는) {', '.join(choices)} 중 하나여야 합니다.")
 
 
+def bool_param(request: web.Request, name: str) -> bool:
+    """``true``/``1`` or ``false``/``0``; absent is false."""
+    raw = request.query.get(name, "").strip().lower()
+    if raw in ("", "false", "0"):
+        return False
+    if raw in ("true", "1"):
+        return True
+    raise _bad(name, f"{name}은(는) true 또는 false여야 합니다.")
+
+
 def text_param(request: web.Request, name: str, max_length: int = TEXT_MAX_LENGTH) -> str | None:
     raw = request.query.get(name, "")
     if len(raw) > max_length:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from kbot.config import Config
 from storage.send_kinds import KINDS
 from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
-from web.api_models import ScheduleCreateIn, ScheduleIn, TestSendIn
+from web.api_models import ScheduleCreateIn, ScheduleIn, SendIn, TestSendIn
 
 JSON = dict[str, Any]
 REF = "#/components/schemas/"
@@ -68,6 +68,7 @@ def schemas(cfg: Config) -> JSON:
     return {
         "ScheduleCreateInput": _input(ScheduleCreateIn, cfg),
         "ScheduleInput": _input(ScheduleIn, cfg),
+        "SendInput": SendIn.model_json_schema(ref_template=REF + "{model}"),
         "TestSendInput": TestSendIn.model_json_schema(ref_template=REF + "{model}"),
         "Schedule": _obj(
             {
@@ -135,9 +136,17 @@ def schemas(cfg: Config) -> JSON:
                 "room_id": text,
                 "status": {
                     "type": "string",
-                    "enum": ["success", "failed", "partial", "interrupted"],
+                    "enum": ["success", "failed", "partial", "interrupted", "pending"],
+                    "description": "pending: not done within 15 s; it goes on in the background",
                 },
-                "error": opt_text,
+                "error": {
+                    "type": ["string", "null"],
+                    "description": "why it is not (yet) fully sent, in Korean",
+                },
+                "starts_in_s": {
+                    "type": ["integer", "null"],
+                    "description": "pending: seconds until it starts (the room's next free slot)",
+                },
             }
         ),
         "Room": _obj(

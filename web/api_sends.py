@@ -1,5 +1,4 @@
-"""Sending a schedule now through the REST API (issue 3, item 9), answered once the send has
-ended:
+"""Sending a schedule now through the REST API (issue 3, item 9; issue 12):
 
 - ``POST /api/schedules/{id}/send``: to the schedule's target room, logged as ``manual``;
   409 when that room is not registered or is deactivated.
@@ -7,25 +6,36 @@ ended:
   name>"}``, else the schedule's test room (422 naming ``test_room`` when it has none);
   logged as ``test``.
 
-Neither moves ``next_send_at``; the room limits apply (a reached daily limit is reported as
-``status: "failed"`` with the reason in ``error``). Permission is the schedule service's:
-the target room, and for a test the test room too, must be inside the token admin's org.
+Both answer within 15 s whatever the state of Iris (``commands.schedule_sends``): a send not
+done by then is ``status: "pending"`` (``error`` says why in Korean; ``starts_in_s`` when it
+waits for the room's next slot) and goes on in the background. A room that was just sent to
+(``scheduler.room_min_interval_s``) is answered 409 ``room_busy`` with ``Retry-After`` and
+nothing is queued, unless the request confirms (``{"confirm": true}`` or ``?confirm=true``):
+then it is queued for that slot. Neither moves ``next_send_at``; a reached daily limit is
+``status: "failed"`` with the reason in ``error``. Permission is the schedule service's: the
+target room, and for a test the test room too, must be inside the token admin's org.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from commands.errors import CommandError
-from commands.ports import SendResult
+from commands.ports import RoomBusy, SendResult
+from commands.send_replies import busy_text
+from web import keys
 from web.api_auth import require_admin
 from web.api_body import json_body
-from web.api_models import TestSendIn
-from web.api_query import path_id
-from web.api_schedules import schedule_service, service_error
+from web.api_errors import api_error
+from web.api_models import SendIn, TestSendIn
+from web.api_query import bool_param, path_id
+from web.api_schedules import service_error
 from web.api_validation import validated
+from web.json_out import json_response
+
+Body = TypeVar("Body", bound=SendIn)
 
 
 def setup_send_routes(app: web.Application) -> None:
@@ -36,30 +46,50 @@ def setup_send_routes(app: web.Application) -> None:
 async def send_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     schedule_id = path_id(request, "스케줄")
+    body = await _body(request, SendIn)
+    confirm = body.confirm or bool_param(request, "confirm")
     try:
-        room_id, result = await schedule_service(request).send_now(schedule_id, admin)
+        room_id, result = await request.app[keys.SENDS].send_now(
+            schedule_id, admin, confirmed=confirm
+        )
     except CommandError as error:
         raise service_error(error, status=409) from None
-    return web.json_response(_outcome(schedule_id, "manual", room_id, result))
+    except RoomBusy as busy:
+        raise _busy(busy) from None
+    return json_response(_outcome(schedule_id, "manual", room_id, result))
 
 
 async def test_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     schedule_id = path_id(request, "스케줄")
-    body = await _test_body(request)
+    body = await _body(request, TestSendIn)
+    confirm = body.confirm or bool_param(request, "confirm")
     try:
-        room_id, result = await schedule_service(request).test_send(
-            schedule_id, admin, room=body.test_room
+        room_id, result = await request.app[keys.SENDS].test_send(
+            schedule_id, admin, room=body.test_room, confirmed=confirm
         )
     except CommandError as error:
         raise service_error(error) from None
-    return web.json_response(_outcome(schedule_id, "test", room_id, result))
+    except RoomBusy as busy:
+        raise _busy(busy) from None
+    return json_response(_outcome(schedule_id, "test", room_id, result))
 
 
-async def _test_body(request: web.Request) -> TestSendIn:
+async def _body(request: web.Request, model: type[Body]) -> Body:
     if not await request.read():  # the body is optional
-        return TestSendIn()
-    return validated(TestSendIn, await json_body(request))
+        return model()
+    return validated(model, await json_body(request))
+
+
+def _busy(busy: RoomBusy) -> web.HTTPException:
+    message = busy_text(busy, f"방 {busy.room_id}")
+    return api_error(
+        409,
+        "room_busy",
+        f"{message} 그래도 지금 예약하려면 confirm: true 로 다시 요청해 주세요.",
+        "confirm",
+        headers={"Retry-After": str(busy.wait_s)},
+    )
 
 
 def _outcome(schedule_id: int, kind: str, room_id: str, result: SendResult) -> dict[str, Any]:
@@ -69,4 +99,5 @@ def _outcome(schedule_id: int, kind: str, room_id: str, result: SendResult) -> d
         "room_id": room_id,
         "status": result.status,
         "error": result.error,
+        "starts_in_s": result.starts_in_s,
     }

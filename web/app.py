@@ -115,6 +115,7 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
         EventChatKinds(rooms),
     )
     app[keys.SCHEDULES] = context.schedules
+    app[keys.SENDS] = context.sends
     if keys.COMMAND_HANDLER not in app:  # a handler set by the caller (tests) wins
         handler = functools.partial(handle_event, context)
         app[keys.COMMAND_HANDLER] = app[keys.METRICS].observed(handler)

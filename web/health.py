@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kbot.human import local_iso
 from web import keys
+from web.json_out import json_response
 
 log = logging.getLogger("kbot.health")
 DB_PING_TIMEOUT_S = 3
@@ -42,7 +43,7 @@ async def healthz(request: web.Request) -> web.Response:
     }
     if keys.IRIS in app:
         body["iris"] = _iris(app[keys.IRIS].last_config_ok, app[keys.CLOCK].now(), cfg.tz)
-    return web.json_response(body, status=200 if healthy else 503)
+    return json_response(body, status=200 if healthy else 503)
 
 
 def _iris(last_ok: Mapping[str, datetime | None], now: datetime, tz: ZoneInfo) -> dict[str, object]:

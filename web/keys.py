@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.iris import IrisSender
 from bot.sender import BotSender
+from commands.schedule_sends import ScheduleSends
 from commands.schedules import ScheduleService
 from kbot.clock import Clock
 from kbot.config import Config
@@ -29,6 +30,7 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
 COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")
 WEBHOOKS = web.AppKey("webhooks", WebhookState)
 SCHEDULES = web.AppKey("schedules", ScheduleService)  # shared by chat, API and web pages
+SENDS = web.AppKey("sends", ScheduleSends)  # sending a schedule now, shared by chat and API
 METRICS = web.AppKey("metrics", Metrics)  # this app's Prometheus registry and instruments
 # where uploads are checked (decoded), a bounded number at once; shared by the API and web page
 IMAGE_CHECKS = web.AppKey("image_checks", ImageCheckPool)

@@ -1,6 +1,6 @@
 """The scheduler's place in the web process: built from the app's resources in a cleanup
 context, started when ``scheduler.enabled``, stopped (parts in flight finished, claims given
-back) on shutdown."""
+back, the sends people asked for ended with their log rows) on shutdown, enabled or not."""
 
 from __future__ import annotations
 
@@ -43,14 +43,13 @@ async def scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
         on_outcome=app[keys.METRICS].observe_send,  # kbot_sends_total, lateness histogram
     )
     app[keys.SCHEDULER] = scheduler
-    if not cfg.scheduler.enabled:
+    if cfg.scheduler.enabled:
+        source = DB_SOURCE.set("scheduler")  # inherited by the tasks the scheduler creates
+        scheduler.start()
+        DB_SOURCE.reset(source)
+    else:
         log.info("scheduler disabled (scheduler.enabled = false)")
-        yield
-        return
-    source = DB_SOURCE.set("scheduler")  # inherited by the tasks the scheduler creates
-    scheduler.start()
-    DB_SOURCE.reset(source)
     try:
         yield
     finally:
-        await scheduler.stop()
+        await scheduler.stop()  # also ends the sends people asked for (API, chat)

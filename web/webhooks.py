@@ -37,6 +37,7 @@ from bot.sender import PRIORITY_REPLY, BotSender, SendError
 from bot.skill_reply import callback_reply, processing_reply, skill_reply
 from kbot.config import BotConfig
 from web import keys
+from web.json_out import json_response
 from web.skill_callback import call_back, callback_url
 from web.webhook_guard import Refused, admit
 from web.webhook_state import BUSY_WAIT_S, CommandHandler, WebhookState
@@ -76,7 +77,7 @@ async def iris_webhook(request: web.Request) -> web.Response:
         log.log(
             level, "iris event %s in room %s ignored: %s", event.event_id, event.room_id, reason
         )
-        return web.json_response({"ok": True})
+        return json_response({"ok": True})
     if state.tasks.full() and not await _room(state, app[keys.CLOCK].sleep(BUSY_WAIT_S)):
         if event.event_id is not None:
             state.recent.forget((event.room_id, event.event_id))  # refused: not seen
@@ -84,7 +85,7 @@ async def iris_webhook(request: web.Request) -> web.Response:
     cid = uuid.uuid4().hex[:8]
     answer = _answer_in_room(app[keys.SENDER], app[keys.COMMAND_HANDLER], event, cid)
     state.tasks.spawn(answer, name=f"iris-{cid}")
-    return web.json_response({"ok": True})
+    return json_response({"ok": True})
 
 
 async def skill_webhook(request: web.Request) -> web.Response:
@@ -107,19 +108,19 @@ async def skill_webhook(request: web.Request) -> web.Response:
     finally:
         timer.cancel()
     if work.done():
-        return web.json_response(_skill_body(work.result(), bot.command_prefix))
+        return json_response(_skill_body(work.result(), bot.command_prefix))
     url = callback_url(event, bot.skill_callback_hosts)
     if url is None:
         log.warning(
             "[%s] skill answer not ready in %s s: answered 'processing'", cid, state.skill_timeout_s
         )
-        return web.json_response(processing_reply())
+        return json_response(processing_reply())
     log.info("[%s] skill answer not ready in %s s: will call back", cid, state.skill_timeout_s)
     finish = call_back(
         app[keys.HTTP], url, work, lambda replies: _skill_body(replies, bot.command_prefix), cid
     )
     state.tasks.spawn(finish, name=f"skill-callback-{cid}")  # one per skill task: not capped
-    return web.json_response(callback_reply())
+    return json_response(callback_reply())
 
 
 async def _room(state: WebhookState, give_up: Awaitable[None]) -> bool:
