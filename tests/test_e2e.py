@@ -47,7 +47,15 @@ async def fake_iris() -> AsyncIterator[FakeIris]:
 def e2e_cfg(cfg: Config, fake_iris: FakeIris) -> Config:
     iris = cfg.bot.iris.model_copy(update={"url": fake_iris.url, "text_gap_ms": 0})
     bot = cfg.bot.model_copy(
-        update={"transport": "iris", "iris": iris, "webhook_token": SecretStr(TOKEN)}
+        update={
+            "transport": "iris",
+            "iris": iris,
+            "webhook_token": SecretStr(TOKEN),
+            # one admin types every command within a minute of fake time here; the reply
+            # limits have tests of their own (tests/test_reply_limits.py)
+            "replies_per_sender_per_minute": 1000,
+            "replies_per_room_per_minute": 1000,
+        }
     )
     scheduler = cfg.scheduler.model_copy(update={"room_min_interval_s": 0})
     return cfg.model_copy(update={"bot": bot, "scheduler": scheduler})

@@ -224,7 +224,7 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     async with sessions() as s:
         row = await s.get(Schedule, sid)
         assert row is not None and row.status == "error"
-    alerts = [c.body for c in ops_iris.calls]
+    alerts = [c.body for c in await ops_iris.wait_for_calls(2)]  # sent after the log row
     assert [a["room"] for a in alerts] == [OPS_ROOM, OPS_ROOM]
     assert f"#{sid}" in alerts[0]["data"] and "발송 실패" in alerts[0]["data"]
     assert f"사유: {reason}" in alerts[0]["data"]
