@@ -150,14 +150,15 @@ class _Plan:
                 continue  # sent before (the PHP site moved next_send_at back), or outside
             late = (self.now - from_local_naive(at, self.deps.tz)).total_seconds()
             if index < len(due) - 1:
-                self._skip(row, at, f"{SKIPPED}missed: a later send time was due too")
+                later = "그 뒤의 발송 시각도 이미 지나 이 시각은 보내지 않았습니다."
+                self._skip(row, at, f"{SKIPPED}{later}")
             elif late > self.deps.settings.misfire_grace_s:
                 grace = self.deps.settings.misfire_grace_s
                 self._skip(
                     row,
                     at,
-                    f"{SKIPPED}missed by {duration(late * 1000)} "
-                    f"(more than misfire_grace_s={grace}s)",
+                    f"{SKIPPED}예정 시각보다 {duration(late * 1000)} 늦어 보내지 않았습니다 "
+                    f"(misfire_grace_s={grace}초까지만 늦게 보냄).",
                 )
             else:
                 self.sends.append((_due(row, at, "pending"), row))

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sender import BotSender, SendError
+from kbot.human import duration
 from kbot.timeutil import from_local_naive, from_utc_naive
 from scheduler.attempts import INTERACTIVE_RETRIES, Attempt, Interrupted, Pause, Progress
 from scheduler.context import Deps, in_transaction, log
@@ -106,8 +107,11 @@ async def _send(
         result.error = str(exc)
         return
     if begun.slot is None and deps.clock.now() > deadline:  # a crashed send found too late
-        gone = int((deps.clock.now() - scheduled).total_seconds())
-        result.error = f"remaining parts not sent: resumed {gone}s after the scheduled time"
+        gone = (deps.clock.now() - scheduled).total_seconds()
+        result.error = (
+            f"남은 부분은 보내지 않았습니다: 예정 시각보다 {duration(gone * 1000)} 뒤에야 "
+            "이어서 보낼 수 있었습니다."
+        )
         _summarise(result, parts)
         return
     try:

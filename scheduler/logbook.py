@@ -25,7 +25,7 @@ from scheduler.held import Held, SendColumns
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
-SKIPPED = "skipped: "
+SKIPPED = "건너뜀: "  # a deliberately unsent occurrence; not a failure of the schedule
 
 
 @dataclass(slots=True)

@@ -71,11 +71,14 @@ def precheck(deps: Deps, occ: Held, row: SendColumns) -> str | None:
     if occ.kind != "scheduled":
         return None
     if row.status == "inactive":
-        return f"{SKIPPED}schedule was deactivated"
+        return f"{SKIPPED}스케줄이 꺼져 있습니다."
     late = (deps.clock.now() - from_local_naive(occ.scheduled_at, deps.tz)).total_seconds()
     if late > settings.misfire_grace_s:
         grace = settings.misfire_grace_s
-        return f"{SKIPPED}started {duration(late * 1000)} late (misfire_grace_s={grace}s)"
+        return (
+            f"{SKIPPED}예정 시각보다 {duration(late * 1000)} 늦게 시작되어 보내지 않았습니다 "
+            f"(misfire_grace_s={grace}초까지만 늦게 보냄)."
+        )
     return None
 
 

@@ -76,7 +76,8 @@ async def test_late_beyond_grace_is_skipped_and_logged(
     assert sender.sent == []
     [entry] = await logs(sessions)
     assert entry.status == "failed"
-    assert (entry.error_message or "").startswith("skipped: missed by 11분 (")
+    late = "건너뜀: 예정 시각보다 11분 늦어 보내지 않았습니다 ("
+    assert (entry.error_message or "").startswith(late)
     assert await next_send_at(sessions, sid) == local(2026, 12, 2, 9, 30)
 
 
@@ -94,9 +95,10 @@ async def test_after_downtime_each_missed_time_is_logged_once(
     assert [e.scheduled_at.day for e in entries] == [1, 2, 3, 4]  # none dropped silently
     assert all(e.status == "failed" for e in entries)
     assert [e.error_message for e in entries[:3]] == [
-        "skipped: missed: a later send time was due too"
+        "건너뜀: 그 뒤의 발송 시각도 이미 지나 이 시각은 보내지 않았습니다."
     ] * 3
-    assert (entries[3].error_message or "").startswith("skipped: missed by 3시간 (")
+    late = "건너뜀: 예정 시각보다 3시간 늦어 보내지 않았습니다 ("
+    assert (entries[3].error_message or "").startswith(late)
     assert await next_send_at(sessions, sid) == local(2026, 12, 5, 9, 30)
 
 
@@ -143,7 +145,7 @@ async def test_room_daily_limit_skips_with_a_reason(
     assert len(sender.sent) == 2
     refused = [e for e in await logs(sessions) if e.status == "failed"]
     assert refused[0].error_message == (
-        f"skipped: 방 {ROOM}에 오늘 보낼 수 있는 횟수(room_daily_limit 2회)를 다 보냈습니다."
+        f"건너뜀: 방 {ROOM}에 오늘 보낼 수 있는 횟수(room_daily_limit 2회)를 다 보냈습니다."
     )
 
 

@@ -275,4 +275,4 @@ async def test_a_crashed_send_found_after_the_grace_window_ends_as_partial(
     second = scheduler(with_settings(cfg), sessions, sender, clock, owner="second")
     [outcome] = await run(clock, second.run_once())
     assert (outcome.status, sender.sent) == ("partial", [])
-    assert "resumed 700s after" in (outcome.error or "")
+    assert "예정 시각보다 11분 40초 뒤에야" in (outcome.error or "")
