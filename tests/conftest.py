@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pymysql
 import pytest
@@ -18,6 +19,8 @@ from kbot.cli import main
 from kbot.config import Config, load_config
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
+from tests.command_world import build_world
+from tests.web_pages_support import Site, make_site
 
 MYSQL_ENV = "KBOT_TEST_MYSQL_URL"
 PHP_IMAGES = "bot_images"  # under tmp_path: the PHP site's image folder (web.image_dirs)
@@ -107,3 +110,12 @@ def kbot(
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+async def site(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
+) -> Site:
+    """``build_world``'s orgs, rooms and admins and the web pages' app, with a client."""
+    await build_world(sessions)
+    return await make_site(cfg, sessions, aiohttp_client)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,7 +16,7 @@ from storage.kbot_models import Occurrence
 from storage.models import Schedule, ScheduleLog
 from tests.command_world import ROOMS, build_world, context, event
 from tests.test_api_support import make_api
-from tests.web_pages_support import Site, add_log, add_schedule, csrf_of, make_site
+from tests.web_pages_support import Site, add_log, add_schedule, csrf_of
 
 NOV_25 = datetime(2026, 11, 25, 9, 30)
 
@@ -49,14 +48,6 @@ async def add_send(
                 created_at=at,
             )
         )
-
-
-@pytest.fixture
-async def site(
-    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
-) -> Site:
-    await build_world(sessions)
-    return await make_site(cfg, sessions, aiohttp_client)
 
 
 async def test_chat_logs_name_the_kind_and_the_late_send_time(

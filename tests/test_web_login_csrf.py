@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kbot.config import Config
@@ -15,14 +14,6 @@ from tests.web_pages_support import Site, login_code, make_site
 from web.login_guard import TTL_S
 
 REFUSED = "로그인 링크를 이 브라우저에서 다시 열고"
-
-
-@pytest.fixture
-async def site(
-    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
-) -> Site:
-    await build_world(sessions)
-    return await make_site(cfg, sessions, aiohttp_client)
 
 
 async def refused(site: Site, code: str, token: str | None, **headers: str) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import pytest
 from aiohttp import FormData
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,14 +24,6 @@ from tests.web_pages_support import (
 
 PAGES = ["/", "/images", "/schedules", "/logs", "/stats"]
 SECRET = "test-secret-key-0123456789"
-
-
-@pytest.fixture
-async def site(
-    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
-) -> Site:
-    await build_world(sessions)
-    return await make_site(cfg, sessions, aiohttp_client)
 
 
 async def test_login_link_works_once_then_fails(site: Site) -> None:

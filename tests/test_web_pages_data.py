@@ -4,33 +4,20 @@ schedules, logs and stats pages show only what the admin may see."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-import pytest
 from aiohttp import FormData
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kbot.config import Config
 from storage.kbot_models import Image
-from tests.command_world import ROOMS, build_world
+from tests.command_world import ROOMS
 from tests.web_pages_support import (
     Site,
     add_log,
     add_schedule,
     csrf_of,
-    make_site,
     png,
     schedule_status,
 )
-
-
-@pytest.fixture
-async def site(
-    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
-) -> Site:
-    await build_world(sessions)
-    return await make_site(cfg, sessions, aiohttp_client)
 
 
 async def test_upload_through_the_form(site: Site) -> None:

@@ -4,28 +4,15 @@ cookies back, and an ended session's CSRF token is worth nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kbot.config import Config
 from storage import admins
 from storage.kbot_models import AuditEntry
-from tests.command_world import ROOMS, USERS, build_world
-from tests.web_pages_support import Site, add_schedule, csrf_of, make_site, schedule_status
+from tests.command_world import ROOMS, USERS
+from tests.web_pages_support import Site, add_schedule, csrf_of, schedule_status
 from web.pages_core import LOGIN_REQUIRED_PATH
 
 ENDED = (303, LOGIN_REQUIRED_PATH)
-
-
-@pytest.fixture
-async def site(
-    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
-) -> Site:
-    await build_world(sessions)
-    return await make_site(cfg, sessions, aiohttp_client)
 
 
 async def set_active(site: Site, org: str, active: bool) -> None:
