@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 
 from kbot.human import duration as duration  # re-exported: the web pages' filter
 from kbot.particles import attach, pick
+from storage.image_uses import image_ids
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
 from storage.send_kinds import LABELS as KIND_LABELS
@@ -97,7 +98,7 @@ def details(
     today: date,
     test_room: str | None = None,
 ) -> str:
-    images = (row.message_images or {}).get("images") or []
+    images = image_ids(row.message_images)
     lines = [
         f"#{row.id} {row.title}",
         f"상태: {_STATUS.get(row.status or '', row.status)}",
@@ -106,7 +107,7 @@ def details(
         f"유형: {rule(row)}",
         f"기간: {row.valid_from:%Y-%m-%d %H:%M} ~ {row.valid_until:%Y-%m-%d %H:%M}",
         f"순서: {_ORDER.get(row.send_order or 'text_first')} · 간격 {row.send_interval_seconds}초",
-        f"이미지: {', '.join(str(i.get('id')) for i in images) if images else '없음'}",
+        f"이미지: {', '.join(map(str, images)) if images else '없음'}",
         f"발송 횟수: {row.send_count or 0}"
         + (f" · 마지막 {when(row.last_sent_at, today)}" if row.last_sent_at else ""),
     ]
@@ -130,7 +131,7 @@ def saved(row: Schedule, verb: str, upcoming: list[datetime], today: date) -> st
 
 def sending_order(row: Schedule) -> str:
     """What one send posts, in order: ``텍스트 → 이미지 2개 (3, 5번)``, ``텍스트만``, ..."""
-    ids = [str(image.get("id")) for image in (row.message_images or {}).get("images") or []]
+    ids = [str(image_id) for image_id in image_ids(row.message_images)]
     images = f"이미지 {len(ids)}개 ({', '.join(ids)}번)"
     order = row.send_order or "text_first"
     if order == "images_only":

@@ -19,6 +19,7 @@ from commands.form_fields import example_line
 from commands.form_values import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 from kbot.particles import attach
 from kbot.plain_text import clean
+from storage.image_uses import image_ids
 from storage.images import image_json
 from storage.kbot_models import Image, Room
 from storage.models import Schedule
@@ -183,7 +184,7 @@ def check_row(row: Schedule, *, now_local: datetime, limits: Limits) -> None:
             f"내용이 {len(text)}자입니다. {limits.max_text_length}자 이하로 줄여 주세요.",
             today,
         )
-    has_images = bool((row.message_images or {}).get("images"))
+    has_images = bool(image_ids(row.message_images))
     order = row.send_order or "text_first"
     if order == "images_only" and not has_images:
         raise error("image_ids", "순서가 이미지만인데 이미지가 없습니다.", today)

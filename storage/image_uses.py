@@ -30,11 +30,11 @@ class ImageUse:
     status: str
 
 
-async def uses_of(session: AsyncSession, image_ids: Collection[int]) -> dict[int, list[ImageUse]]:
-    """For each of ``image_ids`` that is used, the ``kb_schedule`` rows that may still send
+async def uses_of(session: AsyncSession, wanted_ids: Collection[int]) -> dict[int, list[ImageUse]]:
+    """For each of ``wanted_ids`` that is used, the ``kb_schedule`` rows that may still send
     it (``MAY_STILL_SEND``) and whose ``message_images`` mention it, by id. A completed
     schedule sends nothing more, so it no longer holds its images."""
-    wanted = set(image_ids)
+    wanted = set(wanted_ids)
     rows = await session.execute(
         select(Schedule.id, Schedule.status, Schedule.message_images)
         .where(Schedule.message_images.is_not(None), Schedule.status.in_(MAY_STILL_SEND))
@@ -42,7 +42,7 @@ async def uses_of(session: AsyncSession, image_ids: Collection[int]) -> dict[int
     )
     found: dict[int, list[ImageUse]] = {}
     for sid, status, value in rows:
-        for image_id in _referenced_ids(value) & wanted:
+        for image_id in set(image_ids(value)) & wanted:
             found.setdefault(image_id, []).append(ImageUse(sid, str(status)))
     return found
 
@@ -52,20 +52,21 @@ async def schedules_using(session: AsyncSession, image_id: int) -> list[int]:
     return [use.schedule_id for use in (await uses_of(session, [image_id])).get(image_id, [])]
 
 
-def _referenced_ids(value: object) -> set[int]:
-    """Image ids in a stored ``message_images`` value, tolerating what the PHP site may have
-    written (a JSON string, string ids, stray entries)."""
+def image_ids(value: object) -> list[int]:
+    """The image ids of a stored ``message_images`` value, in sending order, tolerating what
+    the PHP site (or SQL) may have written: a JSON string, a bare list, string ids, stray
+    entries. The one reader of that column for everything but sending."""
     if isinstance(value, str | bytes):
         try:
             value = json.loads(value)
         except ValueError:
-            return set()
+            return []
     entries = value.get("images") if isinstance(value, dict) else value
-    ids: set[int] = set()
+    ids: list[int] = []
     if not isinstance(entries, list):
         return ids
     for entry in entries:
         raw = entry.get("id") if isinstance(entry, dict) else None
         with contextlib.suppress(TypeError, ValueError):
-            ids.add(int(raw))  # type: ignore[arg-type]
+            ids.append(int(raw))  # type: ignore[arg-type]
     return ids

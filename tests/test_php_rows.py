@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from commands.router import handle_event
 from kbot.config import Config
 from storage.models import Schedule, ScheduleLog
+from tests.command_world import context, event
 from tests.fakes import FakeClock
 from tests.sched_support import (
     ROOM,
@@ -26,6 +28,7 @@ from tests.sched_support import (
     scheduler,
     with_settings,
 )
+from tests.test_api_support import make_api
 from web.app import init_app
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -147,3 +150,21 @@ async def test_start_up_warns_when_the_database_servers_zone_is_not_local(
         assert warned == []
     else:  # the test server runs in UTC, kbot in Asia/Seoul
         assert len(warned) == 1 and "UTC+0 min, not Asia/Seoul" in warned[0]
+
+
+async def test_odd_message_images_written_by_sql_are_shown_not_crashed_on(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], aiohttp_client: Any
+) -> None:
+    """``message_images`` is the PHP site's column too: a bare list, string ids and stray
+    entries are read the same way by chat, the API and the delete check."""
+    api = await make_api(aiohttp_client, cfg, sessions)
+    created = await api.create()
+    async with sessions.begin() as s:
+        row = await s.get(Schedule, created["id"])
+        assert row is not None
+        row.message_images = [{"id": "7"}, "stray", {"file_path": "/x.png"}, {"id": 9}]
+    status, body = await api.call("GET", f"/api/schedules/{created['id']}")
+    assert (status, body["image_ids"]) == (200, [7, 9])
+    ctx, _, _ = context(cfg, sessions)
+    [shown] = await handle_event(ctx, event(f"!스케줄 보기 {created['id']}")) or []
+    assert "이미지: 7, 9" in shown

@@ -20,6 +20,7 @@ from commands.errors import CommandError
 from commands.permissions import Operation
 from commands.schedule_queries import ScheduleNotFound
 from commands.schedules import ScheduleService
+from storage.image_uses import image_ids
 from storage.models import Schedule
 from storage.types import SCHEDULE_STATUSES, WEEKDAYS
 from web import keys
@@ -75,18 +76,6 @@ def schedule_dict(row: Schedule, tz: ZoneInfo, test_room: str | None) -> dict[st
         "image_ids": image_ids(row.message_images),
         "test_room": test_room,
     }
-
-
-def image_ids(message_images: object) -> list[int]:
-    """The ids of ``message_images`` entries, in sending order (odd entries left out)."""
-    entries = message_images.get("images") if isinstance(message_images, dict) else None
-    if not isinstance(entries, list):
-        return []
-    return [
-        entry["id"]
-        for entry in entries
-        if isinstance(entry, dict) and isinstance(entry.get("id"), int)
-    ]
 
 
 async def _respond(request: web.Request, rows: list[Schedule]) -> list[dict[str, Any]]:

@@ -81,7 +81,8 @@ def schemas(cfg: Config) -> JSON:
                 "target_room_id": text,
                 "target_room_type": opt_text,
                 "message_text": opt_text,
-                "message_images": _t("object", True),
+                # as stored: kbot writes the seed's {"images": [...]}, other writers may not
+                "message_images": {},
                 "send_order": opt_text,
                 "send_interval_seconds": opt_num,
                 "schedule_type": text,
