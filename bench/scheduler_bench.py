@@ -10,7 +10,7 @@ be empty). ``--stored`` adds that many more schedules, due tomorrow, to measure 
 a large table. ``--devices`` spreads the rooms round-robin over that many Iris devices (the
 rooms' ``device`` column, as production does; every device points at the one fake Iris).
 One device takes one request at a time (Iris drops a request that arrives while it is busy,
-see ``bot.devices``), which over loopback caps it near 2,000 sends/s: ``--devices 1`` shows
+see ``bot.iris.devices``), which over loopback caps it near 2,000 sends/s: ``--devices 1`` shows
 that cap, the default of 8 measures the scheduler instead. Prints occurrences/s, lateness
 p50/p99 (first arrival at Iris minus due time), the bot process's CPU time per occurrence and
 peak RSS.
@@ -33,10 +33,10 @@ from aiohttp import web
 from sqlalchemy import insert, update
 from sqlalchemy.engine import make_url
 
-from bot.devices import IrisDevice
-from bot.iris import IrisSender
-from kbot.clock import SystemClock
-from kbot.config import load_config
+from bot.iris.client import IrisSender
+from bot.iris.devices import IrisDevice
+from core.clock import SystemClock
+from core.config import load_config
 from scheduler.service import Scheduler
 from storage.engine import create_engine, is_mysql, session_factory
 from storage.kbot_models import Org, Room

@@ -39,7 +39,7 @@ import pymysql
 from PIL import Image
 from sqlalchemy.engine import make_url
 
-from kbot.config import WebConfig
+from core.config import WebConfig
 
 try:  # run as a script (make bench): bench/ is on sys.path
     from _kbot_serve import free_port, wait_healthy

@@ -5,7 +5,7 @@ Where a credential (a web login link) may be posted depends on it, so only certa
   1:1 chat with the channel; a group chatbot request names its group);
 - Iris: the payload does not say, and the room name is no evidence (KakaoTalk names every
   group room without a custom name after the sender, exactly like a 1:1 chat), so the device
-  that sends to the room is asked (``bot.iris_rooms``);
+  that sends to the room is asked (``bot.iris.rooms``);
 - Iris events without an Iris transport (dry run): nobody can tell.
 """
 
@@ -30,7 +30,7 @@ class RoomKinds(Protocol):
 
 
 class EventChatKinds:
-    """``commands.ports.ChatKinds`` for one process: what the event itself says for certain,
+    """``services.ports.ChatKinds`` for one process: what the event itself says for certain,
     else, for Iris events, ``rooms`` (None when the transport is not Iris: UNKNOWN)."""
 
     def __init__(self, rooms: RoomKinds | None) -> None:

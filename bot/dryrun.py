@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.sender import PRIORITY_SCHEDULED, BotSender, SendResult, check_images, check_text
-from kbot.redact import redact
+from core.redact import redact
 
 log = logging.getLogger("kbot.dryrun")
 
@@ -16,7 +16,7 @@ class DryRunSender(BotSender):
     """``BotSender`` for development and the default configuration.
 
     Logs each send on logger ``kbot.dryrun`` at INFO (room, the text with its credentials
-    masked by ``kbot.redact``, image count and sizes) and keeps the newest ``keep`` records,
+    masked by ``core.redact``, image count and sizes) and keeps the newest ``keep`` records,
     full text included, in ``sent``, oldest first. Refuses the same empty sends the real
     transports refuse.
     """

@@ -3,7 +3,7 @@
 Parsing is strict where a mistake would be dangerous (room and user ids, the ``v`` blob that
 says whether the message is the bot's own) and lenient where Iris is known to be sloppy
 (``attachment`` can be undecryptable text; names can be null). JSON is decoded with its
-nesting bounded (``kbot.bounded_json``), also inside the ``v`` and ``attachment`` strings.
+nesting bounded (``core.bounded_json``), also inside the ``v`` and ``attachment`` strings.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kbot import bounded_json
+from core import bounded_json
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -49,7 +49,7 @@ class ChatEvent:
         ``!방 등록`` refusing a 1:1 chat): ``direct`` when known, else whether the Iris room is
         named after the sender. KakaoTalk names a 1:1 chat after the other person, but also
         every group room without a custom name, so never decide where a credential may go on
-        this: ask ``commands.ports.ChatKinds``."""
+        this: ask ``services.ports.ChatKinds``."""
         if self.direct is not None:
             return self.direct
         return bool(self.room_name) and self.room_name == self.sender_name

@@ -10,16 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
+from commands.grammar.verbs import help_text
 from commands.identity import IdentityCache
-from commands.ports import ChatKinds, SchedulerPort
 from commands.reply_gate import ReplyGate
-from commands.schedule_checks import Limits
-from commands.schedule_sends import ScheduleSends
-from commands.schedules import ScheduleService
-from commands.verbs import help_text
-from kbot.clock import Clock
-from kbot.config import Config
-from kbot.timeutil import to_local_naive
+from core.clock import Clock
+from core.config import Config
+from core.timeutil import to_local_naive
+from services.ports import ChatKinds, SchedulerPort
+from services.schedule_checks import Limits
+from services.schedule_sends import ScheduleSends
+from services.schedules import ScheduleService
 from storage.engine import ReadSessions, read_sessions
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from kbot.human import duration as duration  # re-exported: the web pages' filter
-from kbot.particles import attach, pick
+from core.human import duration as duration  # re-exported: the web pages' filter
+from core.particles import attach, pick
 from storage.image_uses import image_ids
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog

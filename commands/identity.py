@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commands.permissions import Standing, with_subtree
-from kbot.clock import Clock
+from core.clock import Clock
+from services.permissions import Standing, with_subtree
 from storage import admins
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin

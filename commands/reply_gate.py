@@ -16,7 +16,7 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from kbot.clock import Clock
+from core.clock import Clock
 
 log = logging.getLogger("kbot.replies")
 

@@ -17,11 +17,8 @@ from typing import assert_never
 
 from bot.events import ChatEvent
 from bot.text_chunks import fit
-from commands import handlers_account as account
-from commands import handlers_schedule as schedule
 from commands.context import CommandContext
-from commands.errors import CommandError
-from commands.grammar import (
+from commands.grammar.parse import (
     AdminVerify,
     Command,
     Help,
@@ -39,9 +36,11 @@ from commands.grammar import (
     WhoAmI,
     parse,
 )
+from commands.handlers import account, schedule
 from commands.identity import Identity
-from commands.permissions import PermissionDenied
-from kbot.plain_text import clean
+from core.plain_text import clean
+from services.errors import CommandError
+from services.permissions import PermissionDenied
 
 log = logging.getLogger(__name__)
 

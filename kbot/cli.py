@@ -17,19 +17,19 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from kbot import orgcsv
-from kbot.clock import SystemClock
-from kbot.config import Config, ConfigError, ensure_secret_key, load_config
-from kbot.human import local_stamp
-from kbot.logs import setup_logging
-from kbot.org_tree import tree_order
-from kbot.plain_text import escape
-from kbot.timeutil import to_local_naive
+from core.clock import SystemClock
+from core.config import Config, ConfigError, ensure_secret_key, load_config
+from core.human import local_stamp
+from core.logs import setup_logging
+from core.plain_text import escape
+from core.timeutil import to_local_naive
 from storage import admins, archive, backup, images, one_time_codes, orgs, rooms, tokens
+from storage import org_csv as orgcsv
 from storage.audit import CLI_ACTOR
 from storage.engine import create_engine, safe_url, session_factory
 from storage.errors import StorageError
 from storage.migrate import current_revision, head_revision, upgrade
+from storage.org_tree import tree_order
 from storage.types import ORG_TYPES, ROOM_TYPES
 
 DEFAULT_CONFIG = Path("config.toml")

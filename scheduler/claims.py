@@ -17,8 +17,8 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.human import duration
-from kbot.timeutil import from_local_naive, to_local_naive
+from core.human import duration
+from core.timeutil import from_local_naive, to_local_naive
 from scheduler import room_ledger
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps, in_transaction, log

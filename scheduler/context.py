@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kbot.clock import Clock
-from kbot.config import SchedulerConfig
-from kbot.timeutil import to_local_naive, to_utc_naive
+from core.clock import Clock
+from core.config import SchedulerConfig
+from core.timeutil import to_local_naive, to_utc_naive
 from scheduler.image_files import ImageFiles
 
 log = logging.getLogger("kbot.scheduler")

@@ -19,8 +19,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sender import BotSender, SendError
-from kbot.human import duration
-from kbot.timeutil import from_local_naive, from_utc_naive
+from core.human import duration
+from core.timeutil import from_local_naive, from_utc_naive
 from scheduler.attempts import INTERACTIVE_RETRIES, Attempt, Interrupted, Pause, Progress
 from scheduler.context import Deps, in_transaction, log
 from scheduler.held import Held

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kbot.clock import Clock
+from core.clock import Clock
 
 
 class Heartbeat:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kbot.config import WebConfig
+from core.config import WebConfig
 from storage.image_check import sniff
 from storage.images import FILENAME_RE
 

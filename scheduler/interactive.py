@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from kbot.clock import Clock
+from core.clock import Clock
 from scheduler.attempts import Progress
 from scheduler.context import log
 from scheduler.delivery import Outcome

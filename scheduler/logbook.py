@@ -16,8 +16,8 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.plain_text import clean
-from kbot.timeutil import from_utc_naive, to_local_naive
+from core.plain_text import clean
+from core.timeutil import from_utc_naive, to_local_naive
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps
 from scheduler.failures import count_failure

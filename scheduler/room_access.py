@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.particles import attach
+from core.particles import attach
 from scheduler.held import SendColumns
 from scheduler.image_files import ImageFiles, Located, UnsafeImage
 from scheduler.parts import PartError, images_of

@@ -22,8 +22,8 @@ from typing import cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.human import duration
-from kbot.timeutil import from_local_naive, to_utc_naive
+from core.human import duration
+from core.timeutil import from_local_naive, to_utc_naive
 from scheduler import room_ledger
 from scheduler.bulk import update_rows
 from scheduler.context import Deps, in_transaction

@@ -16,7 +16,7 @@ from typing import cast
 from sqlalchemy import Table, and_, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.timeutil import from_utc_naive, to_utc_naive
+from core.timeutil import from_utc_naive, to_utc_naive
 from scheduler.context import Deps
 from scheduler.held import Held
 from storage.kbot_models import RoomSend

@@ -19,8 +19,8 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import BotSender
-from kbot.clock import Clock
-from kbot.config import Config
+from core.clock import Clock
+from core.config import Config
 from scheduler import room_ledger
 from scheduler.attempts import Progress
 from scheduler.claims import Claimed, claim, claimed_id

@@ -7,8 +7,8 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from kbot.clock import Clock
-from kbot.timeutil import from_local_naive, to_utc_naive
+from core.clock import Clock
+from core.timeutil import from_local_naive, to_utc_naive
 from scheduler.context import Deps
 from storage.kbot_models import Occurrence
 from storage.models import Schedule

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.plain_text import clean
+from core.plain_text import clean
 from storage import audit, orgs
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Admin, Org

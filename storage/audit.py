@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.timeutil import to_utc_naive
+from core.timeutil import to_utc_naive
 from storage.kbot_models import AuditEntry
 from storage.models import Base
 

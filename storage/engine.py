@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from kbot.config import DatabaseConfig
+from core.config import DatabaseConfig
 
 READ_ONLY = "kbot_read_only"  # execution option: this connection's transactions never write
 # Chat-command reads open at once on SQLite. With bench/webhook_load.py on 2 cores, 2-3

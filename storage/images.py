@@ -26,8 +26,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.config import Config
-from kbot.timeutil import to_local_naive
+from core.config import Config
+from core.timeutil import to_local_naive
 from storage import audit
 from storage.errors import Conflict, NotFound
 from storage.image_check import display_name

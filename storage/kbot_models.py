@@ -1,7 +1,7 @@
 """kbot's own tables: the org hierarchy, rooms, admins, images, API tokens, one-time codes, the
 audit trail, and the scheduler's per-occurrence bookkeeping.
 
-DATETIME columns here hold naive UTC (see ``kbot.timeutil``), except ``kbot_images.upload_date``,
+DATETIME columns here hold naive UTC (see ``core.timeutil``), except ``kbot_images.upload_date``,
 which is local time like the seed's image JSON it is copied into.
 """
 

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.plain_text import clean
-from kbot.timeutil import to_utc_naive
+from core.plain_text import clean
+from core.timeutil import to_utc_naive
 from storage import admins, audit, orgs
 from storage.errors import Invalid
 from storage.kbot_models import Admin, OneTimeCode

@@ -1,7 +1,7 @@
 """The org hierarchy: headquarters > distributor > agency > branch.
 
 ``subtree_ids`` (a recursive CTE) is the one query-backed answer to "which orgs lie inside org
-Y's subtree"; ``is_within`` asks it about one org, and commands.permissions builds every
+Y's subtree"; ``is_within`` asks it about one org, and services.permissions builds every
 permission decision (chat, REST API, web) on it.
 """
 
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.plain_text import clean
+from core.plain_text import clean
 from storage import audit
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Org

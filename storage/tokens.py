@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kbot.timeutil import to_utc_naive
+from core.timeutil import to_utc_naive
 from storage import admins, audit
 from storage.kbot_models import Admin, ApiToken
 

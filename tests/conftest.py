@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.config import Config, load_config
 from kbot.cli import main
-from kbot.config import Config, load_config
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
-from tests.command_world import build_world
-from tests.web_pages_support import Site, make_site
+from tests.support.command_world import build_world
+from tests.support.pages import Site, make_site
 
 MYSQL_ENV = "KBOT_TEST_MYSQL_URL"
 PHP_IMAGES = "bot_images"  # under tmp_path: the PHP site's image folder (web.image_dirs)

@@ -15,11 +15,11 @@ from pydantic import SecretStr
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from kbot.config import Config
+from core.config import Config
 from storage import one_time_codes
 from storage.models import Schedule, ScheduleLog
-from tests.command_world import BR1_ROOM, BR1_USER, ROOMS, START, build_world
-from tests.fakes import FakeClock, FakeIris
+from tests.support.command_world import BR1_ROOM, BR1_USER, ROOMS, START, build_world
+from tests.support.fakes import FakeClock, FakeIris
 from web import keys
 from web.app import init_app
 

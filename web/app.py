@@ -14,25 +14,26 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat_kinds import EventChatKinds
-from bot.iris_rooms import IrisRoomKinds
+from bot.iris.build import bot_sender_ctx
+from bot.iris.monitor import iris_monitor_ctx
+from bot.iris.rooms import IrisRoomKinds
 from commands.context import build_context
 from commands.router import handle_event
-from kbot.clock import Clock, SystemClock
-from kbot.config import Config
+from core.clock import Clock, SystemClock
+from core.config import Config
+from kbot.scheduling import scheduler_ctx
 from scheduler.heartbeat import Heartbeat
 from storage.engine import create_engine, safe_url, server_zone_minutes, session_factory
 from storage.migrate import current_revision, head_revision
-from web import health, keys
-from web.api_errors import json_errors
-from web.api_images import setup_image_routes
-from web.api_routes import setup_api_routes
+from web import keys
+from web.api.errors import json_errors
+from web.api.images import setup_image_routes
+from web.api.routes import setup_api_routes
 from web.image_checks import image_checks_ctx
-from web.iris_monitor import iris_monitor_ctx
-from web.metrics_route import setup_metrics
-from web.pages import setup_pages
-from web.scheduling import scheduler_ctx
-from web.transport import bot_sender_ctx
-from web.webhooks import setup_webhooks
+from web.ops import health
+from web.ops.routes import setup_metrics
+from web.pages.routes import setup_pages
+from web.webhooks.routes import setup_webhooks
 
 log = logging.getLogger("kbot.app")
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.iris import IrisSender
+from bot.iris.client import IrisSender
 from bot.sender import BotSender
-from commands.schedule_sends import ScheduleSends
-from commands.schedules import ScheduleService
-from kbot.clock import Clock
-from kbot.config import Config
+from core.clock import Clock
+from core.config import Config
 from scheduler.heartbeat import Heartbeat
 from scheduler.service import Scheduler
+from services.schedule_sends import ScheduleSends
+from services.schedules import ScheduleService
 from storage.image_pool import ImageCheckPool
-from web.metrics import Metrics
-from web.webhook_state import CommandHandler, WebhookState
+from web.ops.metrics import Metrics
+from web.webhooks.state import CommandHandler, WebhookState
 
 CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from kbot.config import Config
+from core.config import Config
 from storage import admins, orgs
 from web import keys
 from web.app import SchemaOutOfDate, init_app

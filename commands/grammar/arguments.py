@@ -1,0 +1,93 @@
+"""The arguments after a command's words: schedule ids, single words, form lines.
+
+Every helper takes ``example`` (the verb's example with the prefix) for its error message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from commands.grammar.form import ScheduleForm, parse_form
+from commands.grammar.verbs import take_word
+from core.particles import attach
+from services.errors import CommandError, quote
+
+_ID = re.compile(r"#?([0-9]{1,18})번?")
+_CONFIRM_WORDS = frozenset({"확인", "confirm"})
+
+
+def take_id(rest: str, example: str) -> tuple[int, str]:
+    """The schedule id (``12``, ``#12``, ``12번``) that ``rest`` starts with, and what follows."""
+    taken = take_word(rest)
+    if taken is None:
+        raise CommandError("ID", "스케줄 번호(ID)를 적어 주세요.", example)
+    word, rest = taken
+    match = _ID.fullmatch(word)
+    if match is None or int(match.group(1)) == 0:
+        raise CommandError(
+            "ID",
+            f"{attach(quote(word), '은')} 올바른 스케줄 번호가 아닙니다. 숫자로 적어 주세요.",
+            example,
+        )
+    return int(match.group(1)), rest
+
+
+def only_id(rest: str, more: list[str], example: str) -> int:
+    """The schedule id when it is the only argument."""
+    found, rest = take_id(rest, example)
+    nothing_more(rest, more, example)
+    return found
+
+
+def take_confirmation(rest: str, example: str, then: str) -> tuple[bool, str]:
+    """Whether ``rest`` starts with ``확인``; any other word is an error saying what ``확인``
+    does (``then``, e.g. "삭제됩니다")."""
+    taken = take_word(rest)
+    if taken is None:
+        return False, rest
+    word, rest = taken
+    if word.casefold() not in _CONFIRM_WORDS:
+        raise CommandError("확인", f"{quote(word)} 대신 '확인'을 붙이면 {then}.", example)
+    return True, rest
+
+
+def one_word(
+    rest: str, more: list[str], example: str, field: str, what: str, max_length: int
+) -> str:
+    """The single word argument (an org code, a verification code) and nothing after it."""
+    taken = take_word(rest)
+    if taken is None:
+        raise CommandError(field, f"{attach(what, '을')} 적어 주세요.", example)
+    word, rest = taken
+    if len(word) > max_length:
+        raise CommandError(
+            field, f"{attach(quote(word), '은')} 너무 깁니다 ({max_length}자까지).", example
+        )
+    nothing_more(rest, more, example)
+    return word
+
+
+def nothing_more(rest: str, more: list[str], example: str) -> None:
+    """Rejects anything left on the command line or on the lines after it."""
+    extra = rest.strip() or next((line for line in more if line.strip()), "")
+    if extra:
+        raise CommandError(
+            "명령", f"{attach(quote(extra), '은')} 이 명령에 필요 없는 내용입니다.", example
+        )
+
+
+def form_lines(rest: str, more: list[str]) -> list[str]:
+    """The form lines, the first possibly on the command line itself; [] when all blank."""
+    lines = [rest, *more] if rest.strip() else more
+    return lines if any(line.strip() for line in lines) else []
+
+
+def edit_form(rest: str, more: list[str], example: str, today: date) -> ScheduleForm:
+    """The form of an edit, which must change at least one field."""
+    lines = form_lines(rest, more)
+    form = parse_form(lines, today=today) if lines else None
+    if form is None or not form.given():
+        message = "바꿀 항목을 '항목: 값'으로 한 줄에 하나씩 적어 주세요."
+        raise CommandError("양식", message, example)
+    return form

@@ -1,0 +1,191 @@
+"""Chat text -> Command: the pure grammar of kbot's chat commands.
+
+``parse`` returns None for ordinary chatter, a Command for a well-formed command, and raises
+``CommandError`` (Korean, naming the field) for a malformed one. It raises nothing else.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeAlias, assert_never
+
+from commands.grammar.arguments import (
+    edit_form,
+    form_lines,
+    nothing_more,
+    one_word,
+    only_id,
+    take_confirmation,
+    take_id,
+)
+from commands.grammar.form import ScheduleForm, parse_form
+from commands.grammar.verbs import Action, Verb, resolve
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleList:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleShow:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleCreate:
+    form: ScheduleForm | None  # None: the command alone, answer with the blank form
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleEdit:
+    id: int
+    form: ScheduleForm
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleDelete:
+    id: int
+    confirmed: bool  # "!스케줄 삭제 12 확인"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleToggle:
+    id: int
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleTest:
+    id: int
+    confirmed: bool = False  # "!스케줄 테스트 12 확인": also when the room has to wait its turn
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSend:
+    id: int
+    confirmed: bool = False  # "!스케줄 발송 12 확인": also when the room has to wait its turn
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLogs:
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRegister:
+    org_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebLogin:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class WhoAmI:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AdminVerify:
+    code: str
+
+
+Command: TypeAlias = (
+    Help
+    | ScheduleList
+    | ScheduleShow
+    | ScheduleCreate
+    | ScheduleEdit
+    | ScheduleDelete
+    | ScheduleToggle
+    | ScheduleTest
+    | ScheduleSend
+    | ScheduleLogs
+    | RoomRegister
+    | WebLogin
+    | WhoAmI
+    | AdminVerify
+)
+
+_ORG_CODE_MAX = 50  # kb_schedule.created_by_id is varchar(50)
+_VERIFY_CODE_MAX = 64
+
+
+def parse(text: str, *, prefix: str = "!", today: date) -> Command | None:
+    """The command in ``text``, or None when ``text`` is not addressed to the bot.
+
+    A command is the prefix directly followed by a word (``!도움말``); the prefix followed by
+    a space, punctuation or nothing (``!!``, ``! 와``) is chatter, and so is everything when
+    ``prefix`` is empty. The first line is NFKC-folded, so ``！ｈｅｌｐ`` and ``＃１２`` work.
+    ``today`` is the local date, used by the form for ``내일`` and dates without a year.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip().split("\n")
+    head = unicodedata.normalize("NFKC", lines[0]).rstrip()
+    prefix = unicodedata.normalize("NFKC", prefix)
+    after = head.removeprefix(prefix)
+    if len(after) == len(head) or not _starts_with_word(after):
+        return None
+    verb, rest = resolve(after, prefix)
+    return _build(verb, rest, lines[1:], prefix, today)
+
+
+def _starts_with_word(text: str) -> bool:
+    first = text[:1]
+    return "가" <= first <= "힣" or (first.isascii() and first.isalpha())
+
+
+def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> Command:
+    example = f"{prefix}{verb.example}"
+    match verb.action:
+        case Action.HELP:
+            return Help()
+        case Action.SCHEDULE_LIST:
+            nothing_more(rest, more, example)
+            return ScheduleList()
+        case Action.SCHEDULE_SHOW:
+            return ScheduleShow(only_id(rest, more, example))
+        case Action.SCHEDULE_CREATE:
+            lines = form_lines(rest, more)
+            return ScheduleCreate(parse_form(lines, today=today) if lines else None)
+        case Action.SCHEDULE_EDIT:
+            schedule_id, rest = take_id(rest, example)
+            return ScheduleEdit(schedule_id, edit_form(rest, more, example, today))
+        case Action.SCHEDULE_DELETE:
+            schedule_id, rest = take_id(rest, example)
+            confirmed, rest = take_confirmation(rest, example, "삭제됩니다")
+            nothing_more(rest, more, example)
+            return ScheduleDelete(schedule_id, confirmed)
+        case Action.SCHEDULE_ON | Action.SCHEDULE_OFF:
+            on = verb.action is Action.SCHEDULE_ON
+            return ScheduleToggle(only_id(rest, more, example), on)
+        case Action.SCHEDULE_TEST | Action.SCHEDULE_SEND:
+            schedule_id, rest = take_id(rest, example)
+            confirmed, rest = take_confirmation(rest, example, "방이 비는 대로 보냅니다")
+            nothing_more(rest, more, example)
+            kind = ScheduleTest if verb.action is Action.SCHEDULE_TEST else ScheduleSend
+            return kind(schedule_id, confirmed)
+        case Action.SCHEDULE_LOGS:
+            return ScheduleLogs(only_id(rest, more, example))
+        case Action.ROOM_REGISTER:
+            code = one_word(rest, more, example, "조직코드", "등록할 조직의 코드", _ORG_CODE_MAX)
+            return RoomRegister(code)
+        case Action.WEB_LOGIN:
+            nothing_more(rest, more, example)
+            return WebLogin()
+        case Action.WHO_AM_I:
+            nothing_more(rest, more, example)
+            return WhoAmI()
+        case Action.ADMIN_VERIFY:
+            code = one_word(rest, more, example, "인증코드", "받은 인증 코드", _VERIFY_CODE_MAX)
+            return AdminVerify(code)
+        case _:
+            assert_never(verb.action)

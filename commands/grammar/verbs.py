@@ -1,0 +1,236 @@
+"""The verb table: the one list of chat commands that drives parsing and the help text.
+
+Each verb is one or two words after the prefix (``!스케줄 보기``), every word given as its
+synonyms with the Korean word first and English aliases after it. Common misspellings
+(``스케쥴``) are corrected by ``respell`` before any word of a command or form key is matched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.particles import attach
+from services.errors import CommandError, quote
+
+
+class Action(StrEnum):
+    HELP = "help"
+    SCHEDULE_LIST = "schedule.list"
+    SCHEDULE_SHOW = "schedule.show"
+    SCHEDULE_CREATE = "schedule.create"
+    SCHEDULE_EDIT = "schedule.edit"
+    SCHEDULE_DELETE = "schedule.delete"
+    SCHEDULE_ON = "schedule.on"
+    SCHEDULE_OFF = "schedule.off"
+    SCHEDULE_TEST = "schedule.test"
+    SCHEDULE_SEND = "schedule.send"
+    SCHEDULE_LOGS = "schedule.logs"
+    ROOM_REGISTER = "room.register"
+    WEB_LOGIN = "web.login"
+    WHO_AM_I = "whoami"
+    ADMIN_VERIFY = "admin.verify"
+
+
+@dataclass(frozen=True, slots=True)
+class Verb:
+    action: Action
+    words: tuple[tuple[str, ...], ...]  # per word: synonyms, Korean first, all lower case
+    args: str  # what follows the words in the usage line, "" when nothing
+    description: str  # Korean, one line
+    example: str  # the whole command without the prefix; may span lines
+
+    @property
+    def korean(self) -> str:
+        return " ".join(synonyms[0] for synonyms in self.words)
+
+    @property
+    def english(self) -> str:
+        return " ".join(synonyms[1] for synonyms in self.words)
+
+
+_SCHEDULE = ("스케줄", "schedule")
+
+VERBS: tuple[Verb, ...] = (
+    Verb(Action.HELP, (("도움말", "help"),), "", "명령어 목록을 봅니다.", "도움말"),
+    Verb(
+        Action.SCHEDULE_LIST,
+        (_SCHEDULE, ("목록", "list")),
+        "",
+        "내가 볼 수 있는 스케줄 목록을 봅니다 (단톡방에서는 그 방의 스케줄만).",
+        "스케줄 목록",
+    ),
+    Verb(
+        Action.SCHEDULE_SHOW,
+        (_SCHEDULE, ("보기", "show")),
+        "ID",
+        "스케줄 하나와 다음 발송 시각 5개를 봅니다.",
+        "스케줄 보기 12",
+    ),
+    Verb(
+        Action.SCHEDULE_CREATE,
+        (_SCHEDULE, ("등록", "create")),
+        "[양식]",
+        "혼자 보내면 빈 양식을 받고, 양식을 채워 보내면 스케줄을 등록합니다.",
+        "스케줄 등록",
+    ),
+    Verb(
+        Action.SCHEDULE_EDIT,
+        (_SCHEDULE, ("수정", "edit")),
+        "ID + 양식",
+        "양식에 적은 항목만 바꿉니다.",
+        "스케줄 수정 12\n시간: 10:00",
+    ),
+    Verb(
+        Action.SCHEDULE_DELETE,
+        (_SCHEDULE, ("삭제", "delete")),
+        "ID [확인]",
+        "스케줄을 삭제합니다. 끝에 '확인'을 붙이면 바로 삭제됩니다.",
+        "스케줄 삭제 12 확인",
+    ),
+    Verb(
+        Action.SCHEDULE_ON,
+        (_SCHEDULE, ("켜기", "on")),
+        "ID",
+        "스케줄을 활성화합니다.",
+        "스케줄 켜기 12",
+    ),
+    Verb(
+        Action.SCHEDULE_OFF,
+        (_SCHEDULE, ("끄기", "off")),
+        "ID",
+        "스케줄을 비활성화합니다.",
+        "스케줄 끄기 12",
+    ),
+    Verb(
+        Action.SCHEDULE_TEST,
+        (_SCHEDULE, ("테스트", "test")),
+        "ID [확인]",
+        "테스트방(없으면 이 방: 테스트방이나 봇과의 1:1 채팅일 때만)으로 지금 한 번 보냅니다. "
+        "방금 보낸 방이면 '확인'을 붙여야 방이 비는 대로 보냅니다.",
+        "스케줄 테스트 12",
+    ),
+    Verb(
+        Action.SCHEDULE_SEND,
+        (_SCHEDULE, ("발송", "send")),
+        "ID [확인]",
+        "대상 방으로 지금 한 번 보냅니다 (수동 발송). 다음 발송 시각은 그대로입니다. "
+        "방금 보낸 방이면 '확인'을 붙여야 방이 비는 대로 보냅니다.",
+        "스케줄 발송 12",
+    ),
+    Verb(
+        Action.SCHEDULE_LOGS,
+        (_SCHEDULE, ("로그", "logs")),
+        "ID",
+        "최근 발송 10건과 결과를 봅니다.",
+        "스케줄 로그 12",
+    ),
+    Verb(
+        Action.ROOM_REGISTER,
+        (("방", "room"), ("등록", "register")),
+        "조직코드",
+        "이 방을 그 조직의 발송 대상 방으로 등록합니다 (등록할 방 안에서 입력).",
+        "방 등록 BR001",
+    ),
+    Verb(
+        Action.WEB_LOGIN,
+        (("웹", "web"),),
+        "",
+        "웹 페이지 1회용 로그인 링크를 받습니다 (봇과 1:1 채팅에서만).",
+        "웹",
+    ),
+    Verb(
+        Action.WHO_AM_I,
+        (("내정보", "me", "whoami"),),
+        "",
+        "내 관리자 정보와 소속 조직을 봅니다 (관리하는 방 목록은 1:1 채팅에서).",
+        "내정보",
+    ),
+    Verb(
+        Action.ADMIN_VERIFY,
+        (("관리자", "admin"), ("인증", "verify")),
+        "코드",
+        "받은 인증 코드로 관리자 인증을 합니다 (대소문자 구분 없음).",
+        "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
+    ),
+)
+
+
+def verb_of(action: Action) -> Verb:
+    """The verb of ``action`` in the table."""
+    return next(verb for verb in VERBS if verb.action is action)
+
+
+_MISSPELLINGS = {"스케쥴": "스케줄"}
+
+
+def respell(text: str) -> str:
+    """``text`` with common misspellings of kbot's words corrected: ``스케쥴`` is ``스케줄``."""
+    for wrong, right in _MISSPELLINGS.items():
+        text = text.replace(wrong, right)
+    return text
+
+
+_TOKEN = re.compile(r"\s*(\S+)(.*)", re.DOTALL)
+
+
+def take_word(text: str) -> tuple[str, str] | None:
+    """The first whitespace-separated word of ``text`` and everything after it."""
+    match = _TOKEN.fullmatch(text)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def resolve(head: str, prefix: str) -> tuple[Verb, str]:
+    """The verb that ``head`` (the first line after the prefix) starts with, and the rest."""
+    taken = take_word(head)
+    if taken is None:
+        raise _unknown(head, prefix)
+    first, rest = taken
+    word = respell(first.casefold())
+    for verb in VERBS:
+        if len(verb.words) == 1 and word in verb.words[0]:
+            return verb, rest
+    group = [verb for verb in VERBS if len(verb.words) == 2 and word in verb.words[0]]
+    second = take_word(rest)
+    for verb in group:
+        if second is not None and second[0].casefold() in verb.words[1]:
+            return verb, second[1]
+    for verb in VERBS:  # words typed without a space: "스케줄목록"
+        for group_word in verb.words[0] if len(verb.words) == 2 else ():
+            if word.startswith(group_word) and word[len(group_word) :] in verb.words[1]:
+                return verb, rest
+    if group:
+        choices = ", ".join(verb.words[1][0] for verb in group)
+        raise CommandError(
+            "명령",
+            f"{quote(prefix + first)} 다음에 {choices} 중 하나를 적어 주세요.",
+            f"{prefix}{group[0].example}",
+        )
+    raise _unknown(first, prefix)
+
+
+def _unknown(word: str, prefix: str) -> CommandError:
+    return CommandError(
+        "명령",
+        f"{attach(quote(prefix + word), '은')} 알 수 없는 명령입니다. "
+        f"{prefix}도움말 을 입력해 보세요.",
+        f"{prefix}도움말",
+    )
+
+
+def help_text(prefix: str) -> str:
+    """The Korean command list, one entry per verb in table order."""
+    entries = [f"📋 명령어 목록 (영어도 됩니다: {prefix}help)"]
+    for verb in VERBS:
+        usage = f"{prefix}{verb.korean} {verb.args}".rstrip()
+        aliases = ", ".join(f"{prefix}{alias}" for alias in _english_forms(verb))
+        example = verb.example.replace("\n", "\n     ")
+        entries.append(f"• {usage} — {verb.description}\n  예) {prefix}{example}  ({aliases})")
+    return "\n".join(entries)
+
+
+def _english_forms(verb: Verb) -> list[str]:
+    if len(verb.words) == 1:
+        return list(verb.words[0][1:])
+    return [verb.english]

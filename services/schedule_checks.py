@@ -1,0 +1,202 @@
+"""Turning a chat/API schedule form into valid ``kb_schedule`` values.
+
+Every problem is a ``CommandError`` naming the Korean field with a valid example, raised before
+anything is written. Room and image lookups need the database; the rest is pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commands.grammar.form import ScheduleForm
+from commands.grammar.form_fields import example_line
+from core.particles import attach
+from core.plain_text import clean
+from services.errors import CommandError, quote
+from services.schedule_values import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from storage.image_uses import image_ids
+from storage.images import image_json
+from storage.kbot_models import Image, Room
+from storage.models import Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_text_length: int
+    max_images: int
+
+
+def error(name: str, message: str, today: date) -> CommandError:
+    """A CommandError for the form attribute ``name``, with its Korean key and an example
+    valid on ``today`` (local date)."""
+    line = example_line(name, today)
+    return CommandError(line.split(":", 1)[0], message, line)
+
+
+async def find_room(
+    session: AsyncSession, raw: str, visible: set[int] | None, *, today: date, prefix: str
+) -> Room:
+    """The registered, active room called ``raw`` (its chat_id, else its unique name) among
+    the rooms of the ``visible`` orgs (None: all); a room of another org is not found, like
+    one that does not exist. ``prefix`` is the chat commands' (the error names one)."""
+    raw = raw.strip()
+    room = await session.scalar(select(Room).where(Room.chat_id == raw))
+    if room is None:
+        named = list(await session.scalars(select(Room).where(Room.name == raw)))
+        mine = [r for r in named if visible is None or r.org_id in visible]
+        if len(mine) > 1:
+            raise error(
+                "room", f"{quote(raw)} 이름의 방이 여러 개입니다. chat_id로 적어 주세요.", today
+            )
+        room = mine[0] if mine else None
+    if room is None or (visible is not None and room.org_id not in visible):
+        raise error(
+            "room",
+            f"{attach(quote(raw), '은')} 등록된 방이 아니거나 다룰 권한이 없는 방입니다. 그 방에서 "
+            f"'{prefix}방 등록 조직코드'로 먼저 등록하거나, 등록된 방의 chat_id나 이름을 적어 "
+            "주세요.",
+            today,
+        )
+    if not room.active:
+        raise error("room", f"{quote(room.name)} 방은 비활성 상태라 보낼 수 없습니다.", today)
+    return room
+
+
+async def images_json(
+    session: AsyncSession,
+    ids: tuple[int, ...],
+    visible: set[int] | None,
+    limits: Limits,
+    today: date,
+) -> dict[str, Any] | None:
+    """The seed's section 3.3 JSON for the uploaded images ``ids``, in the order given."""
+    if not ids:
+        return None
+    if len(ids) > limits.max_images:
+        raise error("image_ids", f"이미지는 {limits.max_images}개까지 넣을 수 있습니다.", today)
+    found = {i.id: i for i in await session.scalars(select(Image).where(Image.id.in_(ids)))}
+    usable = {
+        i: image
+        for i, image in found.items()
+        if visible is None or image.org_id is None or image.org_id in visible
+    }
+    missing = [str(i) for i in ids if i not in usable]
+    if missing:
+        raise error(
+            "image_ids",
+            f"{', '.join(missing)}번 이미지가 없습니다. "
+            "웹 페이지에서 올린 이미지 번호를 적어 주세요.",
+            today,
+        )
+    return image_json(usable[i] for i in ids)
+
+
+def check_required(form: ScheduleForm, today: date) -> None:
+    """The fields a new schedule cannot do without (the seed's section 4.2)."""
+    for name, label in (("title", "제목"), ("schedule_type", "유형"), ("schedule_time", "시간")):
+        if getattr(form, name) is None:
+            raise error(name, f"{attach(label, '을')} 적어 주세요.", today)
+
+
+def apply(row: Schedule, form: ScheduleForm, *, now_local: datetime) -> None:
+    """Copy the given fields onto ``row`` (texts without control or bidi characters, whatever
+    door they came through) and fill the defaults a new row needs."""
+    simple = {
+        "title": _clean(form.title),
+        "description": _clean(form.description),
+        "target_room_type": form.room_type,
+        "schedule_type": form.schedule_type,
+        "schedule_time": form.schedule_time,
+        "valid_from": form.valid_from,
+        "valid_until": form.valid_until,
+        "send_order": form.send_order,
+        "send_interval_seconds": form.send_interval_seconds,
+        "status": form.status,
+        "message_text": _clean(form.message_text, multiline=True),
+    }
+    for column, value in simple.items():
+        if value is not None:
+            setattr(row, column, value)
+    if form.schedule_date is not None:
+        row.schedule_date = form.schedule_date
+    if form.weekdays is not None:
+        row.schedule_weekdays = form.weekdays
+    if row.schedule_type != "once":
+        row.schedule_date = None
+    if row.schedule_type != "weekly":
+        row.schedule_weekdays = None
+    if row.valid_from is None:
+        row.valid_from = now_local.replace(second=0, microsecond=0)
+    once_at = once_moment(row)
+    if once_at is not None and (row.valid_until is None or form.valid_until is None):
+        # A once schedule's window ends at its send time unless 종료 says otherwise.
+        row.valid_until = max(once_at, row.valid_from)
+    elif row.valid_until is None:
+        row.valid_until = _one_year_after(row.valid_from)
+
+
+def _clean(text: str | None, *, multiline: bool = False) -> str | None:
+    return None if text is None else clean(text, multiline=multiline).strip()
+
+
+def once_moment(row: Schedule) -> datetime | None:
+    if row.schedule_type != "once" or row.schedule_date is None:
+        return None
+    return datetime.combine(row.schedule_date, row.schedule_time)
+
+
+def _one_year_after(moment: datetime) -> datetime:
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + 1, day=28)
+
+
+def check_row(row: Schedule, *, now_local: datetime, limits: Limits) -> None:
+    """Rules across fields, checked on the row as it would be saved."""
+    today = now_local.date()
+    if row.schedule_type == "once":
+        if row.schedule_date is None:
+            raise error("schedule_date", "1회 발송은 날짜가 필요합니다.", today)
+        moment = once_moment(row)
+        if moment is not None and moment <= now_local:
+            shown = f"{moment:%Y-%m-%d %H:%M}"
+            raise error("schedule_date", f"{attach(shown, '은')} 이미 지난 시각입니다.", today)
+    if row.schedule_type == "weekly" and not row.schedule_weekdays:
+        raise error("weekdays", "매주 발송은 요일이 필요합니다.", today)
+    if row.valid_until < row.valid_from:
+        raise error("valid_until", "종료가 시작보다 앞설 수 없습니다.", today)
+    if not (row.title or "").strip():
+        raise error("title", "제목을 적어 주세요.", today)
+    if len(row.title) > TITLE_MAX_LENGTH:
+        raise error("title", f"제목은 {TITLE_MAX_LENGTH}자까지 쓸 수 있습니다.", today)
+    if len(row.description or "") > DESCRIPTION_MAX_LENGTH:
+        raise error("description", f"설명은 {DESCRIPTION_MAX_LENGTH}자까지 쓸 수 있습니다.", today)
+    text = row.message_text or ""
+    if len(text) > limits.max_text_length:
+        raise error(
+            "message_text",
+            f"내용이 {len(text)}자입니다. {limits.max_text_length}자 이하로 줄여 주세요.",
+            today,
+        )
+    has_images = bool(image_ids(row.message_images))
+    order = row.send_order or "text_first"
+    if order == "images_only" and not has_images:
+        raise error("image_ids", "순서가 이미지만인데 이미지가 없습니다.", today)
+    if order != "images_only" and not text.strip():
+        raise error("message_text", "보낼 내용을 '내용:' 다음 줄부터 적어 주세요.", today)
+    if order == "images_first" and not has_images:
+        raise error("image_ids", "순서가 이미지먼저인데 이미지가 없습니다.", today)
+
+
+def no_send_left(today: date) -> CommandError:
+    return error(
+        "valid_until",
+        "유효기간 안에 남은 발송 시각이 없습니다. 날짜나 종료를 확인해 주세요.",
+        today,
+    )

@@ -1,0 +1,335 @@
+"""The schedule service: every change to ``kb_schedule`` from chat (and later the REST API).
+
+Each method runs in its own transaction (reads in a read-only session), checks permission
+through ``services.permissions`` on the actor's ``Standing`` (the caller's, when it passes one:
+the chat path's identity cache; else read in that transaction),
+validates the whole row before writing (a ``CommandError`` leaves nothing saved), records an
+audit entry with the row before and after, and wakes the scheduler after a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from commands.grammar.form import ScheduleForm
+from core.clock import Clock
+from core.timeutil import to_local_naive
+from scheduler.rules import RuleError, next_occurrence, upcoming
+from scheduler.schedule_rule import rule_of
+from services import schedule_checks as checks
+from services import schedule_queries as queries
+from services.errors import CommandError
+from services.permissions import Operation, Standing, standing_of, visible
+from services.ports import SchedulerPort
+from services.schedule_values import NO_ROOM
+from storage import audit
+from storage.archive import archive_schedule
+from storage.engine import ReadSessions
+from storage.kbot_models import Admin, Org, Room, ScheduleMeta
+from storage.models import Schedule, ScheduleLog
+
+
+@dataclass(frozen=True, slots=True)
+class Toggled:
+    schedule: Schedule
+    changed: bool  # False: it was already active (on) or inactive (off), nothing was written
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    schedule: Schedule
+    archived_logs: int  # log rows written to the archive before the delete
+    archive_files: list[str]  # their files' names, in the archive directory
+
+
+def actor_label(admin: Admin) -> str:
+    return f"admin:{admin.id} ({admin.name})"
+
+
+class ScheduleService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        read_sessions: ReadSessions,
+        clock: Clock,
+        tz: ZoneInfo,
+        limits: checks.Limits,
+        scheduler: SchedulerPort,
+        archive_dir: Path,
+        prefix: str,
+    ) -> None:
+        self._archive_dir = archive_dir  # where a deleted schedule's send log goes
+        self._prefix = prefix  # of the chat commands, which some messages name
+        self._sessions = sessions
+        self._read_sessions = read_sessions
+        self._clock = clock
+        self._tz = tz
+        self._limits = limits
+        self._scheduler = scheduler
+
+    def resumable(self, row: Schedule) -> bool:
+        """Whether ``row`` can be turned on: it is not active and a send time is left."""
+        if row.status == "active":
+            return False
+        try:
+            return next_occurrence(rule_of(row), self._clock.now(), self._tz) is not None
+        except RuleError:
+            return False
+
+    def today(self) -> date:
+        """The local date now (examples in error messages must be valid on it)."""
+        return to_local_naive(self._clock.now(), self._tz).date()
+
+    def upcoming(self, row: Schedule, count: int) -> list[datetime]:
+        """The next ``count`` send times of ``row`` from now (aware, in the configured zone)."""
+        if row.status != "active":
+            return []
+        try:
+            return upcoming(rule_of(row), self._clock.now(), self._tz, count)
+        except RuleError:
+            return []
+
+    async def create(
+        self,
+        form: ScheduleForm,
+        actor: Admin,
+        *,
+        current_room_id: str,
+        standing: Standing | None = None,
+    ) -> Schedule:
+        checks.check_required(form, self.today())
+        async with self._sessions.begin() as s:
+            standing = await standing_of(s, actor, standing)
+            room = await queries.usable_room(
+                s, standing, form.room or current_room_id, today=self.today(), prefix=self._prefix
+            )
+            org = await s.get(Org, actor.org_id)
+            assert org is not None  # kbot_admins.org_id is a foreign key
+            row = Schedule(
+                created_by_type=org.type,
+                created_by_id=org.code,
+                created_by_mb_id=(actor.mb_id or actor.kakao_user_id)[:50],
+                target_room_id=room.chat_id,
+                target_room_type=room.room_type,
+                send_order="text_first",
+                send_interval_seconds=1,
+                status="active",
+                send_count=0,
+            )
+            await self._fill(s, row, form, standing)
+            test_room = await self._form_test_room(s, standing, form)
+            s.add(row)
+            await s.flush()
+            await s.refresh(row)  # server defaults for the audit snapshot
+            s.add(
+                ScheduleMeta(
+                    schedule_id=row.id,
+                    creator_admin_id=actor.id,
+                    notify_room_id=current_room_id,
+                    test_room_id=test_room or None,
+                )
+            )
+            self._audit(s, actor, "create", row.id, None, audit.snapshot(row))
+        self._scheduler.wake()
+        return row
+
+    async def edit(
+        self,
+        schedule_id: int,
+        form: ScheduleForm,
+        actor: Admin,
+        *,
+        current_room_id: str,
+        standing: Standing | None = None,
+    ) -> Schedule:
+        async with self._sessions.begin() as s:
+            standing = await standing_of(s, actor, standing)
+            found = await self._load(s, schedule_id, standing, Operation.EDIT)
+            row = found.schedule
+            before = audit.snapshot(row)
+            test_room = await self._form_test_room(s, standing, form)
+            if test_room is not None:
+                meta = found.meta or ScheduleMeta(schedule_id=row.id)
+                meta.test_room_id = test_room or None
+                s.add(meta)
+            if form.room is not None:
+                room = await queries.usable_room(
+                    s,
+                    standing,
+                    form.room,
+                    Operation.EDIT,
+                    today=self.today(),
+                    prefix=self._prefix,
+                )
+                row.target_room_id = room.chat_id
+                if form.room_type is None:
+                    row.target_room_type = room.room_type
+            if form.status is None and row.status == "completed":
+                row.status = "active"  # a finished schedule given a new time runs again
+            await self._fill(s, row, form, standing)
+            self._audit(s, actor, "edit", row.id, before, audit.snapshot(row))
+        self._scheduler.wake()
+        return row
+
+    async def toggle(
+        self, schedule_id: int, actor: Admin, *, on: bool, standing: Standing | None = None
+    ) -> Toggled:
+        """Turn the schedule on (active, next send computed again) or off (inactive); one
+        already so is left as it is."""
+        async with self._sessions.begin() as s:
+            standing = await standing_of(s, actor, standing)
+            found = await self._load(s, schedule_id, standing, Operation.TOGGLE)
+            row = found.schedule
+            if row.status == ("active" if on else "inactive"):
+                return Toggled(row, changed=False)
+            before = audit.snapshot(row)
+            if on:
+                if found.room is None or not found.room.active:
+                    raise self._room_gone()
+                row.status = "active"
+                row.next_send_at = self._next_send(row)
+            else:
+                row.status = "inactive"
+                row.next_send_at = None  # one truth for every door: no next send
+            row.updated_at = to_local_naive(self._clock.now(), self._tz).replace(microsecond=0)
+            self._audit(s, actor, "on" if on else "off", row.id, before, audit.snapshot(row))
+        self._scheduler.wake()
+        return Toggled(row, changed=True)
+
+    async def delete(
+        self, schedule_id: int, actor: Admin, *, standing: Standing | None = None
+    ) -> Deleted:
+        """Delete the schedule after writing its send log to the archive (the seed's
+        ``ON DELETE CASCADE`` takes the log rows with it)."""
+        async with self._read_sessions() as s:
+            standing = await standing_of(s, actor, standing)
+            await self._load(s, schedule_id, standing, Operation.DELETE)
+        engine = self._sessions.kw["bind"]
+        archived = await archive_schedule(engine, schedule_id, directory=self._archive_dir)
+        async with self._sessions.begin() as s:
+            row = (await self._load(s, schedule_id, standing, Operation.DELETE)).schedule
+            self._audit(s, actor, "delete", row.id, audit.snapshot(row), None)
+            await s.delete(row)
+        self._scheduler.wake()
+        return Deleted(row, sum(a.rows for a in archived), [a.path.name for a in archived])
+
+    async def test_rooms(self, schedule_ids: Collection[int]) -> dict[int, str]:
+        """The test room (chat id) of each of ``schedule_ids`` that has one."""
+        if not schedule_ids:
+            return {}
+        async with self._read_sessions() as s:
+            found = await s.execute(
+                select(ScheduleMeta.schedule_id, ScheduleMeta.test_room_id).where(
+                    ScheduleMeta.schedule_id.in_(list(schedule_ids)),
+                    ScheduleMeta.test_room_id.is_not(None),
+                )
+            )
+            return {schedule_id: room for schedule_id, room in found.all() if room}
+
+    async def log_count(self, schedule_id: int) -> int:
+        """How many send log rows the schedule has (what deleting it would archive)."""
+        async with self._read_sessions() as s:
+            query = select(func.count()).where(ScheduleLog.schedule_id == schedule_id)
+            return int(await s.scalar(query) or 0)
+
+    async def get(
+        self,
+        schedule_id: int,
+        actor: Admin,
+        operation: Operation = Operation.VIEW,
+        *,
+        standing: Standing | None = None,
+    ) -> queries.Found:
+        async with self._read_sessions() as s:
+            standing = await standing_of(s, actor, standing)
+            return await self._load(s, schedule_id, standing, operation)
+
+    async def list_visible(
+        self, actor: Admin, *, standing: Standing | None = None, room_id: str | None = None
+    ) -> list[tuple[Schedule, Room | None]]:
+        """The schedules ``actor`` may see; only those sent to ``room_id`` when given."""
+        async with self._read_sessions() as s:
+            return await queries.visible(s, await standing_of(s, actor, standing), room_id)
+
+    async def logs(
+        self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
+    ) -> list[tuple[ScheduleLog, str]]:
+        async with self._read_sessions() as s:
+            standing = await standing_of(s, actor, standing)
+            await self._load(s, schedule_id, standing, Operation.LOGS)
+            return await queries.recent_logs(s, schedule_id, limit)
+
+    async def _load(
+        self, s: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
+    ) -> queries.Found:
+        return await queries.load(s, schedule_id, standing, operation, prefix=self._prefix)
+
+    async def _form_test_room(
+        self, s: AsyncSession, standing: Standing, form: ScheduleForm
+    ) -> str | None:
+        """The test room's chat id the form sets (``NO_ROOM`` to remove it), or None when the
+        form leaves it alone."""
+        if form.test_room is None or form.test_room == NO_ROOM:
+            return form.test_room
+        return (
+            await queries.test_room(
+                s, standing, form.test_room, today=self.today(), prefix=self._prefix
+            )
+        ).chat_id
+
+    def _room_gone(self) -> CommandError:
+        return checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.", self.today())
+
+    async def _fill(
+        self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing
+    ) -> None:
+        now_local = to_local_naive(self._clock.now(), self._tz)
+        checks.apply(row, form, now_local=now_local)
+        # written here in the configured zone (the database's CURRENT_TIMESTAMP may be UTC)
+        row.updated_at = now_local.replace(microsecond=0)
+        if row.id is None:
+            row.created_at = row.updated_at
+        if form.image_ids is not None:
+            row.message_images = await checks.images_json(
+                s, form.image_ids, visible(standing), self._limits, now_local.date()
+            )
+        checks.check_row(row, now_local=now_local, limits=self._limits)
+        next_send = self._next_send(row)  # also checks that a send is left
+        row.next_send_at = next_send if row.status == "active" else None
+
+    def _next_send(self, row: Schedule) -> datetime:
+        try:
+            found = next_occurrence(rule_of(row), self._clock.now(), self._tz)
+        except RuleError:
+            found = None
+        if found is None:
+            raise checks.no_send_left(self.today())
+        return to_local_naive(found, self._tz)
+
+    def _audit(
+        self,
+        s: AsyncSession,
+        actor: Admin,
+        action: str,
+        schedule_id: int,
+        before: dict[str, object] | None,
+        after: dict[str, object] | None,
+    ) -> None:
+        audit.record(
+            s,
+            at=self._clock.now(),
+            actor=actor_label(actor),
+            actor_admin_id=actor.id,
+            action=action,
+            entity="schedule",
+            entity_id=schedule_id,
+            before=before,
+            after=after,
+        )

@@ -1,0 +1,252 @@
+"""The alert gate (one alert per key and interval, repeats summarised) and the Iris monitor
+(one outage alert, one recovery message, the outage told once Iris is back)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.iris.monitor import IrisMonitor
+from bot.sender import SendError
+from scheduler.alerts import HELD_BACK, AlertGate, alert_key
+from scheduler.logbook import Closed, Result, alert_text
+from storage.kbot_models import Occurrence
+from storage.models import Schedule
+from tests.support.fakes import FakeClock
+
+SEOUL = ZoneInfo("Asia/Seoul")
+OPS = "999"
+
+
+class Inbox:
+    """A ``notify`` that records what it delivered; ``failing`` makes it raise like Iris."""
+
+    def __init__(self) -> None:
+        self.delivered: list[tuple[str, str]] = []
+        self.failing = False
+
+    async def __call__(self, room_id: str, text: str) -> None:
+        if self.failing:
+            raise SendError("Iris answered HTTP 503", retryable=True, status=503)
+        self.delivered.append((room_id, text))
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text in self.delivered]
+
+
+def send_alert(schedule_id: int, *, status: str = "failed", now_error: bool = False) -> str:
+    row = Schedule(id=schedule_id, title="주간 특가")
+    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    result = Result(status=status, error="text: Iris answered HTTP 500")
+    return alert_text(row, occ, result, Closed(1, (OPS,), now_error))
+
+
+def test_the_key_names_room_kind_and_schedule_of_the_schedulers_alerts() -> None:
+    assert alert_key(OPS, send_alert(7)) == (OPS, "failed", "7")
+    assert alert_key(OPS, send_alert(7, status="partial")) == (OPS, "partial", "7")
+    assert alert_key(OPS, send_alert(7, now_error=True)) == (OPS, "error", "7")
+    assert alert_key("777", "[Iris 알림] 장치 'default'\n...") == (
+        "777",
+        "[Iris 알림] 장치 'default'",
+        "",
+    )
+
+
+async def test_repeats_within_the_interval_are_held_back_and_summarised() -> None:
+    clock, inbox = FakeClock(), Inbox()
+    gate = AlertGate(inbox, clock, min_interval_s=600)
+    await gate(OPS, send_alert(7))
+    for _ in range(3):
+        await clock.advance(60)
+        await gate(OPS, send_alert(7))
+    assert inbox.texts == [send_alert(7)]
+    await clock.advance(600)
+    await gate(OPS, send_alert(7))
+    assert inbox.texts[1] == f"{send_alert(7)}\n{HELD_BACK.format(n=3)}"
+    await clock.advance(600)
+    await gate(OPS, send_alert(7))
+    assert inbox.texts[2] == send_alert(7)  # nothing held back since the last one
+
+
+async def test_other_rooms_schedules_and_the_error_state_are_not_held_back() -> None:
+    clock, inbox = FakeClock(), Inbox()
+    gate = AlertGate(inbox, clock, min_interval_s=600)
+    for room, alert in (
+        (OPS, send_alert(7)),
+        ("777", send_alert(7)),
+        (OPS, send_alert(8)),
+        (OPS, send_alert(7, status="partial")),
+        (OPS, send_alert(7, now_error=True)),
+        (OPS, send_alert(7)),  # the only repeat
+    ):
+        await gate(room, alert)
+    assert len(inbox.delivered) == 5
+    assert inbox.delivered[-1] == (OPS, send_alert(7, now_error=True))
+
+
+async def test_without_an_interval_every_alert_goes_out() -> None:
+    clock, inbox = FakeClock(), Inbox()
+    gate = AlertGate(inbox, clock, min_interval_s=0)
+    for _ in range(3):
+        await gate(OPS, send_alert(7))
+    assert inbox.texts == [send_alert(7)] * 3
+
+
+async def test_an_undelivered_alert_is_logged_and_does_not_use_up_the_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    gate = AlertGate(inbox, clock, min_interval_s=600)
+    inbox.failing = True
+    with caplog.at_level(logging.ERROR, logger="kbot.alerts"):
+        await gate(OPS, send_alert(7))
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    assert "주간 특가" in caplog.records[0].getMessage()
+    inbox.failing = False
+    await clock.advance(5)
+    await gate(OPS, send_alert(7))
+    assert inbox.texts == [f"{send_alert(7)}\n{HELD_BACK.format(n=1)}"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 400)), max_size=40))
+async def test_per_key_at_most_one_alert_per_interval_and_every_alert_accounted_for(
+    events: list[tuple[int, int]],
+) -> None:
+    interval = 300
+    clock, inbox = FakeClock(), Inbox()
+    gate = AlertGate(inbox, clock, min_interval_s=interval)
+    delivered_at: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    for schedule, wait in events:
+        await clock.advance(wait)
+        before = len(inbox.delivered)
+        await gate(OPS, send_alert(schedule))
+        if len(inbox.delivered) > before:
+            delivered_at[schedule].append(clock.monotonic())
+    for times in delivered_at.values():
+        assert all(b - a >= interval for a, b in itertools.pairwise(times))
+    await clock.advance(interval)
+    for schedule in delivered_at:  # one more each: reports whatever is still held back
+        await gate(OPS, send_alert(schedule))
+    summarised = 0
+    for text in inbox.texts:
+        tail = text.rpartition("\n")[2]
+        for n in range(1, len(events) + 1):
+            if tail == HELD_BACK.format(n=n):
+                summarised += n
+    assert len(inbox.delivered) + summarised == len(events) + 3
+
+
+# --- the Iris monitor ---------------------------------------------------------------------
+
+
+def monitor(
+    clock: FakeClock, inbox: Inbox, last_ok: dict[str, datetime | None], ops: str = OPS
+) -> IrisMonitor:
+    return IrisMonitor(last_ok, inbox, clock, ops_room_id=ops, down_after_s=300, tz=SEOUL)
+
+
+async def test_an_outage_is_alerted_once_and_its_end_once() -> None:
+    clock, inbox = FakeClock(), Inbox()
+    last_ok: dict[str, datetime | None] = {"default": clock.now()}
+    watcher = monitor(clock, inbox, last_ok)
+    for _ in range(29):  # 290 s without an answer: not yet down
+        await clock.advance(10)
+        await watcher.check()
+    assert inbox.delivered == [] and watcher.down == []
+    for _ in range(30):  # down from 300 s on, alerted once
+        await clock.advance(10)
+        await watcher.check()
+    assert watcher.down == ["default"]
+    assert len(inbox.delivered) == 1
+    assert inbox.delivered[0][0] == OPS and "'default'가 12/01 09:00부터 응답하지" in inbox.texts[0]
+    last_ok["default"] = clock.now()
+    for _ in range(3):
+        await clock.advance(10)
+        await watcher.check()
+    assert watcher.down == []
+    assert len(inbox.delivered) == 2
+    assert "다시 응답합니다. (중단: 12/01 09:00 ~ 12/01 09:09, 약 10분)" in inbox.texts[1]
+
+
+async def test_a_long_outage_is_told_in_hours_and_logged_in_local_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    last_ok: dict[str, datetime | None] = {"default": clock.now()}
+    watcher = monitor(clock, inbox, last_ok)
+    with caplog.at_level(logging.WARNING, logger="kbot.iris_monitor"):
+        await clock.advance(300)
+        await watcher.check()
+        await clock.advance(2 * 3600 + 5 * 60 - 300)
+        last_ok["default"] = clock.now()
+        await watcher.check()
+    assert "(중단: 12/01 09:00 ~ 12/01 11:05, 약 2시간 5분)" in inbox.texts[1]
+    logged = [r.getMessage() for r in caplog.records]
+    assert "since 2026-12-01T09:00:00+09:00" in logged[0]
+    assert "after about 2시간 5분 (down since 2026-12-01T09:00:00+09:00)" in logged[1]
+
+
+async def test_an_outage_that_could_not_be_told_is_logged_and_told_when_iris_is_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    last_ok: dict[str, datetime | None] = {"default": None}  # never answered since start
+    watcher = monitor(clock, inbox, last_ok)
+    inbox.failing = True  # the ops room is reached through the Iris that is down
+    with caplog.at_level(logging.ERROR, logger="kbot.iris_monitor"):
+        for _ in range(60):
+            await clock.advance(10)
+            await watcher.check()
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2  # the outage, and the alert it could not deliver
+    assert "has not answered GET /config" in errors[0]
+    last_ok["default"] = clock.now()
+    await clock.advance(10)
+    await watcher.check()  # Iris answers /config but /reply still fails: tried again later
+    assert watcher.down == ["default"]
+    inbox.failing = False
+    await clock.advance(10)
+    await watcher.check()
+    await clock.advance(10)
+    await watcher.check()
+    assert len(inbox.delivered) == 1
+    assert "12/01 09:00부터 12/01 09:10까지 약 10분 동안 응답하지 않았고" in inbox.texts[0]
+    assert watcher.down == []
+
+
+async def test_without_an_ops_room_outages_are_only_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, inbox = FakeClock(), Inbox()
+    last_ok: dict[str, datetime | None] = {"default": clock.now(), "second": clock.now()}
+    watcher = monitor(clock, inbox, last_ok, ops="")
+    last_ok["second"] = clock.now() + timedelta(seconds=400)  # this device keeps answering
+    with caplog.at_level(logging.WARNING, logger="kbot.iris_monitor"):
+        await clock.advance(400)
+        await watcher.check()
+        assert watcher.down == ["default"]
+        last_ok["default"] = clock.now()
+        await clock.advance(10)
+        await watcher.check()
+    assert watcher.down == [] and inbox.delivered == []
+    levels = [(r.levelno, r.args[0]) for r in caplog.records]  # type: ignore[index]
+    assert levels == [(logging.ERROR, "default"), (logging.WARNING, "default")]
+
+
+def test_an_alert_stays_short_whatever_the_row_holds() -> None:
+    """A title or reason written by another system (SQL, the PHP site) cannot make an alert
+    long or carry control characters into the ops room."""
+    row = Schedule(id=9, title="특가\u202e" + "가" * 5000)
+    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    result = Result(status="failed", error="x" * 10_000)
+    text = alert_text(row, occ, result, Closed(1, (OPS,), False))
+    assert len(text) < 500 and "\u202e" not in text
+    assert alert_key(OPS, text) == (OPS, "failed", "9")

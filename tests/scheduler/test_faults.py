@@ -1,0 +1,482 @@
+"""The real app under faults: Iris failing (HTTP 500), hanging, or down for a while, and (on
+MariaDB) the database connections killed, or (in CI) the server restarted, while the
+scheduler runs. Sends are retried inside
+the grace window, every outcome is logged as it happened, nothing is sent twice, and the ops
+room gets one alert per kind of trouble. Time is a FakeClock; only the Iris client's own
+timeout (a hanging request) takes real time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import time as time_module
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pymysql
+import pytest
+from aiohttp.test_utils import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.iris.monitor import CHECK_INTERVAL_S
+from core.config import Config, IrisDeviceConfig, load_config
+from storage.engine import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.models import Schedule, ScheduleLog
+from storage.rooms import add_room
+from tests.support.fakes import FakeClock, FakeIris
+from tests.support.sched_support import ROOM, START, add_schedule, make_world
+from web import keys
+from web.app import init_app
+
+DUE = START + timedelta(minutes=30)  # 09:30 in Seoul, when add_schedule's row is due
+OPS_ROOM = "900000000000001"
+HANG_TIMEOUT_S = 0.3  # bot.iris.timeout_s: how long (real time) a hanging request is waited for
+TEXT = {"type": "text", "room": ROOM, "data": "안녕하세요"}
+Client = Any
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(DUE - timedelta(seconds=2))
+
+
+@pytest.fixture
+async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
+    async with FakeIris(clock) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def ops_iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
+    async with FakeIris(clock) as fake:
+        yield fake
+
+
+def with_faults(cfg: Config, iris: FakeIris, ops_iris: FakeIris, **alerts: Any) -> Config:
+    """Two Iris devices (``default`` for the rooms, ``ops`` for rooms registered on it)."""
+    iris_cfg = cfg.bot.iris.model_copy(
+        update={
+            "url": iris.url,
+            "text_gap_ms": 0,
+            "timeout_s": HANG_TIMEOUT_S,
+            "bot_id": iris.bot_id,
+            "devices": [IrisDeviceConfig(name="ops", url=ops_iris.url)],
+        }
+    )
+    bot = cfg.bot.model_copy(
+        update={"transport": "iris", "iris": iris_cfg, "webhook_token": SecretStr("faults")}
+    )
+    scheduler = cfg.scheduler.model_copy(
+        update={"room_min_interval_s": 0, "retry_base_s": 2, "misfire_grace_s": 60}
+    )
+    alert_cfg = cfg.alerts.model_copy(
+        update={"ops_room_id": OPS_ROOM, "min_interval_s": 3 * 86400, **alerts}
+    )
+    return cfg.model_copy(update={"bot": bot, "scheduler": scheduler, "alerts": alert_cfg})
+
+
+async def world(sessions: async_sessionmaker[AsyncSession], *, ops_device: str | None) -> None:
+    await make_world(sessions)
+    async with sessions() as s, s.begin():
+        await add_room(
+            s, chat_id=OPS_ROOM, name="운영", org_code="HQ", device=ops_device, at=START, actor="t"
+        )
+
+
+class Driver:
+    """Moves fake time in steps, each time waiting (real time, bounded) until the app's
+    background loops have done their work and parked in ``sleep`` again."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.idle = 0
+
+    async def started(self, app: Any) -> None:
+        """Wait for the scheduler's first round and learn how many loops park when idle."""
+        for _ in range(500):
+            if app[keys.HEARTBEAT].last_beat is not None:
+                break
+            await asyncio.sleep(0.01)
+        await self.quiet()
+        self.idle = self.clock.sleepers
+
+    async def quiet(self, at_least: int = 0) -> None:
+        """Wait until the number of sleepers has stayed the same for a few polls."""
+        async with asyncio.timeout(5):
+            seen, same = -1, 0
+            while same < 4:
+                await asyncio.sleep(0.005)
+                now = self.clock.sleepers
+                same = same + 1 if now == seen and now >= at_least else 0
+                seen = now
+
+    async def step(self, seconds: float) -> None:
+        await self.clock.advance(seconds)
+        await self.quiet(self.idle)
+
+    async def run_for(self, seconds: float, step: float = 5.0) -> None:
+        for _ in range(int(seconds / step)):
+            await self.step(step)
+
+    async def until(
+        self, done: Callable[[], Awaitable[bool]], *, step: float = 1.0, limit_s: float = 300
+    ) -> None:
+        for _ in range(int(limit_s / step)):
+            if await done():
+                return
+            await self.step(step)
+        raise AssertionError(f"not done within {limit_s} s of fake time")
+
+
+async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
+    async with sessions() as s:
+        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
+
+
+async def log_count(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(ScheduleLog)) or 0)
+
+
+async def sends(client: TestClient[Any, Any]) -> dict[str, float]:
+    """``kbot_sends_total`` by status, from ``GET /metrics``."""
+    text = await (await client.get("/metrics")).text()
+    return {
+        s.labels["status"]: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "kbot_sends_total"
+    }
+
+
+async def start(aiohttp_client: Client, cfg: Config, clock: FakeClock) -> tuple[Any, Driver]:
+    app = await init_app(cfg, clock=clock)
+    client: TestClient[Any, Any] = await aiohttp_client(app)
+    driver = Driver(clock)
+    await driver.started(app)
+    return client, driver
+
+
+async def test_iris_errors_are_retried_inside_the_grace_window_and_sent_once(
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    await world(sessions, ops_device="ops")
+    await add_schedule(sessions)
+    iris.fail_next(2, status=500)
+    client, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock)
+
+    async def logged() -> bool:
+        return await log_count(sessions) == 1
+
+    await driver.until(logged)
+    await driver.run_for(120)  # and nothing more happens
+    [entry] = await logs(sessions)
+    assert (entry.status, entry.error_message) == ("success", None)
+    assert iris.bodies == [TEXT, TEXT, TEXT]  # two HTTP 500s, then the one that was sent
+    assert iris.calls[-1].at - iris.calls[0].at <= 60  # retried inside misfire_grace_s
+    assert ops_iris.calls == []  # a send that succeeded raises no alert
+    assert await sends(client) == {"success": 1, "failed": 0, "partial": 0}
+
+
+async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_state(
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    await world(sessions, ops_device="ops")
+    sid = await add_schedule(sessions)
+    iris.fail_next(1000, status=500)  # the rooms' device fails all week
+    faults = with_faults(cfg, iris, ops_iris, iris_down_after_s=30 * 86400)
+    client, driver = await start(aiohttp_client, faults, clock)
+    for day in range(3):
+        target = DUE + timedelta(days=day, seconds=-2)
+        if (gap := (target - clock.now()).total_seconds()) > 0:
+            await driver.step(gap)
+
+        async def logged(n: int = day + 1) -> bool:
+            return await log_count(sessions) == n
+
+        await driver.until(logged, limit_s=180)
+    entries = await logs(sessions)
+    assert [e.status for e in entries] == ["failed"] * 3
+    reason = "텍스트: Iris가 요청을 거절했습니다 (HTTP 500)"  # what people read
+    assert {e.error_message for e in entries} == {reason}
+    assert all("Iris answered HTTP 500" in e.api_response[-1]["error"] for e in entries)
+    assert len(iris.calls) >= 6 and set(map(str, iris.bodies)) == {str(TEXT)}  # retried daily
+    async with sessions() as s:
+        row = await s.get(Schedule, sid)
+        assert row is not None and row.status == "error"
+    alerts = [c.body for c in await ops_iris.wait_for_calls(2)]  # sent after the log row
+    assert [a["room"] for a in alerts] == [OPS_ROOM, OPS_ROOM]
+    assert f"#{sid}" in alerts[0]["data"] and "발송 실패" in alerts[0]["data"]
+    assert f"사유: {reason}" in alerts[0]["data"]
+    assert "오류" in alerts[1]["data"]  # day 2's failure was held back; the error state was not
+    assert (await sends(client))["failed"] == 3
+
+
+async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once(
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    await world(sessions, ops_device="ops")
+    await add_schedule(sessions)
+    iris.hang_next(1)
+    _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock)
+
+    async def arrived() -> bool:
+        return len(iris.calls) == 1
+
+    await driver.until(arrived)
+    # the request hangs until the client's timeout (real time), then the retry waits on the clock
+    await driver.quiet(driver.idle + 1)
+
+    async def logged() -> bool:
+        return await log_count(sessions) == 1
+
+    await driver.until(logged)
+    await driver.run_for(120)
+    [entry] = await logs(sessions)
+    assert entry.status == "success"
+    assert iris.bodies == [TEXT, TEXT]  # the hung attempt and the retry, nothing after
+    assert ops_iris.calls == []
+
+
+async def test_an_iris_outage_is_logged_and_told_to_the_ops_room_once_it_is_back(
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    caplog: pytest.LogCaptureFixture,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    await world(sessions, ops_device=None)  # the ops room is behind the same Iris
+    iris.config_status = 503
+    iris.fail_next(1, status=503)  # the outage alert: Iris is down, so it cannot get through
+    faults = with_faults(cfg, iris, ops_iris, iris_down_after_s=60)
+    with caplog.at_level(logging.ERROR, logger="kbot"):
+        client, driver = await start(aiohttp_client, faults, clock)
+        for _ in range(12):  # two minutes down
+            await driver.step(CHECK_INTERVAL_S)
+    errors = [r.getMessage() for r in caplog.records if r.name == "kbot.iris_monitor"]
+    assert len(errors) == 2
+    assert "default has not answered GET /config" in errors[0]
+    assert "not delivered" in errors[1]
+    assert [c.body["room"] for c in iris.calls] == [OPS_ROOM]  # tried once, not again
+    health = await client.get("/healthz")
+    assert health.status == 200  # an Iris outage does not make kbot unhealthy ...
+    assert (await health.json())["iris"]["default"]["ok"] is False  # ... it is reported
+
+    iris.config_status = 200
+
+    async def told() -> bool:
+        return len(iris.calls) == 2
+
+    await driver.until(told, step=CHECK_INTERVAL_S)
+    for _ in range(12):
+        await driver.step(CHECK_INTERVAL_S)
+    assert len(iris.calls) == 2  # one summary, no repeats
+    summary = iris.calls[1].body
+    assert summary["room"] == OPS_ROOM
+    assert "'default'가 12/01 09:29부터" in summary["data"]
+    assert "지금은 복구되었습니다" in summary["data"]
+    assert ops_iris.calls == []
+
+
+# --- MariaDB: kbot's connections killed while the scheduler runs --------------------------
+
+
+@pytest.fixture
+def mysql_cfg(mysql_database: str, tmp_path: Path) -> Config:
+    data = tmp_path / "data"
+    return load_config(
+        env={
+            "KBOT_DATABASE__URL": mysql_database,
+            "KBOT_DATA_DIR": str(data),
+            "KBOT_WEB__UPLOAD_DIR": str(data / "images"),
+            "KBOT_WEB__SECRET_KEY": "test-secret-key-0123456789",
+        }
+    )
+
+
+@pytest.fixture
+async def mysql_sessions(mysql_cfg: Config) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(mysql_cfg.database, timezone=mysql_cfg.timezone)
+    await upgrade(engine)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+def kill_connections(url: str) -> int:
+    """``KILL`` every connection to the test database (kbot's pool), from outside."""
+    u = make_url(url)
+    admin = pymysql.connect(
+        host=u.host or "127.0.0.1",
+        port=u.port or 3306,
+        user=u.username or "root",
+        password=u.password or "",
+        autocommit=True,
+    )
+    try:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT id FROM information_schema.processlist"
+                " WHERE db = %s AND id <> CONNECTION_ID()",
+                (u.database,),
+            )
+            ids = [row[0] for row in cur.fetchall()]
+            for conn_id in ids:
+                cur.execute(f"KILL {int(conn_id)}")
+        return len(ids)
+    finally:
+        admin.close()
+
+
+NOTICES = [f"공지 {minute}" for minute in range(3)]  # due 09:30, 09:31, 09:32
+
+
+async def add_notices(sessions: async_sessionmaker[AsyncSession]) -> None:
+    for minute, text in enumerate(NOTICES):
+        await add_schedule(
+            sessions,
+            title=text,
+            message_text=text,
+            schedule_time=time(9, 30 + minute),
+            next_send_at=datetime(2026, 12, 1, 9, 30 + minute),
+        )
+
+
+async def assert_each_notice_sent_once(
+    sessions: async_sessionmaker[AsyncSession], iris: FakeIris, client: TestClient[Any, Any]
+) -> None:
+    entries = await logs(sessions)
+    assert [(e.status, e.sent_message_text) for e in entries] == [("success", t) for t in NOTICES]
+    assert sorted(b["data"] for b in iris.bodies) == NOTICES  # each exactly once
+    assert (await client.get("/healthz")).status == 200
+
+
+@pytest.mark.mysql
+async def test_kbot_recovers_by_itself_when_its_database_connections_are_killed(
+    mysql_cfg: Config,
+    mysql_sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    await world(mysql_sessions, ops_device="ops")
+    await add_notices(mysql_sessions)
+    client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
+    killed = 0
+    for minute in range(3):
+
+        async def logged(n: int = minute + 1) -> bool:
+            return await log_count(mysql_sessions) == n
+
+        await driver.until(logged, limit_s=120)
+        killed += kill_connections(mysql_cfg.database.url)
+    assert killed >= 3  # kbot had connections open each time
+    await driver.run_for(60)
+    await assert_each_notice_sent_once(mysql_sessions, iris, client)
+    assert ops_iris.calls == []
+
+
+# --- MariaDB: the real server restarted while kbot runs (CI only) ----------------------------
+
+RESTART_ENV = "KBOT_TEST_RESTART_MARIADB"
+MARIADBD = "/usr/sbin/mariadbd"
+
+
+def restart_mariadb(url: str) -> None:
+    """Stop the server (waiting for its process to exit), start it again and wait until it
+    answers (blocking; run it in a thread so kbot keeps running meanwhile)."""
+    u = make_url(url)
+    where = {"host": u.host or "127.0.0.1", "port": u.port or 3306, "user": u.username or "root"}
+
+    def answers() -> bool:
+        try:
+            pymysql.connect(password=u.password or "", connect_timeout=1, **where).close()
+        except pymysql.err.OperationalError:
+            return False
+        return True
+
+    subprocess.run(  # returns once the server process has exited
+        [
+            "start-stop-daemon",
+            "--stop",
+            "--oknodo",
+            "--exec",
+            MARIADBD,
+            "--retry",
+            "TERM/60/KILL/5",
+        ],
+        check=True,
+        timeout=90,
+    )
+    assert not answers()
+    subprocess.run(
+        ["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", MARIADBD],
+        check=True,
+        timeout=30,
+    )
+    for _ in range(1200):
+        if answers():
+            return
+        time_module.sleep(0.1)
+    raise AssertionError("MariaDB did not come back within 120 s")
+
+
+@pytest.mark.mysql
+@pytest.mark.restart
+@pytest.mark.skipif(
+    not os.environ.get(RESTART_ENV), reason=f"{RESTART_ENV}=1 restarts the shared MariaDB (CI)"
+)
+async def test_kbot_recovers_by_itself_when_mariadb_restarts(
+    mysql_cfg: Config,
+    mysql_sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    await world(mysql_sessions, ops_device="ops")
+    await add_notices(mysql_sessions)
+    client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
+
+    async def logged(n: int) -> bool:
+        try:
+            return await log_count(mysql_sessions) >= n
+        except DBAPIError:  # the test's own pool meets the restart too
+            return False
+
+    await driver.until(lambda: logged(1), limit_s=120)
+    restart = asyncio.create_task(asyncio.to_thread(restart_mariadb, mysql_cfg.database.url))
+    while not restart.done():  # kbot keeps running (and failing to reach the database)
+        await driver.step(1)
+        await asyncio.sleep(0.05)
+    await restart
+    await driver.until(lambda: logged(3), limit_s=600)
+    await driver.run_for(60)
+    await assert_each_notice_sent_once(mysql_sessions, iris, client)

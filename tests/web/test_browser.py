@@ -1,0 +1,107 @@
+"""A real browser (Debian chromium through Playwright) against the real app on a real port:
+log in with a one-time link, upload two images at once with the form (the preview script
+runs under the page's CSP), see them listed with their ids, delete one after confirming, open
+the send logs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import async_playwright
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.config import Config
+from storage.kbot_models import Image
+from tests.support.command_world import START, USERS, build_world
+from tests.support.fakes import FakeClock
+from tests.support.pages import login_code, png, quiet
+from web.app import init_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs it)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return CHROMIUM
+
+
+async def test_login_upload_and_logs_in_a_browser(
+    chromium: Path,
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+    aiohttp_server: Any,
+) -> None:
+    await build_world(sessions)
+    clock = FakeClock(START)
+    server = await aiohttp_server(await init_app(quiet(cfg), clock=clock), host="127.0.0.1")
+    base = str(server.make_url("")).rstrip("/")
+    code = await login_code(sessions, USERS["BR1"], clock.now())
+    picture = tmp_path / "행사 안내.png"
+    picture.write_bytes(png(5, (64, 48)))
+    second = tmp_path / "두번째.png"
+    second.write_bytes(png(6, (32, 24)))
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
+        try:
+            page = await browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+
+            await page.goto(f"{base}/login/{code}")
+            await page.click("form.login button[type=submit]")
+            await page.wait_for_url(f"{base}/")
+            assert "김지점장" in await page.inner_text("h1")
+
+            await page.click("nav >> text=이미지")
+            await page.set_input_files("#file", [str(picture), str(second)])
+            await page.wait_for_selector("#previews:not([hidden])")  # the preview script ran
+            assert await page.locator("#previews img").count() == 2
+            await page.click("form.upload button[type=submit]")
+            await page.wait_for_url("**/images?uploaded=*")
+            async with sessions() as s:
+                first, other = list(await s.scalars(select(Image).order_by(Image.id)))
+            assert (first.original_name, other.original_name) == ("행사 안내.png", "두번째.png")
+            form_line = await page.inner_text("#uploaded-form-line")
+            assert form_line == f"이미지: {first.id}, {other.id}"
+            listed = page.locator(f'.gallery li[data-id="{first.id}"]')
+            assert await listed.locator(".image-id").inner_text() == f"#{first.id}"
+            assert await listed.locator("img").evaluate("img => img.naturalWidth") == 64
+
+            await page.click(f'.gallery li[data-id="{other.id}"] a.delete')
+            await page.wait_for_url(f"**/images/{other.id}/delete")
+            await page.click("form.actions button[type=submit]")
+            await page.wait_for_url(f"**/images?deleted={other.id}")
+            assert await page.locator(f'.gallery li[data-id="{other.id}"]').count() == 0
+            async with sessions() as s:
+                assert await s.get(Image, other.id) is None
+
+            await page.click("nav >> text=발송 로그")
+            await page.wait_for_url("**/logs")
+            assert await page.inner_text("h1") == "발송 로그"
+            assert "조건에 맞는 발송 기록이 없습니다." in await page.inner_text("main")
+            assert errors == []  # no CSP violations or script errors
+        finally:
+            await browser.close()

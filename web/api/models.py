@@ -1,0 +1,218 @@
+"""The REST API's schedule request body: a pydantic model with the seed's column names, turned
+into the same ``ScheduleForm`` the chat command builds, so both paths share one validation.
+
+Field-level rules (types, enums, lengths, the formats of ``web.api.formats``, the weekday
+words, the fields a create needs) are checked here and reported as 422 naming the JSON field
+(``web.api.validation``); the rules across fields, the room, the images and the text length
+are the schedule service's (``services.schedule_checks``), and their ``CommandError`` is
+translated back from the Korean form key to the JSON field name. The OpenAPI document's
+request schemas are generated from these models.
+
+Instead of the seed's ``message_images`` JSON the request takes ``image_ids``: ids of uploaded
+images (``POST /api/images``) in sending order; the service stores the section 3.3 JSON. In a
+request, ``null`` is the same as leaving the field out; on ``PUT`` every field left out keeps
+its value, and ``image_ids: []`` removes the images.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from commands.grammar.form import ScheduleForm
+from commands.grammar.form_fields import KOREAN_KEYS
+from core.timeutil import to_local_naive
+from services.errors import CommandError
+from services.schedule_values import (
+    DESCRIPTION_MAX_LENGTH,
+    INTERVAL_MAX_SECONDS,
+    TITLE_MAX_LENGTH,
+    WEEKDAYS,
+    InvalidValue,
+    parse_test_room,
+    parse_text,
+    parse_weekdays,
+)
+from web.api.errors import api_error
+from web.api.formats import (
+    NOT_BLANK,
+    EndDateTime,
+    LocalDate,
+    LocalTime,
+    StartDateTime,
+    not_blank,
+)
+from web.api.query import MAX_ID
+from web.api.validation import validated
+
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+ROOM_REF_MAX_LENGTH = 100  # kb_schedule.target_room_id is varchar(100)
+
+# ScheduleForm attribute -> JSON field, where they differ
+_JSON_NAMES = {
+    "room": "target_room_id",
+    "room_type": "target_room_type",
+    "weekdays": "schedule_weekdays",
+}
+_BY_KOREAN_KEY = {key: _JSON_NAMES.get(name, name) for name, key in KOREAN_KEYS.items()}
+
+
+Title = Annotated[
+    str,
+    Field(min_length=1, max_length=TITLE_MAX_LENGTH, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(not_blank),
+]
+RoomRef = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=ROOM_REF_MAX_LENGTH,
+        json_schema_extra={"pattern": NOT_BLANK},
+        description="chat_id (or unique name) of a room",
+    ),
+    AfterValidator(not_blank),
+]
+ScheduleType = Literal["once", "daily", "weekly"]
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+WeekdayList = Annotated[list[Weekday], Field(min_length=1)]
+WeekdayText = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ScheduleIn(BaseModel):
+    """``PUT /api/schedules/{id}``: every field optional (and ``null`` = not given)."""
+
+    model_config = ConfigDict(extra="forbid", title="ScheduleInput")
+
+    title: Title | None = None
+    description: Annotated[str, Field(max_length=DESCRIPTION_MAX_LENGTH)] | None = None
+    target_room_id: RoomRef | None = None
+    target_room_type: Literal["live", "test"] | None = None
+    message_text: str | None = Field(None, description="at most scheduler.max_text_length")
+    image_ids: list[Id] | None = Field(
+        None, description="uploaded image ids in sending order; [] removes the images"
+    )
+    send_order: Literal["text_first", "images_first", "images_only", "text_only"] | None = None
+    send_interval_seconds: (
+        Annotated[int, Field(strict=True, ge=0, le=INTERVAL_MAX_SECONDS)] | None
+    ) = None
+    schedule_type: ScheduleType | None = None
+    schedule_date: LocalDate | None = None
+    schedule_time: LocalTime | None = None
+    schedule_weekdays: WeekdayList | WeekdayText | None = Field(
+        None, description='["monday", "friday"] or "monday,friday" (also 월,수,금 or mon-fri)'
+    )
+    valid_from: StartDateTime | None = None
+    valid_until: EndDateTime | None = None
+    status: Literal["active", "inactive"] | None = None
+    test_room: Annotated[str, Field(max_length=ROOM_REF_MAX_LENGTH)] | None = Field(
+        None,
+        description="the room test sends go to (chat_id or unique name); an empty string "
+        "removes it",
+    )
+
+    @field_validator("description")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else parse_text(value)
+
+    @field_validator("schedule_weekdays")
+    @classmethod
+    def _weekdays(cls, value: list[str] | str | None) -> list[str] | str | None:
+        if isinstance(value, str):
+            return sorted(_korean(parse_weekdays, value), key=WEEKDAYS.index)
+        return value
+
+    def to_form(self, tz: ZoneInfo) -> ScheduleForm:
+        weekdays = self.schedule_weekdays
+        return ScheduleForm(
+            title=self.title,
+            description=self.description,
+            room=self.target_room_id,
+            room_type=self.target_room_type,
+            schedule_type=self.schedule_type,
+            schedule_date=self.schedule_date,
+            weekdays=None if weekdays is None else frozenset(weekdays),
+            schedule_time=self.schedule_time,
+            valid_from=_local(self.valid_from, tz),
+            valid_until=_local(self.valid_until, tz),
+            send_order=self.send_order,
+            send_interval_seconds=self.send_interval_seconds,
+            image_ids=None if self.image_ids is None else tuple(self.image_ids),
+            status=self.status,
+            message_text=self.message_text,
+            test_room=None if self.test_room is None else parse_test_room(self.test_room),
+        )
+
+
+class ScheduleCreateIn(ScheduleIn):
+    """``POST /api/schedules``: what a new schedule cannot do without is required."""
+
+    model_config = ConfigDict(extra="forbid", title="ScheduleCreateInput")
+
+    title: Title
+    target_room_id: RoomRef
+    schedule_type: ScheduleType
+    schedule_time: LocalTime
+
+
+class SendIn(BaseModel):
+    """``POST /api/schedules/{id}/send`` (the body is optional)."""
+
+    model_config = ConfigDict(extra="forbid", title="SendInput")
+
+    confirm: bool = Field(
+        False,
+        strict=True,
+        description=(
+            "queue the send for the room's next free slot when the room was just sent to "
+            "(room_min_interval_s); without it such a send is refused with 409 and nothing "
+            "is queued. Also accepted as the query parameter ?confirm=true"
+        ),
+    )
+
+
+class TestSendIn(SendIn):
+    """``POST /api/schedules/{id}/test`` (the body is optional)."""
+
+    model_config = ConfigDict(extra="forbid", title="TestSendInput")
+
+    test_room: RoomRef | None = None
+
+
+def _korean(parse: Any, value: str) -> Any:
+    try:
+        return parse(value)
+    except InvalidValue as problem:
+        raise ValueError(str(problem)) from None
+
+
+def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return to_local_naive(value, tz)
+
+
+def json_field(error: CommandError) -> str | None:
+    """The JSON field a service ``CommandError`` is about (its Korean key translated)."""
+    if error.field is None:
+        return None
+    if error.field == "ID":
+        return "id"
+    return _BY_KOREAN_KEY.get(error.field, error.field)
+
+
+def schedule_in(data: object, *, create: bool = False) -> ScheduleIn:
+    """The validated request body of a create (``ScheduleCreateIn``) or an edit; 422 naming
+    the first bad JSON field otherwise."""
+    if isinstance(data, dict) and "message_images" in data:
+        raise api_error(
+            422,
+            "invalid",
+            "message_images는 직접 쓸 수 없습니다. 올린 이미지 번호를 image_ids에 "
+            "보낼 순서대로 적어 주세요.",
+            "message_images",
+        )
+    return validated(ScheduleCreateIn if create else ScheduleIn, data)

@@ -1,0 +1,183 @@
+"""``/api/schedules``: the seed's section 6.1 over the chat's schedule service.
+
+Every change goes through ``app[SCHEDULES]`` (one validation, one permission rule, one audit
+trail with chat). A missing schedule and another org's are both 404, so ids cannot be probed.
+Responses carry every ``kb_schedule`` column under its seed name (DATETIME columns as ISO 8601
+with the configured zone's offset) plus the input fields ``image_ids`` and ``test_room``.
+
+Schedules created through the API have no notify room: failed-send alerts go to the
+operations room only (chat-created ones also alert the room the command came from).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from services.errors import CommandError
+from services.permissions import Operation
+from services.schedule_queries import ScheduleNotFound
+from services.schedules import ScheduleService
+from storage.image_uses import image_ids
+from storage.models import Schedule
+from storage.types import SCHEDULE_STATUSES, WEEKDAYS
+from web import keys
+from web.api.auth import require_admin
+from web.api.body import json_body
+from web.api.errors import api_error
+from web.api.models import json_field, schedule_in
+from web.api.query import choice_param, iso, page_params, path_id, text_param
+from web.json_out import json_response
+
+NO_NOTIFY_ROOM = ""  # the service's current_room_id: no chat room asked for this
+
+
+def setup_schedule_routes(app: web.Application) -> None:
+    app.router.add_get("/api/schedules", list_schedules)
+    app.router.add_post("/api/schedules", create_schedule)
+    app.router.add_get("/api/schedules/{id}", get_schedule)
+    app.router.add_put("/api/schedules/{id}", update_schedule)
+    app.router.add_delete("/api/schedules/{id}", delete_schedule)
+    app.router.add_post("/api/schedules/{id}/toggle", toggle_schedule)
+
+
+def schedule_dict(row: Schedule, tz: ZoneInfo, test_room: str | None) -> dict[str, Any]:
+    """Every column under its seed name, plus the input-only fields ``image_ids`` (from
+    ``message_images``) and ``test_room`` (kbot's own table)."""
+    days = row.schedule_weekdays
+    return {
+        "id": row.id,
+        "title": row.title,
+        "description": row.description,
+        "created_by_type": row.created_by_type,
+        "created_by_id": row.created_by_id,
+        "created_by_mb_id": row.created_by_mb_id,
+        "target_room_id": row.target_room_id,
+        "target_room_type": row.target_room_type,
+        "message_text": row.message_text,
+        "message_images": row.message_images,
+        "send_order": row.send_order,
+        "send_interval_seconds": row.send_interval_seconds,
+        "schedule_type": row.schedule_type,
+        "schedule_date": row.schedule_date.isoformat() if row.schedule_date else None,
+        "schedule_time": row.schedule_time.isoformat() if row.schedule_time else None,
+        "schedule_weekdays": None if days is None else [d for d in WEEKDAYS if d in days],
+        "valid_from": iso(row.valid_from, tz),
+        "valid_until": iso(row.valid_until, tz),
+        "status": row.status,
+        "last_sent_at": iso(row.last_sent_at, tz),
+        # only an active schedule has a next send (what chat and the pages say too)
+        "next_send_at": iso(row.next_send_at, tz) if row.status == "active" else None,
+        "send_count": row.send_count,
+        "created_at": iso(row.created_at, tz),
+        "updated_at": iso(row.updated_at, tz),
+        "image_ids": image_ids(row.message_images),
+        "test_room": test_room,
+    }
+
+
+async def _respond(request: web.Request, rows: list[Schedule]) -> list[dict[str, Any]]:
+    rooms = await schedule_service(request).test_rooms([row.id for row in rows])
+    return [schedule_dict(row, _tz(request), rooms.get(row.id)) for row in rows]
+
+
+async def list_schedules(request: web.Request) -> web.Response:
+    """``GET /api/schedules?status=&room=&page=&per_page=``: what the actor may see, active
+    ones first by next send time (the chat list's order)."""
+    admin = await require_admin(request)
+    status = choice_param(request, "status", SCHEDULE_STATUSES)
+    room = text_param(request, "room")
+    page = page_params(request)
+    rows = [
+        row
+        for row, _ in await schedule_service(request).list_visible(admin)
+        if (status is None or row.status == status) and (room is None or row.target_room_id == room)
+    ]
+    items = await _respond(request, rows[page.offset :][: page.per_page])
+    return json_response(page.envelope("schedules", items, len(rows)))
+
+
+async def create_schedule(request: web.Request) -> web.Response:
+    admin = await require_admin(request)
+    body = schedule_in(await json_body(request), create=True)
+    try:
+        row = await schedule_service(request).create(
+            body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
+        )
+    except CommandError as error:
+        raise service_error(error) from None
+    return json_response((await _respond(request, [row]))[0], status=201)
+
+
+async def get_schedule(request: web.Request) -> web.Response:
+    admin = await require_admin(request)
+    schedule_id = path_id(request, "스케줄")
+    try:
+        found = await schedule_service(request).get(schedule_id, admin)
+    except CommandError as error:
+        raise service_error(error) from None
+    return json_response((await _respond(request, [found.schedule]))[0])
+
+
+async def update_schedule(request: web.Request) -> web.Response:
+    """``PUT /api/schedules/{id}``: the fields given replace the stored ones; the rest stay."""
+    admin = await require_admin(request)
+    schedule_id = path_id(request, "스케줄")
+    body = schedule_in(await json_body(request))
+    try:
+        row = await schedule_service(request).edit(
+            schedule_id, body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
+        )
+    except CommandError as error:
+        raise service_error(error) from None
+    return json_response((await _respond(request, [row]))[0])
+
+
+async def delete_schedule(request: web.Request) -> web.Response:
+    admin = await require_admin(request)
+    schedule_id = path_id(request, "스케줄")
+    try:
+        done = await schedule_service(request).delete(schedule_id, admin)
+    except CommandError as error:
+        raise service_error(error) from None
+    return json_response(
+        {
+            "deleted": True,
+            "id": schedule_id,
+            "archived_logs": done.archived_logs,
+            "archive_files": done.archive_files,
+        }
+    )
+
+
+async def toggle_schedule(request: web.Request) -> web.Response:
+    """``POST /api/schedules/{id}/toggle``: active -> inactive, any other status -> active.
+    Turning on fails with 409 when the room is gone or no send time is left."""
+    admin = await require_admin(request)
+    schedule_id = path_id(request, "스케줄")
+    service = schedule_service(request)
+    try:
+        found = await service.get(schedule_id, admin, Operation.TOGGLE)
+        on = found.schedule.status != "active"
+        row = (await service.toggle(schedule_id, admin, on=on)).schedule
+    except CommandError as error:
+        raise service_error(error, status=409) from None
+    return json_response((await _respond(request, [row]))[0])
+
+
+def service_error(error: CommandError, status: int = 422) -> web.HTTPException:
+    if isinstance(error, ScheduleNotFound):
+        return api_error(404, "not_found", error.message, "id")
+    code = "conflict" if status == 409 else "invalid"
+    field = json_field(error)
+    return api_error(status, code, f"{field}: {error.message}" if field else error.message, field)
+
+
+def schedule_service(request: web.Request) -> ScheduleService:
+    return request.app[keys.SCHEDULES]
+
+
+def _tz(request: web.Request) -> ZoneInfo:
+    return request.app[keys.CONFIG].tz
