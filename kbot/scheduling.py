@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.sender import PRIORITY_SCHEDULED, BotSender
+from core.alerts import Alert, Notify
 from scheduler.alerts import AlertGate
-from scheduler.context import Notify
 from scheduler.service import Scheduler
 from storage.engine import is_mysql
 from web import keys
@@ -23,8 +23,8 @@ log = logging.getLogger("kbot.scheduling")
 def chat_alerts(sender: BotSender) -> Notify:
     """Alerts go into a KakaoTalk room through the bot itself."""
 
-    async def notify(room_id: str, text: str) -> None:
-        await sender.send_text(room_id, text, priority=PRIORITY_SCHEDULED)
+    async def notify(alert: Alert) -> None:
+        await sender.send_text(alert.room_id, alert.text, priority=PRIORITY_SCHEDULED)
 
     return notify
 

@@ -24,10 +24,11 @@ from core.timeutil import from_local_naive, from_utc_naive
 from scheduler.attempts import INTERACTIVE_RETRIES, Attempt, Interrupted, Pause, Progress
 from scheduler.context import Deps, in_transaction, log
 from scheduler.held import Held
-from scheduler.logbook import SKIPPED, Finished, Result, alert_text
+from scheduler.logbook import SKIPPED, Finished, Result
 from scheduler.parts import Part, PartError, build_parts
 from scheduler.pipeline import Pipeline
 from scheduler.room_gate import Begun
+from scheduler.send_alerts import send_alerts
 from storage.kbot_models import Occurrence
 
 STOPPED = "kbot이 종료되어 발송을 마치지 못했습니다"
@@ -72,13 +73,12 @@ async def deliver(
         log.warning("occurrence %d: lease lost before its log was written", occ.id)
         return Outcome("interrupted")
     deps.report(result.status, _lateness(deps, occ))
-    if closed.alert_rooms and deps.notify is not None:
-        text = alert_text(row, occ, result, closed)
-        for room in closed.alert_rooms:
+    if deps.notify is not None:
+        for alert in send_alerts(row, occ, result, closed):
             try:
-                await deps.notify(room, text)
+                await deps.notify(alert)
             except Exception:
-                log.exception("alert to room %s failed", room)
+                log.exception("alert to room %s failed", alert.room_id)
     return Outcome(result.status, closed.log_id, for_people(result.error))
 
 

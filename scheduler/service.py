@@ -19,12 +19,13 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import BotSender
+from core.alerts import Notify
 from core.clock import Clock
 from core.config import Config
 from scheduler import room_ledger
 from scheduler.attempts import Progress
 from scheduler.claims import Claimed, claim, claimed_id
-from scheduler.context import Deps, Notify, OnOutcome, in_transaction, log, worker_id
+from scheduler.context import Deps, OnOutcome, in_transaction, log, worker_id
 from scheduler.delivery import Outcome, deliver
 from scheduler.heartbeat import Heartbeat
 from scheduler.image_files import ImageFiles

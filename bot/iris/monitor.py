@@ -21,11 +21,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.sender import SendError
+from core.alerts import Alert, AlertKind, Notify
 from core.clock import Clock
 from core.human import duration, local_iso
 from core.redact import redact
 from kbot.scheduling import chat_alerts
-from scheduler.context import Notify
 from web import keys
 
 log = logging.getLogger("kbot.iris_monitor")
@@ -104,7 +104,7 @@ class IrisMonitor:
             self._down_after_s,
         )
         text = DOWN.format(device=device, since=self._local(since))
-        outage.alert_delivered = await self._tell(text)
+        outage.alert_delivered = await self._tell(AlertKind.IRIS_DOWN, device, text)
 
     async def _came_back(self, device: str, outage: _Outage, at: datetime) -> None:
         minutes = max(1, round((at - outage.since).total_seconds() / 60))
@@ -119,15 +119,15 @@ class IrisMonitor:
         text = template.format(
             device=device, since=self._local(outage.since), until=self._local(at), length=length
         )
-        if await self._tell(text):
+        if await self._tell(AlertKind.IRIS_BACK, device, text):
             del self._outages[device]
 
-    async def _tell(self, text: str) -> bool:
+    async def _tell(self, kind: AlertKind, device: str, text: str) -> bool:
         """Send to the ops room; ``True`` when delivered (or there is no ops room)."""
         if not self._ops_room:
             return True
         try:
-            await self._notify(self._ops_room, text)
+            await self._notify(Alert(kind, self._ops_room, text, device=device))
         except SendError as exc:
             log.error(
                 "Iris alert to ops room %s not delivered (%s): %s",

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from bot.iris.monitor import IrisMonitor
 from bot.sender import SendError
-from scheduler.alerts import HELD_BACK, AlertGate, alert_key
-from scheduler.logbook import Closed, Result, alert_text
+from core.alerts import Alert, AlertKind
+from scheduler.alerts import HELD_BACK, AlertGate
+from scheduler.logbook import Closed, Result
+from scheduler.send_alerts import send_alerts
 from storage.kbot_models import Occurrence
 from storage.models import Schedule
 from tests.support.fakes import FakeClock
@@ -29,74 +31,98 @@ class Inbox:
 
     def __init__(self) -> None:
         self.delivered: list[tuple[str, str]] = []
+        self.alerts: list[Alert] = []
         self.failing = False
 
-    async def __call__(self, room_id: str, text: str) -> None:
+    async def __call__(self, alert: Alert) -> None:
         if self.failing:
             raise SendError("Iris answered HTTP 503", retryable=True, status=503)
-        self.delivered.append((room_id, text))
+        self.delivered.append((alert.room_id, alert.text))
+        self.alerts.append(alert)
 
     @property
     def texts(self) -> list[str]:
         return [text for _, text in self.delivered]
 
 
-def send_alert(schedule_id: int, *, status: str = "failed", now_error: bool = False) -> str:
+def send_alert(
+    schedule_id: int, *, room: str = OPS, status: str = "failed", now_error: bool = False
+) -> Alert:
     row = Schedule(id=schedule_id, title="주간 특가")
     occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
     result = Result(status=status, error="text: Iris answered HTTP 500")
-    return alert_text(row, occ, result, Closed(1, (OPS,), now_error))
+    [alert] = send_alerts(row, occ, result, Closed(1, (room,), now_error))
+    return alert
 
 
 def test_the_key_names_room_kind_and_schedule_of_the_schedulers_alerts() -> None:
-    assert alert_key(OPS, send_alert(7)) == (OPS, "failed", "7")
-    assert alert_key(OPS, send_alert(7, status="partial")) == (OPS, "partial", "7")
-    assert alert_key(OPS, send_alert(7, now_error=True)) == (OPS, "error", "7")
-    assert alert_key("777", "[Iris 알림] 장치 'default'\n...") == (
-        "777",
-        "[Iris 알림] 장치 'default'",
-        "",
+    assert send_alert(7).key == (OPS, "failed", "7")
+    assert send_alert(7, status="partial").key == (OPS, "partial", "7")
+    assert send_alert(7, now_error=True).key == (OPS, "error", "7")
+    iris = Alert(AlertKind.IRIS_DOWN, "777", "[Iris 알림] 장치 'default'...", device="default")
+    assert iris.key == ("777", "iris_down", "default")
+
+
+def test_a_failed_send_alerts_each_room_to_tell_with_one_text() -> None:
+    row = Schedule(id=7, title="주간 특가")
+    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    result = Result(status="failed", error="text: Iris answered HTTP 500")
+    alerts = send_alerts(row, occ, result, Closed(1, ("777", OPS), False))
+    assert [(a.room_id, a.kind, a.schedule_id) for a in alerts] == [
+        ("777", AlertKind.SEND_FAILED, 7),
+        (OPS, AlertKind.SEND_FAILED, 7),
+    ]
+    assert (
+        alerts[0].text
+        == alerts[1].text
+        == (
+            "[발송 알림] 스케줄 #7 '주간 특가' 발송 실패\n"
+            "예정 시각: 2026-12-01 09:30\n"
+            "대상 방: 1001\n"
+            "사유: text: Iris answered HTTP 500"
+        )
     )
+    assert send_alerts(row, occ, result, Closed(1, (), False)) == []
 
 
 async def test_repeats_within_the_interval_are_held_back_and_summarised() -> None:
     clock, inbox = FakeClock(), Inbox()
     gate = AlertGate(inbox, clock, min_interval_s=600)
-    await gate(OPS, send_alert(7))
+    await gate(send_alert(7))
     for _ in range(3):
         await clock.advance(60)
-        await gate(OPS, send_alert(7))
-    assert inbox.texts == [send_alert(7)]
+        await gate(send_alert(7))
+    assert inbox.texts == [send_alert(7).text]
     await clock.advance(600)
-    await gate(OPS, send_alert(7))
-    assert inbox.texts[1] == f"{send_alert(7)}\n{HELD_BACK.format(n=3)}"
+    await gate(send_alert(7))
+    assert inbox.texts[1] == f"{send_alert(7).text}\n{HELD_BACK.format(n=3)}"
     await clock.advance(600)
-    await gate(OPS, send_alert(7))
-    assert inbox.texts[2] == send_alert(7)  # nothing held back since the last one
+    await gate(send_alert(7))
+    assert inbox.texts[2] == send_alert(7).text  # nothing held back since the last one
 
 
 async def test_other_rooms_schedules_and_the_error_state_are_not_held_back() -> None:
     clock, inbox = FakeClock(), Inbox()
     gate = AlertGate(inbox, clock, min_interval_s=600)
-    for room, alert in (
-        (OPS, send_alert(7)),
-        ("777", send_alert(7)),
-        (OPS, send_alert(8)),
-        (OPS, send_alert(7, status="partial")),
-        (OPS, send_alert(7, now_error=True)),
-        (OPS, send_alert(7)),  # the only repeat
+    for alert in (
+        send_alert(7),
+        send_alert(7, room="777"),
+        send_alert(8),
+        send_alert(7, status="partial"),
+        send_alert(7, now_error=True),
+        send_alert(7),  # the only repeat
     ):
-        await gate(room, alert)
+        await gate(alert)
     assert len(inbox.delivered) == 5
-    assert inbox.delivered[-1] == (OPS, send_alert(7, now_error=True))
+    assert inbox.delivered[-1] == (OPS, send_alert(7, now_error=True).text)
 
 
 async def test_without_an_interval_every_alert_goes_out() -> None:
     clock, inbox = FakeClock(), Inbox()
     gate = AlertGate(inbox, clock, min_interval_s=0)
     for _ in range(3):
-        await gate(OPS, send_alert(7))
-    assert inbox.texts == [send_alert(7)] * 3
+        await gate(send_alert(7))
+    assert inbox.texts == [send_alert(7).text] * 3
 
 
 async def test_an_undelivered_alert_is_logged_and_does_not_use_up_the_interval(
@@ -106,13 +132,13 @@ async def test_an_undelivered_alert_is_logged_and_does_not_use_up_the_interval(
     gate = AlertGate(inbox, clock, min_interval_s=600)
     inbox.failing = True
     with caplog.at_level(logging.ERROR, logger="kbot.alerts"):
-        await gate(OPS, send_alert(7))
+        await gate(send_alert(7))
     assert [r.levelno for r in caplog.records] == [logging.ERROR]
     assert "주간 특가" in caplog.records[0].getMessage()
     inbox.failing = False
     await clock.advance(5)
-    await gate(OPS, send_alert(7))
-    assert inbox.texts == [f"{send_alert(7)}\n{HELD_BACK.format(n=1)}"]
+    await gate(send_alert(7))
+    assert inbox.texts == [f"{send_alert(7).text}\n{HELD_BACK.format(n=1)}"]
 
 
 @settings(max_examples=100, deadline=None)
@@ -127,14 +153,14 @@ async def test_per_key_at_most_one_alert_per_interval_and_every_alert_accounted_
     for schedule, wait in events:
         await clock.advance(wait)
         before = len(inbox.delivered)
-        await gate(OPS, send_alert(schedule))
+        await gate(send_alert(schedule))
         if len(inbox.delivered) > before:
             delivered_at[schedule].append(clock.monotonic())
     for times in delivered_at.values():
         assert all(b - a >= interval for a, b in itertools.pairwise(times))
     await clock.advance(interval)
     for schedule in delivered_at:  # one more each: reports whatever is still held back
-        await gate(OPS, send_alert(schedule))
+        await gate(send_alert(schedule))
     summarised = 0
     for text in inbox.texts:
         tail = text.rpartition("\n")[2]
@@ -174,6 +200,10 @@ async def test_an_outage_is_alerted_once_and_its_end_once() -> None:
     assert watcher.down == []
     assert len(inbox.delivered) == 2
     assert "다시 응답합니다. (중단: 12/01 09:00 ~ 12/01 09:09, 약 10분)" in inbox.texts[1]
+    assert [(a.kind, a.device) for a in inbox.alerts] == [
+        (AlertKind.IRIS_DOWN, "default"),
+        (AlertKind.IRIS_BACK, "default"),
+    ]
 
 
 async def test_a_long_outage_is_told_in_hours_and_logged_in_local_time(
@@ -247,6 +277,6 @@ def test_an_alert_stays_short_whatever_the_row_holds() -> None:
     row = Schedule(id=9, title="특가\u202e" + "가" * 5000)
     occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
     result = Result(status="failed", error="x" * 10_000)
-    text = alert_text(row, occ, result, Closed(1, (OPS,), False))
-    assert len(text) < 500 and "\u202e" not in text
-    assert alert_key(OPS, text) == (OPS, "failed", "9")
+    [alert] = send_alerts(row, occ, result, Closed(1, (OPS,), False))
+    assert len(alert.text) < 500 and "\u202e" not in alert.text
+    assert alert.key == (OPS, "failed", "9")

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.alerts import Alert
 from core.config import Config
 from storage.kbot_models import Image, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
@@ -47,8 +48,8 @@ class Alerts:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
 
-    async def __call__(self, room: str, text: str) -> None:
-        self.sent.append((room, text))
+    async def __call__(self, alert: Alert) -> None:
+        self.sent.append((alert.room_id, alert.text))
 
 
 def with_ops_room(cfg: Config) -> Config:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import SendError, SendResult
+from core.alerts import Alert
 from core.config import Config
 from scheduler.claims import claim, claimed_id
 from scheduler.delivery import deliver
@@ -177,8 +178,8 @@ async def test_consecutive_failures_put_the_schedule_in_error_and_alert(
         )
     alerts: list[tuple[str, str]] = []
 
-    async def notify(room: str, text: str) -> None:
-        alerts.append((room, text))
+    async def notify(alert: Alert) -> None:
+        alerts.append((alert.room_id, alert.text))
 
     config = with_settings(cfg, max_consecutive_failures=2)
     config = config.model_copy(

@@ -1,0 +1,38 @@
+"""What an alert is: a typed ``Alert`` (its kind, the room it goes to, the schedule or device
+it is about, and the Korean text people read), made where the trouble is seen, and ``Notify``,
+what delivers one. The scheduler's failed sends and the Iris monitor raise them; the gate
+(``scheduler.alerts.AlertGate``) keys on their fields, never on their prose."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+AlertKey = tuple[str, str, str]  # (room, kind, schedule id or device)
+
+
+class AlertKind(StrEnum):
+    SEND_FAILED = "failed"  # a send failed
+    SEND_PARTIAL = "partial"  # a send went out in part
+    SCHEDULE_ERROR = "error"  # a failed send put its schedule into status 'error'
+    IRIS_DOWN = "iris_down"  # an Iris device stopped answering
+    IRIS_BACK = "iris_back"  # it answers again
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    kind: AlertKind
+    room_id: str
+    text: str  # exactly what the room receives
+    schedule_id: int | None = None
+    device: str = ""
+
+    @property
+    def key(self) -> AlertKey:
+        """``(room, kind, schedule id or device)``: alerts of one key are rate limited together."""
+        subject = str(self.schedule_id) if self.schedule_id is not None else self.device
+        return self.room_id, self.kind.value, subject
+
+
+Notify = Callable[[Alert], Awaitable[None]]  # delivers an alert; may raise bot.sender.SendError
