@@ -35,7 +35,7 @@ from typing import IO, Any
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.backup import encode_row, raw_table
+from storage.backup.rows import encode_row, raw_table
 from storage.errors import StorageError
 from storage.models import ScheduleLog
 
