@@ -85,6 +85,15 @@ def test_a_failed_send_alerts_each_room_to_tell_with_one_text() -> None:
     assert send_alerts(row, occ, result, Closed(1, (), False)) == []
 
 
+def test_the_kind_comes_from_the_outcome_not_from_the_words_of_the_alert() -> None:
+    """A title or reason that reads like another kind of alert does not change the key."""
+    row = Schedule(id=7, title="일부만 발송됨 '오류' 상태")
+    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    result = Result(status="failed", error="'오류' 상태")
+    [alert] = send_alerts(row, occ, result, Closed(1, (OPS,), False))
+    assert alert.key == (OPS, "failed", "7")
+
+
 async def test_repeats_within_the_interval_are_held_back_and_summarised() -> None:
     clock, inbox = FakeClock(), Inbox()
     gate = AlertGate(inbox, clock, min_interval_s=600)
