@@ -18,6 +18,7 @@ from typing import assert_never
 from bot.events import ChatEvent
 from bot.text_chunks import fit
 from commands.context import CommandContext
+from commands.grammar.errors import CommandError
 from commands.grammar.parse import (
     AdminVerify,
     Command,
@@ -39,7 +40,6 @@ from commands.grammar.parse import (
 from commands.handlers import account, schedule
 from commands.identity import Identity
 from core.plain_text import clean
-from services.errors import CommandError
 from services.permissions import PermissionDenied
 
 log = logging.getLogger(__name__)

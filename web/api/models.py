@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from commands.grammar.form import ScheduleForm
 from commands.grammar.form_fields import KOREAN_KEYS
 from core.timeutil import to_local_naive
 from services.errors import CommandError
+from services.schedule_form import ScheduleForm
 from services.schedule_values import (
     DESCRIPTION_MAX_LENGTH,
     INTERVAL_MAX_SECONDS,
