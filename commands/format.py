@@ -1,4 +1,5 @@
-"""Korean chat text for schedules: send times like ``12/1(월) 09:30``, lists, details, logs.
+"""Korean chat text for schedules: lists, details, logs, with send times and rules worded by
+``services.schedule_labels`` (the pages show them the same way).
 
 Send times show their year only when it is not the current one (``2027/1/4(월) 09:30``), so
 every function that shows one takes ``today``, the local date now.
@@ -7,19 +8,17 @@ every function that shows one takes ``today``, the local date now.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from core.human import duration as duration  # re-exported: the web pages' filter
 from core.particles import attach, pick
+from services.schedule_labels import clock, rule, when
 from storage.image_uses import image_ids
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
 from storage.send_kinds import LABELS as KIND_LABELS
-from storage.types import WEEKDAYS
 
 MESSAGE_LIMIT = 900  # characters per chat message; longer replies are split
-_DAY = "월화수목금토일"
-_TYPE = {"once": "1회", "daily": "매일", "weekly": "매주"}
 _STATUS = {"active": "✅ 활성", "inactive": "⏸ 비활성", "completed": "🏁 완료", "error": "⚠️ 오류"}
 _ORDER = {
     "text_first": "텍스트먼저",
@@ -29,30 +28,6 @@ _ORDER = {
 }
 _ROOM_TYPE = {"live": "운영", "test": "테스트"}
 _LOG = {"success": "✅ 성공", "failed": "❌ 실패", "partial": "⚠️ 일부 실패"}
-
-
-def when(moment: datetime, today: date) -> str:
-    """``12/1(월) 09:30``, or ``2027/1/4(월) 09:30`` when ``moment`` is not in ``today``'s
-    year (seconds shown only when not zero); ``moment`` aware or naive local."""
-    year = f"{moment.year}/" if moment.year != today.year else ""
-    clock = _clock(moment.time())
-    return f"{year}{moment.month}/{moment.day}({_DAY[moment.weekday()]}) {clock}"
-
-
-def _clock(value: time) -> str:
-    return f"{value:%H:%M:%S}" if value.second else f"{value:%H:%M}"
-
-
-def rule(row: Schedule) -> str:
-    kind = _TYPE.get(row.schedule_type, row.schedule_type)
-    if row.schedule_type == "once" and row.schedule_date is not None:
-        return f"{kind} {row.schedule_date:%Y-%m-%d} {_clock(row.schedule_time)}"
-    if row.schedule_type == "weekly":
-        days = ",".join(
-            _DAY[i] for i, d in enumerate(WEEKDAYS) if d in (row.schedule_weekdays or ())
-        )
-        return f"{kind} {days} {_clock(row.schedule_time)}"
-    return f"{kind} {_clock(row.schedule_time)}"
 
 
 def next_line(row: Schedule, today: date) -> str:
@@ -158,7 +133,7 @@ def log_lines(logs: list[tuple[ScheduleLog, str]], today: date) -> list[str]:
         sent = log.started_at
         if sent.replace(second=0) != log.scheduled_at.replace(second=0):
             same_day = sent.date() == log.scheduled_at.date()
-            line += f" ({_clock(sent.time()) if same_day else when(sent, today)}에 발송)"
+            line += f" ({clock(sent.time()) if same_day else when(sent, today)}에 발송)"
         if log.error_message:
             line += f" — {cut(log.error_message, LOG_REASON_LIMIT)}"
         out.append(line)

@@ -3,7 +3,8 @@
 Help needs no database (its text is the same for everyone); every other command starts with
 the sender's ``Identity`` from the context's identity cache.
 
-User mistakes become the Korean ``CommandError`` text, refusals the ``PermissionDenied`` text,
+User mistakes become the Korean ``CommandError`` text (a service's ``ServiceError`` is worded
+the same way, by ``commands.service_errors``), refusals the ``PermissionDenied`` text,
 and anything unexpected a log line with a correlation id plus a short apology quoting it.
 Whatever the answer, it leaves cut to chat size and within the reply limits
 (``commands.reply_gate``): nobody can make the bot flood a room.
@@ -18,6 +19,7 @@ from typing import assert_never
 from bot.events import ChatEvent
 from bot.text_chunks import fit
 from commands.context import CommandContext
+from commands.grammar.errors import CommandError
 from commands.grammar.parse import (
     AdminVerify,
     Command,
@@ -38,8 +40,9 @@ from commands.grammar.parse import (
 )
 from commands.handlers import account, schedule
 from commands.identity import Identity
+from commands.service_errors import service_error_text
 from core.plain_text import clean
-from services.errors import CommandError
+from services.errors import ServiceError
 from services.permissions import PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -94,6 +97,8 @@ async def _answer(ctx: CommandContext, event: ChatEvent) -> list[str] | None:
         return await _dispatch(ctx, who, event, command)
     except CommandError as exc:
         return [exc.reply_text()]
+    except ServiceError as exc:
+        return [service_error_text(exc, prefix=ctx.prefix, today=ctx.today())]
     except PermissionDenied as exc:
         return [exc.message]
     except Exception:

@@ -1,31 +1,39 @@
-"""The one error type of the chat-command grammar: a user mistake, told back in Korean."""
+"""The errors of the service layer: what a request asked for cannot be done, told in Korean.
+
+Each names the canonical field it is about (a ``ScheduleForm`` attribute such as
+``"schedule_time"``, ``"room"`` or ``"weekdays"``, ``"id"`` for the schedule asked for, or
+None) and carries a Korean ``message`` saying what is wrong. Each door renders it its own
+way: chat with the form's Korean key and an example line, the REST API with the JSON field
+name, the web pages as an error page.
+"""
 
 from __future__ import annotations
 
 _QUOTE_LIMIT = 40
 
 
-class CommandError(Exception):
-    """A malformed command. It names the field the user got wrong and shows a valid line.
+class ServiceError(Exception):
+    """A request the service refuses; ``message`` is Korean and complete."""
 
-    ``field`` is the Korean field name (e.g. ``"시간"``, ``"요일"``, ``"ID"``) or, for an
-    unknown form key, the key exactly as typed. ``message`` is Korean and says what is wrong;
-    ``example`` is one valid line the user can copy.
-    """
-
-    def __init__(self, field: str | None, message: str, example: str | None = None) -> None:
-        super().__init__(field, message, example)
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(field, message)
         self.field = field
         self.message = message
-        self.example = example
 
     def __str__(self) -> str:
-        return self.reply_text()
+        return f"{self.field}: {self.message}" if self.field else self.message
 
-    def reply_text(self) -> str:
-        """The chat reply, e.g. ``❌ 시간: '25:00'은 ...`` plus an ``예)`` line."""
-        head = f"❌ {self.field}: {self.message}" if self.field else f"❌ {self.message}"
-        return f"{head}\n예) {self.example}" if self.example else head
+
+class Invalid(ServiceError):
+    """A value given is wrong, or a rule across values is broken; nothing was saved."""
+
+
+class NotFound(ServiceError):
+    """What was asked for does not exist, or the actor may not see it (the same answer)."""
+
+
+class Conflict(ServiceError):
+    """The request is fine but the current state refuses it (e.g. the target room is gone)."""
 
 
 def shorten(text: str, limit: int = _QUOTE_LIMIT) -> str:

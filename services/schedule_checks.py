@@ -1,23 +1,22 @@
 """Turning a chat/API schedule form into valid ``kb_schedule`` values.
 
-Every problem is a ``CommandError`` naming the Korean field with a valid example, raised before
-anything is written. Room and image lookups need the database; the rest is pure.
+Every problem is an ``Invalid`` naming the form attribute it is about, raised before anything
+is written. Room and image lookups need the database; the rest is pure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commands.grammar.form import ScheduleForm
-from commands.grammar.form_fields import example_line
 from core.particles import attach
 from core.plain_text import clean
-from services.errors import CommandError, quote
+from services.errors import Invalid, quote
+from services.schedule_form import ScheduleForm
 from services.schedule_values import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 from storage.image_uses import image_ids
 from storage.images import image_json
@@ -31,15 +30,8 @@ class Limits:
     max_images: int
 
 
-def error(name: str, message: str, today: date) -> CommandError:
-    """A CommandError for the form attribute ``name``, with its Korean key and an example
-    valid on ``today`` (local date)."""
-    line = example_line(name, today)
-    return CommandError(line.split(":", 1)[0], message, line)
-
-
 async def find_room(
-    session: AsyncSession, raw: str, visible: set[int] | None, *, today: date, prefix: str
+    session: AsyncSession, raw: str, visible: set[int] | None, *, prefix: str
 ) -> Room:
     """The registered, active room called ``raw`` (its chat_id, else its unique name) among
     the rooms of the ``visible`` orgs (None: all); a room of another org is not found, like
@@ -50,20 +42,17 @@ async def find_room(
         named = list(await session.scalars(select(Room).where(Room.name == raw)))
         mine = [r for r in named if visible is None or r.org_id in visible]
         if len(mine) > 1:
-            raise error(
-                "room", f"{quote(raw)} 이름의 방이 여러 개입니다. chat_id로 적어 주세요.", today
-            )
+            raise Invalid("room", f"{quote(raw)} 이름의 방이 여러 개입니다. chat_id로 적어 주세요.")
         room = mine[0] if mine else None
     if room is None or (visible is not None and room.org_id not in visible):
-        raise error(
+        raise Invalid(
             "room",
             f"{attach(quote(raw), '은')} 등록된 방이 아니거나 다룰 권한이 없는 방입니다. 그 방에서 "
             f"'{prefix}방 등록 조직코드'로 먼저 등록하거나, 등록된 방의 chat_id나 이름을 적어 "
             "주세요.",
-            today,
         )
     if not room.active:
-        raise error("room", f"{quote(room.name)} 방은 비활성 상태라 보낼 수 없습니다.", today)
+        raise Invalid("room", f"{quote(room.name)} 방은 비활성 상태라 보낼 수 없습니다.")
     return room
 
 
@@ -72,13 +61,12 @@ async def images_json(
     ids: tuple[int, ...],
     visible: set[int] | None,
     limits: Limits,
-    today: date,
 ) -> dict[str, Any] | None:
     """The seed's section 3.3 JSON for the uploaded images ``ids``, in the order given."""
     if not ids:
         return None
     if len(ids) > limits.max_images:
-        raise error("image_ids", f"이미지는 {limits.max_images}개까지 넣을 수 있습니다.", today)
+        raise Invalid("image_ids", f"이미지는 {limits.max_images}개까지 넣을 수 있습니다.")
     found = {i.id: i for i in await session.scalars(select(Image).where(Image.id.in_(ids)))}
     usable = {
         i: image
@@ -87,20 +75,19 @@ async def images_json(
     }
     missing = [str(i) for i in ids if i not in usable]
     if missing:
-        raise error(
+        raise Invalid(
             "image_ids",
             f"{', '.join(missing)}번 이미지가 없습니다. "
             "웹 페이지에서 올린 이미지 번호를 적어 주세요.",
-            today,
         )
     return image_json(usable[i] for i in ids)
 
 
-def check_required(form: ScheduleForm, today: date) -> None:
+def check_required(form: ScheduleForm) -> None:
     """The fields a new schedule cannot do without (the seed's section 4.2)."""
     for name, label in (("title", "제목"), ("schedule_type", "유형"), ("schedule_time", "시간")):
         if getattr(form, name) is None:
-            raise error(name, f"{attach(label, '을')} 적어 주세요.", today)
+            raise Invalid(name, f"{attach(label, '을')} 적어 주세요.")
 
 
 def apply(row: Schedule, form: ScheduleForm, *, now_local: datetime) -> None:
@@ -159,44 +146,40 @@ def _one_year_after(moment: datetime) -> datetime:
 
 def check_row(row: Schedule, *, now_local: datetime, limits: Limits) -> None:
     """Rules across fields, checked on the row as it would be saved."""
-    today = now_local.date()
     if row.schedule_type == "once":
         if row.schedule_date is None:
-            raise error("schedule_date", "1회 발송은 날짜가 필요합니다.", today)
+            raise Invalid("schedule_date", "1회 발송은 날짜가 필요합니다.")
         moment = once_moment(row)
         if moment is not None and moment <= now_local:
             shown = f"{moment:%Y-%m-%d %H:%M}"
-            raise error("schedule_date", f"{attach(shown, '은')} 이미 지난 시각입니다.", today)
+            raise Invalid("schedule_date", f"{attach(shown, '은')} 이미 지난 시각입니다.")
     if row.schedule_type == "weekly" and not row.schedule_weekdays:
-        raise error("weekdays", "매주 발송은 요일이 필요합니다.", today)
+        raise Invalid("weekdays", "매주 발송은 요일이 필요합니다.")
     if row.valid_until < row.valid_from:
-        raise error("valid_until", "종료가 시작보다 앞설 수 없습니다.", today)
+        raise Invalid("valid_until", "종료가 시작보다 앞설 수 없습니다.")
     if not (row.title or "").strip():
-        raise error("title", "제목을 적어 주세요.", today)
+        raise Invalid("title", "제목을 적어 주세요.")
     if len(row.title) > TITLE_MAX_LENGTH:
-        raise error("title", f"제목은 {TITLE_MAX_LENGTH}자까지 쓸 수 있습니다.", today)
+        raise Invalid("title", f"제목은 {TITLE_MAX_LENGTH}자까지 쓸 수 있습니다.")
     if len(row.description or "") > DESCRIPTION_MAX_LENGTH:
-        raise error("description", f"설명은 {DESCRIPTION_MAX_LENGTH}자까지 쓸 수 있습니다.", today)
+        raise Invalid("description", f"설명은 {DESCRIPTION_MAX_LENGTH}자까지 쓸 수 있습니다.")
     text = row.message_text or ""
     if len(text) > limits.max_text_length:
-        raise error(
+        raise Invalid(
             "message_text",
             f"내용이 {len(text)}자입니다. {limits.max_text_length}자 이하로 줄여 주세요.",
-            today,
         )
     has_images = bool(image_ids(row.message_images))
     order = row.send_order or "text_first"
     if order == "images_only" and not has_images:
-        raise error("image_ids", "순서가 이미지만인데 이미지가 없습니다.", today)
+        raise Invalid("image_ids", "순서가 이미지만인데 이미지가 없습니다.")
     if order != "images_only" and not text.strip():
-        raise error("message_text", "보낼 내용을 '내용:' 다음 줄부터 적어 주세요.", today)
+        raise Invalid("message_text", "보낼 내용을 '내용:' 다음 줄부터 적어 주세요.")
     if order == "images_first" and not has_images:
-        raise error("image_ids", "순서가 이미지먼저인데 이미지가 없습니다.", today)
+        raise Invalid("image_ids", "순서가 이미지먼저인데 이미지가 없습니다.")
 
 
-def no_send_left(today: date) -> CommandError:
-    return error(
-        "valid_until",
-        "유효기간 안에 남은 발송 시각이 없습니다. 날짜나 종료를 확인해 주세요.",
-        today,
+def no_send_left() -> Invalid:
+    return Invalid(
+        "valid_until", "유효기간 안에 남은 발송 시각이 없습니다. 날짜나 종료를 확인해 주세요."
     )

@@ -4,13 +4,12 @@ and the rooms an actor may use (a target room, a test room)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import schedule_checks as checks
-from services.errors import CommandError
+from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Operation, Standing, allows, check, require_acting
 from services.permissions import visible as visible_orgs
 from storage.kbot_models import Room, ScheduleMeta
@@ -18,16 +17,23 @@ from storage.models import Schedule, ScheduleLog
 from storage.send_kinds import KIND, with_kind
 
 
-class ScheduleNotFound(CommandError):
-    """No such schedule, or one the actor may not see: the same answer for both. The example
-    is the list command, with the chat commands' ``prefix``."""
+class ScheduleNotFound(NotFound):
+    """No such schedule, or one the actor may not see: the same answer for both."""
 
-    def __init__(self, schedule_id: int, prefix: str) -> None:
+    def __init__(self, schedule_id: int) -> None:
         super().__init__(
-            "ID",
+            "id",
             f"#{schedule_id} 스케줄이 없거나 볼 권한이 없습니다. 목록에서 번호를 확인해 주세요.",
-            f"{prefix}스케줄 목록",
         )
+        self.schedule_id = schedule_id
+
+
+class RoomGone(Conflict):
+    """The schedule's target room is no longer registered or is deactivated: nothing can be
+    sent to it (a send now, turning the schedule on)."""
+
+    def __init__(self) -> None:
+        super().__init__("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +48,16 @@ async def load(
     schedule_id: int,
     standing: Standing,
     operation: Operation,
-    *,
-    prefix: str,
 ) -> Found:
     """The schedule, once an actor of ``standing`` is allowed ``operation`` on it (its room's
     org decides); one it may not see is ``ScheduleNotFound`` like one that does not exist."""
     require_acting(standing, operation)
     row = await session.get(Schedule, schedule_id)
     if row is None:
-        raise ScheduleNotFound(schedule_id, prefix)
+        raise ScheduleNotFound(schedule_id)
     room = await session.scalar(select(Room).where(Room.chat_id == row.target_room_id))
     if not allows(standing, room.org_id if room else None):
-        raise ScheduleNotFound(schedule_id, prefix)
+        raise ScheduleNotFound(schedule_id)
     return Found(row, room, await session.get(ScheduleMeta, schedule_id))
 
 
@@ -98,22 +102,19 @@ async def usable_room(
     raw: str,
     operation: Operation = Operation.CREATE,
     *,
-    today: date,
     prefix: str,
 ) -> Room:
     """The registered, active room ``raw`` names (chat id or name) when an actor of
-    ``standing`` may use it for ``operation``; ``today`` and ``prefix`` word the error."""
-    room = await checks.find_room(session, raw, visible_orgs(standing), today=today, prefix=prefix)
+    ``standing`` may use it for ``operation``; ``prefix`` words the error."""
+    room = await checks.find_room(session, raw, visible_orgs(standing), prefix=prefix)
     check(standing, operation, room_org_id=room.org_id)
     return room
 
 
-async def test_room(
-    session: AsyncSession, standing: Standing, raw: str, *, today: date, prefix: str
-) -> Room:
+async def test_room(session: AsyncSession, standing: Standing, raw: str, *, prefix: str) -> Room:
     """The room ``raw`` names, which the actor must be allowed to test-send to; a room
     problem is reported on the 테스트방 field."""
     try:
-        return await usable_room(session, standing, raw, Operation.TEST, today=today, prefix=prefix)
-    except CommandError as exc:
-        raise checks.error("test_room", exc.message, today) from None
+        return await usable_room(session, standing, raw, Operation.TEST, prefix=prefix)
+    except Invalid as exc:
+        raise Invalid("test_room", exc.message) from None

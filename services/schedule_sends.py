@@ -12,17 +12,14 @@ bot (``NotATestRoom`` otherwise). Neither moves the next scheduled send.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.timeutil import to_local_naive
-from services import schedule_checks as checks
 from services import schedule_queries as queries
-from services.errors import CommandError
+from services.errors import Conflict, Invalid
 from services.permissions import Operation, Standing, standing_of
 from services.ports import ANSWER_WITHIN_S, SchedulerPort, SendResult
 from storage.engine import ReadSessions
@@ -31,12 +28,12 @@ from storage.kbot_models import Admin, Room
 DirectCheck = Callable[[], Awaitable[bool]]  # is the room typed in certainly a 1:1 chat?
 
 
-class NotATestRoom(CommandError):
+class NotATestRoom(Conflict):
     """A test send asked for in a room customers may read, for a schedule without a test
     room: refused (the chat door explains how to set a test room)."""
 
     def __init__(self, schedule_id: int) -> None:
-        super().__init__("테스트방", "이 방은 고객도 보는 방이라 테스트 발송을 하지 않습니다.")
+        super().__init__("test_room", "이 방은 고객도 보는 방이라 테스트 발송을 하지 않습니다.")
         self.schedule_id = schedule_id
 
 
@@ -52,11 +49,8 @@ class ScheduleSends:
         self._read_sessions = read_sessions
         self._clock = clock
         self._scheduler = scheduler
-        self._tz = tz
+        self._tz = tz  # unused since errors carry no example dates; kept for the callers
         self._prefix = prefix  # of the chat commands, which some messages name
-
-    def _today(self) -> date:
-        return to_local_naive(self._clock.now(), self._tz).date()
 
     async def test_send(
         self,
@@ -77,9 +71,7 @@ class ScheduleSends:
         direct = False
         async with self._read_sessions() as s:
             standing = await standing_of(s, actor, standing)
-            found = await queries.load(
-                s, schedule_id, standing, Operation.TEST, prefix=self._prefix
-            )
+            found = await queries.load(s, schedule_id, standing, Operation.TEST)
             raw = room or (found.meta.test_room_id if found.meta else None)
             if raw:
                 target = (await self._test_room(s, standing, raw)).chat_id
@@ -90,10 +82,9 @@ class ScheduleSends:
                 else:
                     target, direct = current_room_id, True  # only when certainly 1:1 (below)
             else:
-                raise checks.error(
+                raise Invalid(
                     "test_room",
                     "보낼 테스트방이 없습니다. 스케줄에 테스트방을 정하거나 방을 적어 주세요.",
-                    self._today(),
                 )
         if direct and (in_direct_chat is None or not await in_direct_chat()):
             raise NotATestRoom(schedule_id)
@@ -120,13 +111,9 @@ class ScheduleSends:
         started = self._clock.monotonic()
         async with self._read_sessions() as s:
             standing = await standing_of(s, actor, standing)
-            found = await queries.load(
-                s, schedule_id, standing, Operation.SEND, prefix=self._prefix
-            )
+            found = await queries.load(s, schedule_id, standing, Operation.SEND)
             if found.room is None or not found.room.active:
-                raise checks.error(
-                    "room", "대상 방이 등록되지 않았거나 비활성 상태입니다.", self._today()
-                )
+                raise queries.RoomGone()
             room_id = found.schedule.target_room_id
         result = await self._scheduler.send_now(
             schedule_id, kind="manual", confirmed=confirmed, wait_s=self._left(started)
@@ -134,7 +121,7 @@ class ScheduleSends:
         return room_id, result
 
     async def _test_room(self, s: AsyncSession, standing: Standing, raw: str) -> Room:
-        return await queries.test_room(s, standing, raw, today=self._today(), prefix=self._prefix)
+        return await queries.test_room(s, standing, raw, prefix=self._prefix)
 
     def _left(self, started: float) -> float:
         """What is left of the answer's time budget."""

@@ -3,7 +3,7 @@
 Each method runs in its own transaction (reads in a read-only session), checks permission
 through ``services.permissions`` on the actor's ``Standing`` (the caller's, when it passes one:
 the chat path's identity cache; else read in that transaction),
-validates the whole row before writing (a ``CommandError`` leaves nothing saved), records an
+validates the whole row before writing (a ``ServiceError`` leaves nothing saved), records an
 audit entry with the row before and after, and wakes the scheduler after a change.
 """
 
@@ -11,23 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from commands.grammar.form import ScheduleForm
 from core.clock import Clock
 from core.timeutil import to_local_naive
 from scheduler.rules import RuleError, next_occurrence, upcoming
 from scheduler.schedule_rule import rule_of
 from services import schedule_checks as checks
 from services import schedule_queries as queries
-from services.errors import CommandError
 from services.permissions import Operation, Standing, standing_of, visible
 from services.ports import SchedulerPort
+from services.schedule_form import ScheduleForm
 from services.schedule_values import NO_ROOM
 from storage import audit
 from storage.archive import archive_schedule
@@ -83,10 +82,6 @@ class ScheduleService:
         except RuleError:
             return False
 
-    def today(self) -> date:
-        """The local date now (examples in error messages must be valid on it)."""
-        return to_local_naive(self._clock.now(), self._tz).date()
-
     def upcoming(self, row: Schedule, count: int) -> list[datetime]:
         """The next ``count`` send times of ``row`` from now (aware, in the configured zone)."""
         if row.status != "active":
@@ -104,11 +99,11 @@ class ScheduleService:
         current_room_id: str,
         standing: Standing | None = None,
     ) -> Schedule:
-        checks.check_required(form, self.today())
+        checks.check_required(form)
         async with self._sessions.begin() as s:
             standing = await standing_of(s, actor, standing)
             room = await queries.usable_room(
-                s, standing, form.room or current_room_id, today=self.today(), prefix=self._prefix
+                s, standing, form.room or current_room_id, prefix=self._prefix
             )
             org = await s.get(Org, actor.org_id)
             assert org is not None  # kbot_admins.org_id is a foreign key
@@ -165,7 +160,6 @@ class ScheduleService:
                     standing,
                     form.room,
                     Operation.EDIT,
-                    today=self.today(),
                     prefix=self._prefix,
                 )
                 row.target_room_id = room.chat_id
@@ -192,7 +186,7 @@ class ScheduleService:
             before = audit.snapshot(row)
             if on:
                 if found.room is None or not found.room.active:
-                    raise self._room_gone()
+                    raise queries.RoomGone()
                 row.status = "active"
                 row.next_send_at = self._next_send(row)
             else:
@@ -269,7 +263,7 @@ class ScheduleService:
     async def _load(
         self, s: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
     ) -> queries.Found:
-        return await queries.load(s, schedule_id, standing, operation, prefix=self._prefix)
+        return await queries.load(s, schedule_id, standing, operation)
 
     async def _form_test_room(
         self, s: AsyncSession, standing: Standing, form: ScheduleForm
@@ -278,14 +272,7 @@ class ScheduleService:
         form leaves it alone."""
         if form.test_room is None or form.test_room == NO_ROOM:
             return form.test_room
-        return (
-            await queries.test_room(
-                s, standing, form.test_room, today=self.today(), prefix=self._prefix
-            )
-        ).chat_id
-
-    def _room_gone(self) -> CommandError:
-        return checks.error("room", "대상 방이 등록되지 않았거나 비활성 상태입니다.", self.today())
+        return (await queries.test_room(s, standing, form.test_room, prefix=self._prefix)).chat_id
 
     async def _fill(
         self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing
@@ -298,7 +285,7 @@ class ScheduleService:
             row.created_at = row.updated_at
         if form.image_ids is not None:
             row.message_images = await checks.images_json(
-                s, form.image_ids, visible(standing), self._limits, now_local.date()
+                s, form.image_ids, visible(standing), self._limits
             )
         checks.check_row(row, now_local=now_local, limits=self._limits)
         next_send = self._next_send(row)  # also checks that a send is left
@@ -310,7 +297,7 @@ class ScheduleService:
         except RuleError:
             found = None
         if found is None:
-            raise checks.no_send_left(self.today())
+            raise checks.no_send_left()
         return to_local_naive(found, self._tz)
 
     def _audit(

@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from commands.grammar.form import ScheduleForm, parse_form
+from commands.grammar.errors import CommandError
+from commands.grammar.form import parse_form
 from commands.grammar.verbs import take_word
 from core.particles import attach
-from services.errors import CommandError, quote
+from services.errors import quote
+from services.schedule_form import ScheduleForm
 
 _ID = re.compile(r"#?([0-9]{1,18})번?")
 _CONFIRM_WORDS = frozenset({"확인", "confirm"})

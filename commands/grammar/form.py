@@ -10,46 +10,16 @@ whitespace after it are removed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
+from commands.grammar.errors import CommandError
 from commands.grammar.form_fields import BY_KEY, FIELDS, MESSAGE_TEXT, FormField, example_line, hint
 from commands.grammar.verbs import Action, verb_of
 from core.plain_text import clean
-from services.errors import CommandError, quote, shorten
-from services.schedule_values import InvalidValue, RoomType, ScheduleType, SendOrder, Status, squash
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleForm:
-    """The fields the user wrote; None means not given (an edit leaves it unchanged)."""
-
-    title: str | None = None
-    description: str | None = None
-    room: str | None = None  # chat_id or a registered room's name, resolved later
-    room_type: RoomType | None = None
-    test_room: str | None = None  # like room; NO_ROOM removes the test room
-    schedule_type: ScheduleType | None = None
-    schedule_date: date | None = None
-    weekdays: frozenset[str] | None = None  # 'monday'..'sunday'
-    schedule_time: time | None = None
-    valid_from: datetime | None = None  # naive, local time of the configured zone
-    valid_until: datetime | None = None  # naive, local time of the configured zone
-    send_order: SendOrder | None = None
-    send_interval_seconds: int | None = None
-    image_ids: tuple[int, ...] | None = None  # in the order given; () clears the images
-    status: Status | None = None
-    message_text: str | None = None
-
-    def given(self) -> dict[str, object]:
-        """Only the fields that were provided, by attribute name."""
-        return {
-            field.name: value
-            for field in fields(self)
-            if (value := getattr(self, field.name)) is not None
-        }
-
+from services.errors import quote, shorten
+from services.schedule_form import ScheduleForm
+from services.schedule_values import InvalidValue, squash
 
 _SEPARATOR = re.compile(r"[:：=]")
 _COMMENT = re.compile(r"(?:^|\s)#(?:\s.*)?$", re.DOTALL)

@@ -1,4 +1,5 @@
-"""The keys of the schedule form: one table for parsing, examples and the blank form.
+"""The keys of the schedule form: one table for parsing, examples, the blank form and the chat
+wording of service errors (the Korean key and an example line for a form attribute).
 
 Keys are matched after NFKC folding, case folding and dropping spaces, ``_`` and ``-``, so
 ``방 타입``, ``room_type``, ``Room-Type`` and ``target_room_type`` all mean the same key.
@@ -174,7 +175,6 @@ BY_KEY: Mapping[str, FormField] = {
     squash(word): field for field in FIELDS for word in (field.key, *field.aliases)
 }
 BY_NAME: Mapping[str, FormField] = {field.name: field for field in FIELDS}
-KOREAN_KEYS: Mapping[str, str] = {field.name: field.key for field in FIELDS}
 
 
 def example_line(name: str, today: date) -> str:

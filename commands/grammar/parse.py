@@ -20,8 +20,9 @@ from commands.grammar.arguments import (
     take_confirmation,
     take_id,
 )
-from commands.grammar.form import ScheduleForm, parse_form
+from commands.grammar.form import parse_form
 from commands.grammar.verbs import Action, Verb, resolve
+from services.schedule_form import ScheduleForm
 
 
 @dataclass(frozen=True, slots=True)

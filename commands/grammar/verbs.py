@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from commands.grammar.errors import CommandError
 from core.particles import attach
-from services.errors import CommandError, quote
+from services.errors import quote
 
 
 class Action(StrEnum):

@@ -11,11 +11,12 @@ from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
 from commands import format as fmt
 from commands.context import CommandContext
+from commands.grammar.errors import CommandError
 from commands.grammar.parse import AdminVerify, RoomRegister
 from commands.grammar.verbs import Action, verb_of
 from commands.identity import Identity
 from core.plain_text import clean
-from services.errors import CommandError, quote
+from services.errors import quote
 from services.permissions import Operation, allows, require_acting, visible
 from services.schedules import actor_label
 from storage import one_time_codes, orgs, rooms

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.grammar.form import ScheduleForm, blank_form
+from commands.grammar.errors import CommandError
+from commands.grammar.form import blank_form
 from commands.grammar.parse import (
     AdminVerify,
     Command,
@@ -30,7 +31,7 @@ from commands.grammar.parse import (
     parse,
 )
 from commands.grammar.verbs import VERBS, help_text
-from services.errors import CommandError
+from services.schedule_form import ScheduleForm
 
 TODAY = date(2026, 11, 26)
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "iris" / "multiline_command.json"

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.grammar.form import ScheduleForm, blank_form, parse_form
-from commands.grammar.form_fields import FIELDS, KOREAN_KEYS, example_line
-from services.errors import CommandError
+from commands.grammar.errors import CommandError
+from commands.grammar.form import blank_form, parse_form
+from commands.grammar.form_fields import FIELDS, example_line
+from services.schedule_form import ScheduleForm
 
 TODAY = date(2026, 11, 26)
 BLANK_FORM = blank_form("!", TODAY)
@@ -321,7 +322,7 @@ def test_unknown_key_lists_the_valid_keys() -> None:
     with pytest.raises(CommandError) as caught:
         form("제목: a", "colour: red")
     assert caught.value.field == "colour"
-    for key in KOREAN_KEYS.values():
+    for key in (field.key for field in FIELDS):
         assert key in caught.value.message
 
 

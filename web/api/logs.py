@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy import ColumnElement, Select, func, select
 
-from services.errors import CommandError
+from services.errors import ServiceError
 from services.permissions import Operation, visible_org_ids
 from storage.kbot_models import Room
 from storage.models import ScheduleLog
@@ -96,7 +96,7 @@ async def schedule_logs(request: web.Request) -> web.Response:
     page = page_params(request)
     try:
         await request.app[keys.SCHEDULES].get(schedule_id, admin, Operation.LOGS)
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error) from None
     return await _respond(request, select(ScheduleLog).where(*wanted.conditions()), page)
 

@@ -4,8 +4,8 @@ into the same ``ScheduleForm`` the chat command builds, so both paths share one 
 Field-level rules (types, enums, lengths, the formats of ``web.api.formats``, the weekday
 words, the fields a create needs) are checked here and reported as 422 naming the JSON field
 (``web.api.validation``); the rules across fields, the room, the images and the text length
-are the schedule service's (``services.schedule_checks``), and their ``CommandError`` is
-translated back from the Korean form key to the JSON field name. The OpenAPI document's
+are the schedule service's (``services.schedule_checks``), and the field their ``ServiceError``
+names (a ``ScheduleForm`` attribute) is answered as the JSON field name. The OpenAPI document's
 request schemas are generated from these models.
 
 Instead of the seed's ``message_images`` JSON the request takes ``image_ids``: ids of uploaded
@@ -22,10 +22,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from commands.grammar.form import ScheduleForm
-from commands.grammar.form_fields import KOREAN_KEYS
 from core.timeutil import to_local_naive
-from services.errors import CommandError
+from services.errors import ServiceError
+from services.schedule_form import ScheduleForm
 from services.schedule_values import (
     DESCRIPTION_MAX_LENGTH,
     INTERVAL_MAX_SECONDS,
@@ -57,7 +56,6 @@ _JSON_NAMES = {
     "room_type": "target_room_type",
     "weekdays": "schedule_weekdays",
 }
-_BY_KOREAN_KEY = {key: _JSON_NAMES.get(name, name) for name, key in KOREAN_KEYS.items()}
 
 
 Title = Annotated[
@@ -195,13 +193,9 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
     return to_local_naive(value, tz)
 
 
-def json_field(error: CommandError) -> str | None:
-    """The JSON field a service ``CommandError`` is about (its Korean key translated)."""
-    if error.field is None:
-        return None
-    if error.field == "ID":
-        return "id"
-    return _BY_KOREAN_KEY.get(error.field, error.field)
+def json_field(error: ServiceError) -> str | None:
+    """The JSON field a ``ServiceError`` is about (its form attribute under its JSON name)."""
+    return None if error.field is None else _JSON_NAMES.get(error.field, error.field)
 
 
 def schedule_in(data: object, *, create: bool = False) -> ScheduleIn:

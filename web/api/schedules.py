@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services.errors import CommandError
+from services.errors import Conflict, NotFound, ServiceError
 from services.permissions import Operation
-from services.schedule_queries import ScheduleNotFound
 from services.schedules import ScheduleService
 from storage.image_uses import image_ids
 from storage.models import Schedule
@@ -106,7 +105,7 @@ async def create_schedule(request: web.Request) -> web.Response:
         row = await schedule_service(request).create(
             body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
         )
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error) from None
     return json_response((await _respond(request, [row]))[0], status=201)
 
@@ -116,7 +115,7 @@ async def get_schedule(request: web.Request) -> web.Response:
     schedule_id = path_id(request, "스케줄")
     try:
         found = await schedule_service(request).get(schedule_id, admin)
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error) from None
     return json_response((await _respond(request, [found.schedule]))[0])
 
@@ -130,7 +129,7 @@ async def update_schedule(request: web.Request) -> web.Response:
         row = await schedule_service(request).edit(
             schedule_id, body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
         )
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error) from None
     return json_response((await _respond(request, [row]))[0])
 
@@ -140,7 +139,7 @@ async def delete_schedule(request: web.Request) -> web.Response:
     schedule_id = path_id(request, "스케줄")
     try:
         done = await schedule_service(request).delete(schedule_id, admin)
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error) from None
     return json_response(
         {
@@ -162,14 +161,19 @@ async def toggle_schedule(request: web.Request) -> web.Response:
         found = await service.get(schedule_id, admin, Operation.TOGGLE)
         on = found.schedule.status != "active"
         row = (await service.toggle(schedule_id, admin, on=on)).schedule
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error, status=409) from None
     return json_response((await _respond(request, [row]))[0])
 
 
-def service_error(error: CommandError, status: int = 422) -> web.HTTPException:
-    if isinstance(error, ScheduleNotFound):
-        return api_error(404, "not_found", error.message, "id")
+def service_error(error: ServiceError, status: int = 422) -> web.HTTPException:
+    """404 for ``NotFound``, 409 for ``Conflict``, else ``status`` (the endpoint's: 422, or
+    409 where the request acts on the current state); the message is prefixed with the JSON
+    field it is about."""
+    if isinstance(error, NotFound):
+        return api_error(404, "not_found", error.message, json_field(error))
+    if isinstance(error, Conflict):
+        status = 409
     code = "conflict" if status == 409 else "invalid"
     field = json_field(error)
     return api_error(status, code, f"{field}: {error.message}" if field else error.message, field)

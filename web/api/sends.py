@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from services.errors import CommandError
+from services.errors import ServiceError
 from services.ports import RoomBusy, SendResult
 from services.send_replies import busy_text
 from web import keys
@@ -52,7 +52,7 @@ async def send_schedule(request: web.Request) -> web.Response:
         room_id, result = await request.app[keys.SENDS].send_now(
             schedule_id, admin, confirmed=confirm
         )
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error, status=409) from None
     except RoomBusy as busy:
         raise _busy(busy) from None
@@ -68,7 +68,7 @@ async def test_schedule(request: web.Request) -> web.Response:
         room_id, result = await request.app[keys.SENDS].test_send(
             schedule_id, admin, room=body.test_room, confirmed=confirm
         )
-    except CommandError as error:
+    except ServiceError as error:
         raise service_error(error) from None
     except RoomBusy as busy:
         raise _busy(busy) from None

@@ -20,12 +20,13 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from commands import format as fmt
+from core.human import duration
 from core.redact import redact
 from core.timeutil import to_local_naive
-from services.errors import CommandError
+from services.errors import NotFound as ServiceNotFound
+from services.errors import ServiceError
 from services.permissions import PermissionDenied, visible_org_ids
-from services.schedule_queries import ScheduleNotFound
+from services.schedule_labels import rule, when
 from storage.errors import NotFound, StorageError
 from storage.kbot_models import Admin, Org
 from storage.send_kinds import LABELS as SEND_KIND_LABELS
@@ -88,8 +89,8 @@ def template_env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
-    env.filters["rule"] = fmt.rule
-    env.filters["duration"] = fmt.duration
+    env.filters["rule"] = rule
+    env.filters["duration"] = duration
     env.filters["send_kind"] = lambda kind: SEND_KIND_LABELS.get(kind, kind)
     env.globals["csrf_field"] = FIELD
     return env
@@ -97,8 +98,8 @@ def template_env() -> jinja2.Environment:
 
 @jinja2.pass_context
 def _when(context: jinja2.runtime.Context, moment: datetime) -> str:
-    """``fmt.when`` with the page's ``today`` (passed by ``render``)."""
-    return fmt.when(moment, context["today"])
+    """``schedule_labels.when`` with the page's ``today`` (passed by ``render``)."""
+    return when(moment, context["today"])
 
 
 def secret_of(request: web.Request) -> str:
@@ -192,10 +193,10 @@ def _as_page_error(exc: Exception) -> PageError | None:
         return exc
     if isinstance(exc, PermissionDenied):
         return PageError(403, "권한이 없습니다", exc.plain)
-    if isinstance(exc, ScheduleNotFound):
+    if isinstance(exc, ServiceNotFound):
         return PageError(404, "찾을 수 없습니다", exc.message)
-    if isinstance(exc, CommandError):
-        return PageError(400, "처리할 수 없습니다", exc.reply_text().removeprefix("❌ "))
+    if isinstance(exc, ServiceError):
+        return PageError(400, "처리할 수 없습니다", exc.message)
     if isinstance(exc, NotFound):
         return PageError(404, "찾을 수 없습니다", str(exc))
     if isinstance(exc, StorageError):

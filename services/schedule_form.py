@@ -1,0 +1,39 @@
+"""``ScheduleForm``: the canonical input of the schedule service, whatever door it came through
+(the chat form parser and the REST API's request body both build one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time
+
+from services.schedule_values import RoomType, ScheduleType, SendOrder, Status
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleForm:
+    """The fields the user wrote; None means not given (an edit leaves it unchanged)."""
+
+    title: str | None = None
+    description: str | None = None
+    room: str | None = None  # chat_id or a registered room's name, resolved later
+    room_type: RoomType | None = None
+    test_room: str | None = None  # like room; NO_ROOM removes the test room
+    schedule_type: ScheduleType | None = None
+    schedule_date: date | None = None
+    weekdays: frozenset[str] | None = None  # 'monday'..'sunday'
+    schedule_time: time | None = None
+    valid_from: datetime | None = None  # naive, local time of the configured zone
+    valid_until: datetime | None = None  # naive, local time of the configured zone
+    send_order: SendOrder | None = None
+    send_interval_seconds: int | None = None
+    image_ids: tuple[int, ...] | None = None  # in the order given; () clears the images
+    status: Status | None = None
+    message_text: str | None = None
+
+    def given(self) -> dict[str, object]:
+        """Only the fields that were provided, by attribute name."""
+        return {
+            field.name: value
+            for field in fields(self)
+            if (value := getattr(self, field.name)) is not None
+        }
