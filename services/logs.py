@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
@@ -19,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.timeutil import to_local_naive
-from storage.kbot_models import Occurrence, Room
+from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
-from storage.send_kinds import KIND, with_kind
+from storage.send_kinds import KIND, Ts, with_kind
 
 TargetRoom = aliased(Room, name="target_room")
-Ts = TypeVarTuple("Ts")
 
 
 def visible_to(org_ids: set[int] | None) -> ColumnElement[bool]:
@@ -94,7 +92,7 @@ class LogFilter:
         if self.status is not None:
             found.append(ScheduleLog.status == self.status)
         if self.kinds is not None:
-            found.append(func.coalesce(Occurrence.kind, "scheduled").in_(self.kinds))
+            found.append(KIND.in_(self.kinds))
         return found
 
 
