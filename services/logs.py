@@ -1,129 +1,143 @@
-"""Send-log reads for the logs and stats pages, limited to what an admin may see: a log row
-counts when both its schedule's room and the room it went to belong to a visible org
-(headquarters, ``org_ids`` None, sees everything, unregistered rooms included)."""
+"""The one read model of the send log (``kb_schedule_logs``) for every door: the chat's
+``!스케줄 로그``, the REST API's log lists and the ``/logs`` page (statistics: ``services.stats``).
+
+The visibility rule, answered by ``visible_to`` alone: a log row is visible to an actor who may
+see its schedule (the schedule's room's org is in the actor's subtree, ``services.permissions``)
+or the room it went to (that room's org is in the subtree). Headquarters (``org_ids`` None)
+sees every row, also of unregistered rooms; an inactive actor (an empty set) sees none.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.timeutil import to_local_naive
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
-from storage.send_kinds import KIND, NOT_TEST, with_kind
+from storage.send_kinds import KIND, Ts, with_kind
 
-OwnerRoom = aliased(Room, name="owner_room")
 TargetRoom = aliased(Room, name="target_room")
+
+
+def visible_to(org_ids: set[int] | None) -> ColumnElement[bool]:
+    """THE visibility rule of a log row, for an actor who sees the rooms of ``org_ids``."""
+    if org_ids is None:
+        return true()
+    if not org_ids:
+        return false()
+    visible_rooms = select(Room.chat_id).where(Room.org_id.in_(org_ids))
+    visible_schedules = select(Schedule.id).where(Schedule.target_room_id.in_(visible_rooms))
+    return or_(
+        ScheduleLog.schedule_id.in_(visible_schedules),
+        ScheduleLog.target_room_id.in_(visible_rooms),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DateWindow:
+    """The local days ``first`` .. ``last`` inclusive (either open when None), over the naive
+    local ``scheduled_at``."""
+
+    first: date | None = None
+    last: date | None = None
+
+    @classmethod
+    def day(cls, day: date) -> DateWindow:
+        return cls(day, day)
+
+    @classmethod
+    def last_days(cls, now: datetime, tz: ZoneInfo, days: int) -> DateWindow:
+        """The ``days`` local days that end today (in ``tz`` at the aware ``now``)."""
+        today = to_local_naive(now, tz).date()
+        return cls(today - timedelta(days=days - 1), today)
+
+    def dates(self) -> list[date]:
+        """Every day of a closed window, in order."""
+        if self.first is None or self.last is None:
+            raise ValueError("an open date window has no list of days")
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.first is not None:
+            found.append(ScheduleLog.scheduled_at >= datetime.combine(self.first, time()))
+        if self.last is not None:
+            end = datetime.combine(self.last + timedelta(days=1), time())
+            found.append(ScheduleLog.scheduled_at < end)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
 class LogFilter:
-    status: str | None = None
+    """Which log rows a door asks for; None leaves a criterion out."""
+
+    schedule_id: int | None = None
     room: str | None = None  # the chat_id the log went to
-    day: date | None = None  # local date of scheduled_at
+    status: str | None = None
+    kinds: tuple[str, ...] | None = None  # of storage.send_kinds.KINDS
+    window: DateWindow = DateWindow()
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found = self.window.conditions()
+        if self.schedule_id is not None:
+            found.append(ScheduleLog.schedule_id == self.schedule_id)
+        if self.room is not None:
+            found.append(ScheduleLog.target_room_id == self.room)
+        if self.status is not None:
+            found.append(ScheduleLog.status == self.status)
+        if self.kinds is not None:
+            found.append(KIND.in_(self.kinds))
+        return found
 
 
 @dataclass(frozen=True, slots=True)
 class LogRow:
     log: ScheduleLog
-    title: str
-    room_name: str | None
+    title: str | None
+    room_name: str | None  # None: the room it went to is not registered
     kind: str  # scheduled | manual | test
 
 
-@dataclass(frozen=True, slots=True)
-class RoomStats:
-    room_id: str
-    room_name: str | None
-    success: int
-    failed: int  # failed and partial
-
-    @property
-    def total(self) -> int:
-        return self.success + self.failed
-
-    @property
-    def rate(self) -> float:
-        return self.success / self.total if self.total else 0.0
-
-
-def _visible(query: Select, org_ids: set[int] | None) -> Select:
+def matching(query: Select[*Ts], org_ids: set[int] | None, where: LogFilter) -> Select[*Ts]:
+    """``query`` over ``kb_schedule_logs`` (with the kind of each send) limited to the rows
+    ``where`` asks for that the actor of ``org_ids`` may see."""
     query = with_kind(query.select_from(ScheduleLog))
-    query = query.join(Schedule, Schedule.id == ScheduleLog.schedule_id)
-    query = query.outerjoin(OwnerRoom, OwnerRoom.chat_id == Schedule.target_room_id)
-    query = query.outerjoin(TargetRoom, TargetRoom.chat_id == ScheduleLog.target_room_id)
-    if org_ids is None:
-        return query
-    return query.where(OwnerRoom.org_id.in_(org_ids), TargetRoom.org_id.in_(org_ids))
+    return query.where(visible_to(org_ids), *where.conditions())
 
 
-def _between(start: date, end: date) -> ColumnElement[bool]:
-    """``scheduled_at`` (naive local) on the local days ``start`` .. ``end`` inclusive."""
-    return and_(
-        ScheduleLog.scheduled_at >= datetime.combine(start, time()),
-        ScheduleLog.scheduled_at < datetime.combine(end + timedelta(days=1), time()),
-    )
+async def count_logs(session: AsyncSession, org_ids: set[int] | None, where: LogFilter) -> int:
+    query = matching(select(func.count(ScheduleLog.id)), org_ids, where)
+    return int(await session.scalar(query) or 0)
 
 
 async def list_logs(
     session: AsyncSession, org_ids: set[int] | None, where: LogFilter, *, offset: int, limit: int
+) -> list[LogRow]:
+    """Visible log rows, newest first."""
+    query = matching(select(ScheduleLog, Schedule.title, TargetRoom.name, KIND), org_ids, where)
+    query = query.outerjoin(Schedule, Schedule.id == ScheduleLog.schedule_id)
+    query = query.outerjoin(TargetRoom, TargetRoom.chat_id == ScheduleLog.target_room_id)
+    query = query.order_by(ScheduleLog.id.desc()).offset(offset).limit(limit)
+    return [LogRow(*row) for row in await session.execute(query)]
+
+
+async def page_of_logs(
+    session: AsyncSession, org_ids: set[int] | None, where: LogFilter, *, offset: int, limit: int
 ) -> tuple[list[LogRow], int]:
     """One page of visible logs, newest first, and how many match."""
-    conditions: list[ColumnElement[bool]] = []
-    if where.status:
-        conditions.append(ScheduleLog.status == where.status)
-    if where.room:
-        conditions.append(ScheduleLog.target_room_id == where.room)
-    if where.day:
-        conditions.append(_between(where.day, where.day))
-    counted = _visible(select(func.count(ScheduleLog.id)), org_ids).where(*conditions)
-    total = await session.scalar(counted) or 0
-    query = _visible(select(ScheduleLog, Schedule.title, TargetRoom.name, KIND), org_ids)
-    query = query.where(*conditions).order_by(ScheduleLog.id.desc()).offset(offset).limit(limit)
-    rows = [LogRow(*row) for row in await session.execute(query)]
-    return rows, total
+    total = await count_logs(session, org_ids, where)
+    return await list_logs(session, org_ids, where, offset=offset, limit=limit), total
 
 
 async def visible_rooms(session: AsyncSession, org_ids: set[int] | None) -> list[Room]:
+    """The registered rooms of ``org_ids`` (every room for headquarters), by name."""
     query = select(Room).order_by(Room.name)
     if org_ids is not None:
         query = query.where(Room.org_id.in_(org_ids))
     return list(await session.scalars(query))
-
-
-async def room_stats(
-    session: AsyncSession, org_ids: set[int] | None, start: date, end: date
-) -> list[RoomStats]:
-    """Per target room: successes and failures on the local days ``start`` .. ``end``
-    (test sends left out: they say nothing about delivery to customers)."""
-    query = _visible(
-        select(ScheduleLog.target_room_id, TargetRoom.name, ScheduleLog.status, func.count()),
-        org_ids,
-    )
-    query = query.where(_between(start, end), NOT_TEST).group_by(
-        ScheduleLog.target_room_id, TargetRoom.name, ScheduleLog.status
-    )
-    counts: dict[tuple[str, str | None], list[int]] = {}
-    for room_id, name, status, n in await session.execute(query):
-        slot = counts.setdefault((room_id, name), [0, 0])
-        slot[0 if status == "success" else 1] += n
-    stats = [RoomStats(room, name, ok, bad) for (room, name), (ok, bad) in counts.items()]
-    return sorted(stats, key=lambda s: (-s.total, s.room_name or s.room_id))
-
-
-async def day_counts(
-    session: AsyncSession, org_ids: set[int] | None, start: date, end: date
-) -> dict[date, tuple[int, int]]:
-    """(successes, failures) per local day from ``start`` to ``end``, every day present."""
-    day = func.date(ScheduleLog.scheduled_at)
-    query = _visible(select(day, ScheduleLog.status, func.count()), org_ids)
-    query = query.where(_between(start, end), NOT_TEST).group_by(day, ScheduleLog.status)
-    totals = {start + timedelta(days=i): [0, 0] for i in range((end - start).days + 1)}
-    for value, status, n in await session.execute(query):
-        slot = totals.get(date.fromisoformat(str(value)[:10]))
-        if slot is not None:
-            slot[0 if status == "success" else 1] += n
-    return {d: (ok, bad) for d, (ok, bad) in totals.items()}

@@ -1,5 +1,5 @@
-"""Reading schedules with the permission rule applied: one, the visible list, the send log;
-and the rooms an actor may use (a target room, a test room)."""
+"""Reading schedules with the permission rule applied: one and the visible list; and the rooms
+an actor may use (a target room, a test room). Their send log is ``services.logs``."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Operation, Standing, allows, check, require_acting
 from services.permissions import visible as visible_orgs
 from storage.kbot_models import Room, ScheduleMeta
-from storage.models import Schedule, ScheduleLog
-from storage.send_kinds import KIND, with_kind
+from storage.models import Schedule
 
 
 class ScheduleNotFound(NotFound):
@@ -81,19 +80,6 @@ def _relevance(row: Schedule) -> tuple[int, int, str, int]:
     upcoming = active and row.next_send_at is not None
     when = row.next_send_at.isoformat() if upcoming and row.next_send_at else ""
     return (0 if active else 1, 0 if upcoming else 1, when, row.id)
-
-
-async def recent_logs(
-    session: AsyncSession, schedule_id: int, limit: int
-) -> list[tuple[ScheduleLog, str]]:
-    """The newest log rows of a schedule with the kind of each send."""
-    query = with_kind(
-        select(ScheduleLog, KIND)
-        .where(ScheduleLog.schedule_id == schedule_id)
-        .order_by(ScheduleLog.id.desc())
-        .limit(limit)
-    )
-    return [(log, kind) for log, kind in (await session.execute(query)).all()]
 
 
 async def usable_room(

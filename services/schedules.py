@@ -22,6 +22,7 @@ from core.clock import Clock
 from core.timeutil import to_local_naive
 from scheduler.rules import RuleError, next_occurrence, upcoming
 from scheduler.schedule_rule import rule_of
+from services import logs as log_queries
 from services import schedule_checks as checks
 from services import schedule_queries as queries
 from services.permissions import Operation, Standing, standing_of, visible
@@ -255,10 +256,13 @@ class ScheduleService:
     async def logs(
         self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
     ) -> list[tuple[ScheduleLog, str]]:
+        """The newest log rows of a schedule ``actor`` may see, with the kind of each send."""
         async with self._read_sessions() as s:
             standing = await standing_of(s, actor, standing)
             await self._load(s, schedule_id, standing, Operation.LOGS)
-            return await queries.recent_logs(s, schedule_id, limit)
+            where = log_queries.LogFilter(schedule_id=schedule_id)
+            rows = await log_queries.list_logs(s, visible(standing), where, offset=0, limit=limit)
+            return [(row.log, row.kind) for row in rows]
 
     async def _load(
         self, s: AsyncSession, schedule_id: int, standing: Standing, operation: Operation

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, func, or_
+from sqlalchemy import ColumnElement, Select, func
 
 from storage.kbot_models import Occurrence
 from storage.models import ScheduleLog
@@ -19,10 +19,8 @@ Ts = TypeVarTuple("Ts")
 # a row without an occurrence (written before kbot kept them, or by another system) counts
 # as a scheduled send
 KIND: ColumnElement[str] = func.coalesce(Occurrence.kind, "scheduled").label("kind")
-NOT_TEST: ColumnElement[bool] = or_(Occurrence.kind.is_(None), Occurrence.kind != "test")
 
 
 def with_kind(query: Select[*Ts]) -> Select[*Ts]:
-    """``query`` (over ``kb_schedule_logs``) joined to the occurrences, for ``KIND`` and
-    ``NOT_TEST``."""
+    """``query`` (over ``kb_schedule_logs``) joined to the occurrences, for ``KIND``."""
     return query.outerjoin(Occurrence, Occurrence.log_id == ScheduleLog.id)

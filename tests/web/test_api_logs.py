@@ -64,8 +64,9 @@ async def test_send_logs_filters_pagination_and_visibility(
     assert (await logs(api, "page=3&per_page=4"))[2] == ids[8:]
     assert (await logs(api, "page=4&per_page=4"))[:2] == (9, [])
 
-    assert (await logs(api, "per_page=100", "BR1"))[0] == 6
-    assert (await logs(api, "per_page=100", "AG1"))[0] == 6
+    # BR1 may see schedule A: all its rows, also the one sent to the unregistered room
+    assert (await logs(api, "per_page=100", "BR1"))[0] == 7
+    assert (await logs(api, "per_page=100", "AG1"))[0] == 7
     assert (await logs(api, "per_page=100", "BR2"))[0] == 0
     assert (await logs(api, f"room={ROOMS['BR3']}", "BR1"))[0] == 0
     assert (await logs(api, f"room={UNREGISTERED}"))[0] == 1
@@ -78,7 +79,7 @@ async def test_send_logs_filters_pagination_and_visibility(
     )
     assert (await logs(api, "date_from=2026-11-26&status=success"))[0] == 3
     assert (await logs(api, f"schedule_id={b}"))[0] == 2
-    status, body = await api.call("GET", "/api/logs/send?per_page=1", "BR1")
+    status, body = await api.call("GET", f"/api/logs/send?per_page=1&room={BR1_ROOM}", "BR1")
     entry = body["logs"][0]
     assert entry["schedule_id"] == a and entry["target_room_id"] == BR1_ROOM
     assert (entry["status"], entry["sent_message_text"]) == ("success", "안내")
@@ -143,7 +144,8 @@ async def test_stats_per_room(cfg: Any, sessions: Any, aiohttp_client: Any) -> N
     assert (rooms[ROOMS["BR2"]]["total"], rooms[ROOMS["BR2"]]["success_rate"]) == (0, None)
 
     status, body = await api.call("GET", "/api/stats?days=1", "BR1")
-    assert [room["target_room_id"] for room in body["rooms"]] == [BR1_ROOM]
+    # the unregistered room: schedule A's send there is BR1's to see
+    assert [room["target_room_id"] for room in body["rooms"]] == [BR1_ROOM, UNREGISTERED]
     only = body["rooms"][0]
     assert (only["total"], only["success_rate"], len(only["per_day"])) == (1, 1.0, 1)
     status, body = await api.call("GET", "/api/stats?days=8", "BR1")

@@ -18,8 +18,9 @@ from aiohttp import web
 from core.timeutil import from_local_naive
 from web.api.errors import api_error
 from web.api.formats import parse_date
+from web.params import MAX_ID as MAX_ID
+from web.params import small_int
 
-MAX_ID = 2**31 - 1
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 TEXT_MAX_LENGTH = 100
@@ -98,12 +99,6 @@ def path_id(request: web.Request, what: str) -> int:
     if value is None or not 0 < value <= MAX_ID:
         raise api_error(404, "not_found", f"{what} '{raw[:20]}'을(를) 찾을 수 없습니다.", "id")
     return value
-
-
-def small_int(raw: str) -> int | None:
-    """``raw`` as an int when it is at most 10 ASCII digits (``int()`` refuses strings of
-    more than 4,300 digits with a ValueError)."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
 
 
 def iso(naive_local: datetime | None, tz: ZoneInfo) -> str | None:

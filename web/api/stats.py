@@ -1,21 +1,20 @@
 """``GET /api/rooms`` (the rooms the actor may see) and ``GET /api/stats?days=7`` (per room:
-sends per day and success rate over the last ``days`` local days, today included, counted in
-SQL from ``kb_schedule_logs.scheduled_at``; ``partial`` counts as not successful; test sends
-are left out)."""
+sends per day and success rate over the last ``days`` local days, today included, of the
+log rows the admin may see (``services.stats``); ``partial`` counts as not successful; test
+sends are left out)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from core.timeutil import to_local_naive
+from services.logs import DateWindow, visible_rooms
 from services.permissions import visible_org_ids
+from services.stats import RoomStats, send_stats
 from storage.kbot_models import Org, Room
-from storage.models import ScheduleLog
-from storage.send_kinds import NOT_TEST, with_kind
 from storage.types import LOG_STATUSES
 from web import keys
 from web.api.auth import require_admin
@@ -59,54 +58,29 @@ async def stats(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     days = int_param(request, "days", DEFAULT_DAYS, 1, MAX_DAYS)
     app = request.app
-    today = to_local_naive(app[keys.CLOCK].now(), app[keys.CONFIG].tz).date()
-    first = today - timedelta(days=days - 1)
-    day = func.date(ScheduleLog.scheduled_at)
-    query = with_kind(
-        select(ScheduleLog.target_room_id, day, ScheduleLog.status, func.count())
-        .where(
-            ScheduleLog.scheduled_at >= datetime.combine(first, time()),
-            ScheduleLog.scheduled_at < datetime.combine(today + timedelta(days=1), time()),
-            NOT_TEST,
-        )
-        .group_by(ScheduleLog.target_room_id, day, ScheduleLog.status)
-    )
+    window = DateWindow.last_days(app[keys.CLOCK].now(), app[keys.CONFIG].tz, days)
     async with app[keys.SESSIONS]() as session:
         org_ids = await visible_org_ids(session, admin)
-        rooms_query = select(Room.chat_id, Room.name).order_by(Room.id)
-        if org_ids is not None:
-            rooms_query = rooms_query.where(Room.org_id.in_(org_ids))
-            query = query.join(Room, Room.chat_id == ScheduleLog.target_room_id).where(
-                Room.org_id.in_(org_ids)
-            )
-        found = (await session.execute(rooms_query)).all()
-        counts = (await session.execute(query)).all()
-    names: dict[str, str | None] = dict(found)
-    dates = [first + timedelta(days=n) for n in range(days)]
-    table: dict[str, dict[str, dict[str, int]]] = {}
-    for room_id, when, status, n in counts:
-        table.setdefault(room_id, {}).setdefault(str(when)[:10], {})[status] = int(n)
-    for room_id in table:
-        names.setdefault(room_id, None)  # headquarters: logs of unregistered rooms too
-    rooms = [
-        _room_stats(room_id, name, table.get(room_id, {}), dates) for room_id, name in names.items()
-    ]
+        registered = sorted(await visible_rooms(session, org_ids), key=lambda room: room.id)
+        counted = await send_stats(session, org_ids, window)
+    sent_to = {room.room_id: room for room in counted.rooms}
+    rooms = [sent_to.pop(room.chat_id, RoomStats(room.chat_id, room.name)) for room in registered]
+    rooms += sent_to.values()  # headquarters: logs of unregistered rooms too
+    dates = window.dates()
     return json_response(
         {
             "days": days,
-            "date_from": first.isoformat(),
-            "date_to": today.isoformat(),
-            "rooms": rooms,
+            "date_from": dates[0].isoformat(),
+            "date_to": dates[-1].isoformat(),
+            "rooms": [_room_stats(room, dates) for room in rooms],
         }
     )
 
 
-def _room_stats(
-    room_id: str, name: str | None, by_day: dict[str, dict[str, int]], dates: list[date]
-) -> dict[str, Any]:
+def _room_stats(room: RoomStats, dates: list[date]) -> dict[str, Any]:
     per_day: list[dict[str, Any]] = []
     for day in dates:
-        counts = by_day.get(day.isoformat(), {})
+        counts = room.on(day)
         per_day.append(
             {
                 "date": day.isoformat(),
@@ -117,8 +91,8 @@ def _room_stats(
     totals = {status: sum(d[status] for d in per_day) for status in LOG_STATUSES}
     total = sum(totals.values())
     return {
-        "target_room_id": room_id,
-        "name": name,
+        "target_room_id": room.room_id,
+        "name": room.room_name,
         "total": total,
         **totals,
         "success_rate": round(totals["success"] / total, 4) if total else None,

@@ -1,5 +1,5 @@
-"""``/logs``: the send log (``kb_schedule_logs``) of the rooms this admin may see, filtered by
-status, room and local date, newest first."""
+"""``/logs``: the send log (``kb_schedule_logs``) rows this admin may see (``services.logs``),
+filtered by status, room and local date, newest first."""
 
 from __future__ import annotations
 
@@ -24,14 +24,15 @@ def setup(app: web.Application) -> None:
 
 async def logs_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     query = request.query
+    day = date_param(query.get("date"))
     where = log_queries.LogFilter(
         status=choice_param(query.get("status"), LOG_STATUSES),
         room=text_param(query.get("room")),
-        day=date_param(query.get("date")),
+        window=log_queries.DateWindow(day, day),
     )
     page_no = int_param(query.get("page")) or 1
     async with request.app[keys.SESSIONS]() as session:
-        rows, total = await log_queries.list_logs(
+        rows, total = await log_queries.page_of_logs(
             session, viewer.org_ids, where, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE
         )
         rooms = await log_queries.visible_rooms(session, viewer.org_ids)
@@ -42,6 +43,7 @@ async def logs_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         rows=rows,
         total=total,
         where=where,
+        day=day,
         rooms=rooms,
         statuses=STATUS_LABELS,
         page=page_no,

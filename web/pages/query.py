@@ -7,15 +7,12 @@ from datetime import date
 from urllib.parse import urlencode
 
 from web.api.formats import parse_date
-
-MAX_ID = 2**31 - 1
+from web.params import MAX_ID, small_int
 
 
 def int_param(raw: object, *, low: int = 1, high: int = MAX_ID) -> int | None:
-    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None
+    value = small_int(raw) if isinstance(raw, str) else None
+    return value if value is not None and low <= value <= high else None
 
 
 def id_list_param(raw: object, *, max_items: int = 50) -> list[int]:
