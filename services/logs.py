@@ -87,13 +87,6 @@ async def list_logs(
     return rows, total
 
 
-async def visible_rooms(session: AsyncSession, org_ids: set[int] | None) -> list[Room]:
-    query = select(Room).order_by(Room.name)
-    if org_ids is not None:
-        query = query.where(Room.org_id.in_(org_ids))
-    return list(await session.scalars(query))
-
-
 async def room_stats(
     session: AsyncSession, org_ids: set[int] | None, start: date, end: date
 ) -> list[RoomStats]:

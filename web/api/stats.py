@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from core.timeutil import to_local_naive
+from services import rooms as room_access
 from services.permissions import visible_org_ids
 from storage.kbot_models import Org, Room
 from storage.models import ScheduleLog
@@ -35,10 +36,7 @@ async def list_rooms(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     async with request.app[keys.SESSIONS]() as session:
         org_ids = await visible_org_ids(session, admin)
-        query = select(Room, Org).join(Org, Org.id == Room.org_id).order_by(Room.id)
-        if org_ids is not None:
-            query = query.where(Room.org_id.in_(org_ids))
-        found = (await session.execute(query)).all()
+        found = await room_access.visible_with_orgs(session, org_ids)
     return json_response({"rooms": [_room_dict(room, org) for room, org in found]})
 
 
