@@ -21,13 +21,14 @@ from collections.abc import Collection
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.permissions import reaches
 from storage.kbot_models import Image
 
 
 def sees(org_ids: set[int] | None, owner_org_id: int | None) -> bool:
     """Whether an admin who sees ``org_ids`` may see (and delete) an image owned by
     ``owner_org_id`` (None: no org)."""
-    return org_ids is None or (owner_org_id is not None and owner_org_id in org_ids)
+    return reaches(org_ids, owner_org_id)
 
 
 def may_use(org_ids: set[int] | None, owner_org_id: int | None) -> bool:

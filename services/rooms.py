@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.permissions import reaches
 from storage.kbot_models import Org, Room
 
 
 def sees(org_ids: set[int] | None, room: Room) -> bool:
     """Whether an admin who sees ``org_ids`` (None: all) may see ``room``."""
-    return org_ids is None or room.org_id in org_ids
+    return reaches(org_ids, room.org_id)
 
 
 def _visible(query: Select, org_ids: set[int] | None) -> Select:
