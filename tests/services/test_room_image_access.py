@@ -15,7 +15,8 @@ from services import images, rooms
 from services.permissions import standing_of, visible
 from storage import admins, orgs
 from storage import rooms as room_rows
-from storage.kbot_models import Admin, Image
+from storage.kbot_models import Admin
+from tests.support.image_samples import image_row
 
 AT = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
 TREE: dict[str, tuple[str, str | None]] = {
@@ -76,7 +77,7 @@ async def build(sessions: async_sessionmaker[AsyncSession]) -> World:
             )
         await s.execute(update(Admin).where(Admin.name == "BR1-off").values(active=False))
         for n, owner in enumerate([*TREE, OWNERLESS]):
-            image = picture(n, None if owner is None else ids[owner])
+            image = image_row(n, None if owner is None else ids[owner])
             s.add(image)
             await s.flush()
             image_ids[owner] = image.id
@@ -86,22 +87,6 @@ async def build(sessions: async_sessionmaker[AsyncSession]) -> World:
             for n, actor in enumerate(ACTORS)
         }
     return World(org_ids, image_ids, {ids[code]: code for code in TREE})
-
-
-def picture(n: int, org_id: int | None) -> Image:
-    return Image(
-        filename=f"img_{n}.png",
-        original_name=f"사진 {n}.png",
-        file_path=f"/data/images/img_{n}.png",
-        file_url=f"http://127.0.0.1:8080/images/img_{n}.png",
-        file_size=1000 + n,
-        mime_type="image/png",
-        width=1,
-        height=1,
-        sha256=f"{n:064d}",
-        org_id=org_id,
-        upload_date=AT.replace(tzinfo=None),
-    )
 
 
 @pytest.fixture
