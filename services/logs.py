@@ -133,11 +133,3 @@ async def page_of_logs(
     """One page of visible logs, newest first, and how many match."""
     total = await count_logs(session, org_ids, where)
     return await list_logs(session, org_ids, where, offset=offset, limit=limit), total
-
-
-async def visible_rooms(session: AsyncSession, org_ids: set[int] | None) -> list[Room]:
-    """The registered rooms of ``org_ids`` (every room for headquarters), by name."""
-    query = select(Room).order_by(Room.name)
-    if org_ids is not None:
-        query = query.where(Room.org_id.in_(org_ids))
-    return list(await session.scalars(query))

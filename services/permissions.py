@@ -91,9 +91,13 @@ def allows(standing: Standing, room_org_id: int | None) -> bool:
     """Whether an acting actor may see and handle what ``room_org_id`` owns (None: an
     unregistered room, headquarters only). Whoever may not is answered as if it did not
     exist, so that ids of other orgs' things cannot be probed."""
-    if standing.headquarters:
-        return True
-    return room_org_id is not None and room_org_id in standing.subtree
+    return reaches(visible(standing), room_org_id)
+
+
+def reaches(org_ids: set[int] | None, owner_org_id: int | None) -> bool:
+    """``allows`` on the org ids ``visible`` gave: whether an actor who sees ``org_ids``
+    (None: all) may see what ``owner_org_id`` owns (None: no org, headquarters only)."""
+    return org_ids is None or (owner_org_id is not None and owner_org_id in org_ids)
 
 
 def check(standing: Standing, operation: Operation, *, room_org_id: int | None) -> None:

@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.particles import attach
 from core.plain_text import clean
+from services import images, rooms
 from services.errors import Invalid, quote
 from services.schedule_form import ScheduleForm
 from services.schedule_values import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 from storage.image_uses import image_ids
 from storage.images import image_json
-from storage.kbot_models import Image, Room
+from storage.kbot_models import Room
 from storage.models import Schedule
 
 
@@ -37,14 +37,11 @@ async def find_room(
     the rooms of the ``visible`` orgs (None: all); a room of another org is not found, like
     one that does not exist. ``prefix`` is the chat commands' (the error names one)."""
     raw = raw.strip()
-    room = await session.scalar(select(Room).where(Room.chat_id == raw))
+    found = await rooms.named(session, raw, visible)
+    if found.ambiguous:
+        raise Invalid("room", f"{quote(raw)} 이름의 방이 여러 개입니다. chat_id로 적어 주세요.")
+    room = found.room
     if room is None:
-        named = list(await session.scalars(select(Room).where(Room.name == raw)))
-        mine = [r for r in named if visible is None or r.org_id in visible]
-        if len(mine) > 1:
-            raise Invalid("room", f"{quote(raw)} 이름의 방이 여러 개입니다. chat_id로 적어 주세요.")
-        room = mine[0] if mine else None
-    if room is None or (visible is not None and room.org_id not in visible):
         raise Invalid(
             "room",
             f"{attach(quote(raw), '은')} 등록된 방이 아니거나 다룰 권한이 없는 방입니다. 그 방에서 "
@@ -67,12 +64,7 @@ async def images_json(
         return None
     if len(ids) > limits.max_images:
         raise Invalid("image_ids", f"이미지는 {limits.max_images}개까지 넣을 수 있습니다.")
-    found = {i.id: i for i in await session.scalars(select(Image).where(Image.id.in_(ids)))}
-    usable = {
-        i: image
-        for i, image in found.items()
-        if visible is None or image.org_id is None or image.org_id in visible
-    }
+    usable = await images.usable(session, visible, ids)
     missing = [str(i) for i in ids if i not in usable]
     if missing:
         raise Invalid(

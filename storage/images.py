@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,20 +154,6 @@ async def get_images(session: AsyncSession, ids: Sequence[int]) -> list[Image]:
         listed = ", ".join(f"#{i}" for i in missing)
         raise NotFound(f"이미지 {listed}을(를) 찾을 수 없습니다.")
     return [found[i] for i in ids]
-
-
-async def list_images(
-    session: AsyncSession, *, org_ids: set[int] | None, offset: int, limit: int
-) -> tuple[list[Image], int]:
-    """One page of images owned by ``org_ids`` (None: all), newest first, and the total."""
-    query = select(Image)
-    counted = select(func.count()).select_from(Image)
-    if org_ids is not None:
-        query = query.where(Image.org_id.in_(org_ids))
-        counted = counted.where(Image.org_id.in_(org_ids))
-    total = await session.scalar(counted) or 0
-    page = await session.scalars(query.order_by(Image.id.desc()).offset(offset).limit(limit))
-    return list(page), total
 
 
 async def delete_image(session: AsyncSession, image: Image, *, admin: Admin, at: datetime) -> Path:

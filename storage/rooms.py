@@ -63,8 +63,6 @@ async def get_room(session: AsyncSession, chat_id: str) -> Room:
     return room
 
 
-async def list_rooms(session: AsyncSession, org_ids: set[int] | None = None) -> list[Room]:
-    query = select(Room).order_by(Room.id)
-    if org_ids is not None:
-        query = query.where(Room.org_id.in_(org_ids))
-    return list(await session.scalars(query))
+async def list_rooms(session: AsyncSession) -> list[Room]:
+    """Every room, by id (what an admin may see: ``services.rooms``)."""
+    return list(await session.scalars(select(Room).order_by(Room.id)))

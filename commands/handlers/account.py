@@ -16,6 +16,7 @@ from commands.grammar.parse import AdminVerify, RoomRegister
 from commands.grammar.verbs import Action, verb_of
 from commands.identity import Identity
 from core.plain_text import clean
+from services import rooms as room_access
 from services.errors import quote
 from services.permissions import Operation, allows, require_acting, visible
 from services.schedules import actor_label
@@ -89,7 +90,7 @@ async def who_am_i(ctx: CommandContext, who: Identity, event: ChatEvent) -> list
 
 
 async def _rooms_managed(s: AsyncSession, who: Identity) -> list[str]:
-    manageable = [r for r in await rooms.list_rooms(s, visible(who.standing)) if r.active]
+    manageable = [r for r in await room_access.visible(s, visible(who.standing)) if r.active]
     lines = [f"관리할 수 있는 방 {len(manageable)}개:"]
     lines += [f"• {r.name} ({r.chat_id})" for r in manageable[:_ROOMS_SHOWN]]
     if len(manageable) > _ROOMS_SHOWN:

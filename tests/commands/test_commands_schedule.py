@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from commands.router import handle_event
 from core.config import Config
 from storage import rooms
-from storage.kbot_models import AuditEntry, Image, ScheduleMeta
+from storage.kbot_models import AuditEntry, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 from tests.support.command_world import (
     BR1_ROOM,
@@ -27,6 +27,7 @@ from tests.support.command_world import (
     event,
     fixture_event,
 )
+from tests.support.image_samples import image_row
 
 DM_ROOM = "18000000000000001"  # a 1:1 chat with the bot, not registered
 WEEKLY = "!스케줄 등록\n제목: 매일 안내\n유형: 매일\n시간: 10:00\n내용:\n안녕하세요"
@@ -195,20 +196,7 @@ async def test_create_in_an_unregistered_room_is_refused(
 async def add_image(sessions: async_sessionmaker[AsyncSession], n: int = 2) -> None:
     async with sessions.begin() as s:
         for i in range(1, n + 1):
-            s.add(
-                Image(
-                    filename=f"img_{i}.jpg",
-                    original_name=f"사진 {i}.jpg",
-                    file_path=f"/data/images/img_{i}.jpg",
-                    file_url=f"http://127.0.0.1:8080/images/img_{i}.jpg",
-                    file_size=1000 + i,
-                    mime_type="image/jpeg",
-                    width=10,
-                    height=10,
-                    sha256=f"{i:064d}",
-                    upload_date=datetime(2026, 11, 25, 10, 30),
-                )
-            )
+            s.add(image_row(i))
 
 
 async def test_images_edit_only_given_fields_and_delete_with_confirmation(

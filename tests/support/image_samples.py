@@ -1,13 +1,17 @@
 """Pictures built with Pillow for the image tests, carrying the metadata phones and editors
 write: EXIF with a GPS position and an orientation, XMP, comments, IPTC, PNG text chunks, an
-ICC profile; and animated GIF/WEBP."""
+ICC profile; and animated GIF/WEBP. Also ``image_row``: a ``kbot_images`` row to write
+straight to the table."""
 
 from __future__ import annotations
 
 import io
 import struct
+from datetime import datetime
 
 from PIL import Image, ImageCms, PngImagePlugin
+
+from storage import kbot_models
 
 SECRET = b"SECRET-LOCATION"  # in every metadata field, so its absence is easy to check
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + SECRET + b"</x:xmpmeta>"
@@ -116,3 +120,21 @@ def frames(data: bytes) -> list[bytes]:
             img.seek(n)
             found.append(img.convert("RGBA").tobytes())
         return found
+
+
+def image_row(n: int, org_id: int | None = None) -> kbot_models.Image:
+    """Image ``n`` (``img_{n}.jpg``, uploaded 2026-11-25 10:30) owned by ``org_id`` (None: no
+    org, as only SQL writes it)."""
+    return kbot_models.Image(
+        filename=f"img_{n}.jpg",
+        original_name=f"사진 {n}.jpg",
+        file_path=f"/data/images/img_{n}.jpg",
+        file_url=f"http://127.0.0.1:8080/images/img_{n}.jpg",
+        file_size=1000 + n,
+        mime_type="image/jpeg",
+        width=10,
+        height=10,
+        sha256=f"{n:064d}",
+        org_id=org_id,
+        upload_date=datetime(2026, 11, 25, 10, 30),
+    )

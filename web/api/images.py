@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import images as image_access
 from services.permissions import visible_org_ids
 from storage import images
 from storage.image_check import ImageRejected
@@ -86,8 +87,8 @@ async def list_images(request: web.Request) -> web.Response:
     page = page_params(request)
     async with request.app[keys.SESSIONS]() as session:
         org_ids = await visible_org_ids(session, admin)
-        found, total = await images.list_images(
-            session, org_ids=org_ids, offset=page.offset, limit=page.per_page
+        found, total = await image_access.page(
+            session, org_ids, offset=page.offset, limit=page.per_page
         )
     return json_response(page.envelope("images", [image_dict(i) for i in found], total))
 
@@ -126,8 +127,8 @@ async def _visible_image(session: AsyncSession, admin: Admin, image_id: int) -> 
     org_ids = await visible_org_ids(session, admin)
     if org_ids == set():
         raise _inactive()
-    image = await session.get(Image, image_id)
-    if image is None or (org_ids is not None and image.org_id not in org_ids):
+    image = await image_access.visible(session, org_ids, image_id)
+    if image is None:
         raise api_error(
             404, "not_found", f"이미지 #{image_id}이(가) 없거나 볼 권한이 없습니다.", "id"
         )

@@ -9,9 +9,9 @@ from datetime import date
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 
-from services.logs import DateWindow, visible_rooms
+from services import rooms as room_access
+from services.logs import DateWindow
 from services.permissions import visible_org_ids
 from services.stats import RoomStats, send_stats
 from storage.kbot_models import Org, Room
@@ -34,10 +34,7 @@ async def list_rooms(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     async with request.app[keys.SESSIONS]() as session:
         org_ids = await visible_org_ids(session, admin)
-        query = select(Room, Org).join(Org, Org.id == Room.org_id).order_by(Room.id)
-        if org_ids is not None:
-            query = query.where(Room.org_id.in_(org_ids))
-        found = (await session.execute(query)).all()
+        found = await room_access.visible_with_orgs(session, org_ids)
     return json_response({"rooms": [_room_dict(room, org) for room, org in found]})
 
 
@@ -61,7 +58,7 @@ async def stats(request: web.Request) -> web.Response:
     window = DateWindow.last_days(app[keys.CLOCK].now(), app[keys.CONFIG].tz, days)
     async with app[keys.SESSIONS]() as session:
         org_ids = await visible_org_ids(session, admin)
-        registered = sorted(await visible_rooms(session, org_ids), key=lambda room: room.id)
+        registered = await room_access.visible(session, org_ids)
         counted = await send_stats(session, org_ids, window)
     sent_to = {room.room_id: room for room in counted.rooms}
     rooms = [sent_to.pop(room.chat_id, RoomStats(room.chat_id, room.name)) for room in registered]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import images as image_access
 from storage import image_uses, images
 from storage.image_check import human_size
 from storage.kbot_models import Image
@@ -57,8 +58,10 @@ async def delete(request: web.Request, viewer: Viewer) -> web.StreamResponse:
 async def _visible(session: AsyncSession, viewer: Viewer, request: web.Request) -> Image:
     raw = request.match_info["image_id"]
     image_id = int_param(raw)
-    image = None if image_id is None else await session.get(Image, image_id)
-    if image is None or (viewer.org_ids is not None and image.org_id not in viewer.org_ids):
+    image = (
+        None if image_id is None else await image_access.visible(session, viewer.org_ids, image_id)
+    )
+    if image is None:
         raise PageError(
             404, "찾을 수 없습니다", f"이미지 #{raw[:12]}이(가) 없거나 볼 권한이 없습니다."
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from services import images as image_access
 from storage import image_uses, images
 from storage.image_check import ImageRejected, display_name, human_size
 from storage.kbot_models import Image
@@ -136,8 +137,8 @@ async def _render(
     cfg = request.app[keys.CONFIG]
     page_no = int_param(request.query.get("page")) or 1
     async with request.app[keys.SESSIONS]() as session:
-        found, total = await images.list_images(
-            session, org_ids=viewer.org_ids, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE
+        found, total = await image_access.page(
+            session, viewer.org_ids, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE
         )
         uses = await image_uses.uses_of(session, [image.id for image in found])
     return render(

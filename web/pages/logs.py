@@ -8,6 +8,7 @@ import math
 from aiohttp import web
 
 from services import logs as log_queries
+from services import rooms as room_access
 from storage.types import LOG_STATUSES
 from web import keys
 from web.pages.core import Viewer, page, render
@@ -35,7 +36,7 @@ async def logs_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         rows, total = await log_queries.page_of_logs(
             session, viewer.org_ids, where, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE
         )
-        rooms = await log_queries.visible_rooms(session, viewer.org_ids)
+        rooms = await room_access.visible(session, viewer.org_ids, by_name=True)
     return render(
         request,
         "logs.html",
