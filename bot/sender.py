@@ -18,13 +18,15 @@ technical detail (URL, exception, body) for ``api_response`` and the server log.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
 PRIORITY_REPLY = 0
 PRIORITY_SCHEDULED = 1
+
+Notify = Callable[[str, str], Awaitable[None]]  # (room id, text): an alert into a room
 
 
 class Failure(StrEnum):
@@ -134,3 +136,12 @@ def check_images(images: Sequence[bytes]) -> None:
         )
     if any(not image for image in images):
         raise SendError("refusing to send an empty image", retryable=False, failure=Failure.EMPTY)
+
+
+def chat_alerts(sender: BotSender) -> Notify:
+    """Alerts go into a KakaoTalk room through the bot itself."""
+
+    async def notify(room_id: str, text: str) -> None:
+        await sender.send_text(room_id, text, priority=PRIORITY_SCHEDULED)
+
+    return notify

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sender import Notify as Notify  # re-exported: scheduler modules name it from here
 from core.clock import Clock
 from core.config import SchedulerConfig
 from core.timeutil import to_local_naive, to_utc_naive
@@ -24,7 +25,6 @@ from scheduler.image_files import ImageFiles
 
 log = logging.getLogger("kbot.scheduler")
 T = TypeVar("T")
-Notify = Callable[[str, str], Awaitable[None]]
 OnOutcome = Callable[[str, float], None]  # (status, lateness_s) of a finished occurrence
 _TRANSIENT_DB_CODES = (1205, 1213)  # MySQL lock wait timeout, deadlock
 
