@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from core import request_id
 from web import keys
-from web.doors import door_of, is_unmatched
+from web.doors import door_of
 from web.ops.metrics import DB_SOURCE
 
 
@@ -42,5 +42,5 @@ async def observe_requests(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     finally:
         route = request.match_info.route.resource
-        name = "unmatched" if route is None or is_unmatched(request) else route.canonical
+        name = route.canonical if route is not None else "unmatched"
         app[keys.METRICS].webhook_seconds.labels(name).observe(clock.monotonic() - started)

@@ -39,7 +39,7 @@ from bot.sender import PRIORITY_REPLY, BotSender, SendError
 from core import request_id
 from core.config import BotConfig
 from web import keys
-from web.doors import add_unmatched, door
+from web.doors import claim, door
 from web.json_out import json_response
 from web.webhooks.guard import Refused, admit
 from web.webhooks.state import BUSY_WAIT_S, CommandHandler, WebhookState
@@ -56,7 +56,7 @@ def setup_webhooks(app: web.Application) -> None:
     with door(app, "webhook"):
         app.router.add_post("/webhook/iris", iris_webhook)
         app.router.add_post("/webhook/kakao-skill", skill_webhook)
-        add_unmatched(app, "/webhook/")  # timed too
+    claim(app, "/webhook/", "webhook")  # unknown webhook URLs are timed too
 
 
 async def iris_webhook(request: web.Request) -> web.Response:
