@@ -44,6 +44,8 @@ from web.ops.metrics import DB_SOURCE, Metrics
 from web.webhooks.state import WebhookState
 
 log = logging.getLogger("kbot.app")
+scheduling_log = logging.getLogger("kbot.scheduling")  # the names these lines always had
+webhooks_log = logging.getLogger("kbot.webhooks")
 DRAIN_TIMEOUT_S = 10.0  # how long shutdown waits for the webhooks' background work
 
 
@@ -208,7 +210,7 @@ async def _bot_id(app: web.Application) -> str | None:
     try:
         bot_id = (await iris.fetch_config()).get("bot_id")
     except SendError as exc:
-        logging.getLogger("kbot.webhooks").warning(
+        webhooks_log.warning(
             "cannot learn the bot's user id from Iris (%s); relying on isMine", exc
         )
         return None
