@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from core.alerts import Alert, Notify
+
 PRIORITY_REPLY = 0
 PRIORITY_SCHEDULED = 1
 
@@ -134,3 +136,12 @@ def check_images(images: Sequence[bytes]) -> None:
         )
     if any(not image for image in images):
         raise SendError("refusing to send an empty image", retryable=False, failure=Failure.EMPTY)
+
+
+def chat_alerts(sender: BotSender) -> Notify:
+    """Alerts go into a KakaoTalk room through the bot itself."""
+
+    async def notify(alert: Alert) -> None:
+        await sender.send_text(alert.room_id, alert.text, priority=PRIORITY_SCHEDULED)
+
+    return notify

@@ -5,7 +5,8 @@ the sender's ``Identity`` from the context's identity cache.
 
 User mistakes become the Korean ``CommandError`` text (a service's ``ServiceError`` is worded
 the same way, by ``commands.service_errors``), refusals the ``PermissionDenied`` text,
-and anything unexpected a log line with a correlation id plus a short apology quoting it.
+and anything unexpected a log line plus a short apology quoting the event's request id
+(``core.request_id``).
 Whatever the answer, it leaves cut to chat size and within the reply limits
 (``commands.reply_gate``): nobody can make the bot flood a room.
 """
@@ -13,7 +14,6 @@ Whatever the answer, it leaves cut to chat size and within the reply limits
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import assert_never
 
 from bot.events import ChatEvent
@@ -41,6 +41,7 @@ from commands.grammar.parse import (
 from commands.handlers import account, schedule
 from commands.identity import Identity
 from commands.service_errors import service_error_text
+from core import request_id
 from core.plain_text import clean
 from services.errors import ServiceError
 from services.permissions import PermissionDenied
@@ -102,7 +103,7 @@ async def _answer(ctx: CommandContext, event: ChatEvent) -> list[str] | None:
     except PermissionDenied as exc:
         return [exc.message]
     except Exception:
-        ref = uuid.uuid4().hex[:8]
+        ref = request_id.current()  # the event's id: on its log lines too
         log.exception("command failed [ref %s] room=%s user=%s", ref, event.room_id, event.user_id)
         return [f"😥 처리 중 문제가 생겼습니다. 잠시 후 다시 시도해 주세요. (오류 번호 {ref})"]
 

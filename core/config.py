@@ -140,6 +140,7 @@ class SchedulerConfig(_Section):
     max_concurrent_sends: int = Field(1000, ge=1)
     max_consecutive_failures: int = Field(3, ge=1)
     retry_base_s: float = Field(2, gt=0)
+    shutdown_grace_s: float = Field(30, ge=0)
 
 
 class WebConfig(_Section):

@@ -39,3 +39,13 @@ def escape(text: str) -> str:
         else ch
         for ch in text
     )
+
+
+_MISSPELLINGS = {"스케쥴": "스케줄"}
+
+
+def respell(text: str) -> str:
+    """``text`` with common misspellings of kbot's words corrected: ``스케쥴`` is ``스케줄``."""
+    for wrong, right in _MISSPELLINGS.items():
+        text = text.replace(wrong, right)
+    return text

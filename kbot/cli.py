@@ -23,12 +23,13 @@ from core.human import local_stamp
 from core.logs import setup_logging
 from core.plain_text import escape
 from core.timeutil import to_local_naive
+from kbot.bootstrap import database
 from storage import admins, archive, backup, images, one_time_codes, orgs, rooms, tokens
 from storage import org_csv as orgcsv
 from storage.audit import CLI_ACTOR
-from storage.engine import create_engine, safe_url, session_factory
+from storage.engine import safe_url, session_factory
 from storage.errors import StorageError
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate import SchemaOutOfDate, current_revision, upgrade
 from storage.org_tree import tree_order
 from storage.types import ORG_TYPES, ROOM_TYPES
 
@@ -310,29 +311,26 @@ def _load(path: str | None) -> Config:
 
 
 async def _run(cfg: Config, handler: Handler, args: argparse.Namespace) -> None:
-    engine = create_engine(cfg.database, timezone=cfg.timezone)
     try:
-        if handler is not db_upgrade:
-            current = await current_revision(engine)
-            if current != head_revision():
-                raise CliError(
-                    f"database schema is at {current or 'nothing'}: run `kbot db upgrade` first"
-                )
-        await handler(Ctx(cfg, engine, session_factory(engine), SystemClock()), args)
+        async with database(cfg, check_schema=handler is not db_upgrade) as engine:
+            await handler(Ctx(cfg, engine, session_factory(engine), SystemClock()), args)
+    except SchemaOutOfDate as exc:
+        raise CliError(
+            f"database schema is at {exc.current or 'nothing'}: run `kbot db upgrade` first"
+        ) from None
     except (OperationalError, ProgrammingError, OSError) as exc:
         reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200]
         raise CliError(f"database {safe_url(cfg.database.url)}: {reason}") from None
-    finally:
-        await engine.dispose()
 
 
 def _serve(cfg: Config, config_path: str | None) -> int:
+    from kbot.bootstrap import init_app
     from web.serve import ServeError, serve
 
     program = sys.argv[0] if Path(sys.argv[0]).name == "kbot" else "kbot"
     command = shlex.join([program, *(["--config", config_path] if config_path else [])])
     try:
-        serve(ensure_secret_key(cfg), command=command)
+        serve(ensure_secret_key(cfg), init_app, command=command)
     except ServeError as exc:
         print(f"kbot: error: {exc}", file=sys.stderr)
         return 1

@@ -26,6 +26,7 @@ from scheduler import room_ledger
 from scheduler.attempts import Progress
 from scheduler.claims import Claimed, claim, claimed_id
 from scheduler.context import Deps, OnOutcome, in_transaction, log, worker_id
+from scheduler.cutoff import CutOffSender
 from scheduler.delivery import Outcome, deliver
 from scheduler.heartbeat import Heartbeat
 from scheduler.image_files import ImageFiles
@@ -68,7 +69,7 @@ class Scheduler:
         # closing lingers a few event-loop turns so that sends finishing meanwhile share its
         # transaction (fewer, bigger log writes)
         self._pipeline = Pipeline(self.deps, linger=20)
-        self._sender = sender
+        self._sender = CutOffSender(sender)  # cut when the shutdown grace is over
         self._heartbeat = heartbeat
         self._woken = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -101,20 +102,43 @@ class Scheduler:
 
     async def stop(self) -> None:
         """Finish the parts in flight, end the sends people asked for (with their log rows),
-        give back every claim, end the loop. Needed also when the loop never started."""
+        give back every claim, end the loop. Needed also when the loop never started. Parts
+        still in flight after ``scheduler.shutdown_grace_s`` on the clock are cut
+        (``scheduler.cutoff``)."""
         self._stopping.set()
         self._woken.set()
-        await self._interactive.drain()  # sends people asked for: their pauses end at once
+        finishing = asyncio.ensure_future(self._finish_inflight())
+        await self._within_grace(finishing)
+        await finishing
         if self._tasks:
-            loop, lease_keeper = self._tasks
-            await loop  # ends after its current round; it starts no new one
-            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+            lease_keeper = self._tasks[1]
             lease_keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await lease_keeper
         if self._tasks or self._held:
             await release(self.deps)
         log.info("scheduler stopped")
+
+    async def _finish_inflight(self) -> None:
+        await self._interactive.drain()  # sends people asked for: their pauses end at once
+        if self._tasks:
+            await self._tasks[0]  # the loop ends after its current round; it starts no new one
+            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+
+    async def _within_grace(self, finishing: asyncio.Future[None]) -> None:
+        """Wait for ``finishing`` at most the shutdown grace, then cut the sends going on."""
+        grace = self.deps.settings.shutdown_grace_s
+        if grace > 0:
+            deadline = asyncio.ensure_future(self.deps.clock.sleep(grace))
+            try:
+                await asyncio.wait((finishing, deadline), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                deadline.cancel()
+        if finishing.done():
+            return
+        if self._inflight or len(self._interactive):
+            log.warning("sends still in flight after %ss: cut (shutdown_grace_s)", grace)
+        self._sender.cut()  # no part begins once stopping: only calls going on are cut
 
     async def drain(self) -> None:
         """Wait until the sends in flight have ended (for tests and benchmarks)."""

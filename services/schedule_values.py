@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
-from commands.grammar.verbs import respell
 from core.particles import attach
-from core.plain_text import clean
+from core.plain_text import clean, respell
 from services.errors import quote
 
 T = TypeVar("T")

@@ -55,3 +55,21 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database schema is not at the head revision this kbot needs."""
+
+    def __init__(self, current: str | None, head: str | None) -> None:
+        super().__init__(
+            f"database schema is at {current or 'nothing'}, this kbot needs {head}: "
+            "run `kbot db upgrade`"
+        )
+        self.current = current
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Raise ``SchemaOutOfDate`` unless the schema is at the head revision."""
+    current, head = await current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(current, head)

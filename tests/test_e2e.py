@@ -16,12 +16,12 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
+from kbot.bootstrap import init_app
 from storage import one_time_codes
 from storage.models import Schedule, ScheduleLog
 from tests.support.command_world import BR1_ROOM, BR1_USER, ROOMS, START, build_world
 from tests.support.fakes import FakeClock, FakeIris
 from web import keys
-from web.app import init_app
 
 TOKEN = "e2e-token"
 DM_ROOM = "18000000000000001"

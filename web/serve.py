@@ -10,7 +10,7 @@ announced; the admin check runs at start-up, after the database context opened.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -18,11 +18,12 @@ from aiohttp import web
 
 from core.config import Config
 from storage import admins, orgs
+from storage.migrate import SchemaOutOfDate
 from web import keys
-from web.app import SchemaOutOfDate, init_app
 from web.listen import ListenError, host_port, is_loopback, listen_sockets
 
 log = logging.getLogger("kbot.app")
+AppFactory = Callable[[Config], Awaitable[web.Application]]
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104  (recognised, not bound here)
 
 
@@ -34,10 +35,17 @@ def say(line: str) -> None:
     print(line, flush=True)  # at once, also when stdout is a pipe (systemd, make)
 
 
-def serve(cfg: Config, *, command: str = "kbot", out: Callable[[str], None] = say) -> None:
-    """Serve until SIGINT/SIGTERM; aiohttp then stops accepting, runs the cleanup contexts
-    (scheduler drained first, engine last) and exits. ``command`` is how the person runs
-    ``kbot`` (for the first-admin hint); ``out`` prints to them."""
+def serve(
+    cfg: Config,
+    build: AppFactory,
+    *,
+    command: str = "kbot",
+    out: Callable[[str], None] = say,
+) -> None:
+    """Serve the app ``build`` makes (``kbot.bootstrap.init_app``) until SIGINT/SIGTERM;
+    aiohttp then stops accepting, runs the cleanup contexts (scheduler drained first, engine
+    last) and exits. ``command`` is how the person runs ``kbot`` (for the first-admin hint);
+    ``out`` prints to them."""
     for warning in unreachable_from_phone(cfg):
         log.warning("%s", warning)
     try:
@@ -47,7 +55,7 @@ def serve(cfg: Config, *, command: str = "kbot", out: Callable[[str], None] = sa
     banner = Banner(cfg, command, out)
     try:
         web.run_app(
-            _app(cfg, banner),
+            _app(cfg, build, banner),
             sock=sockets,
             print=banner.show,
             access_log=None,
@@ -131,7 +139,7 @@ class Banner:
         ]
 
 
-async def _app(cfg: Config, banner: Banner) -> web.Application:
-    app = await init_app(cfg)
+async def _app(cfg: Config, build: AppFactory, banner: Banner) -> web.Application:
+    app = await build(cfg)
     app.on_startup.append(banner.look)  # after the cleanup contexts: the database is open
     return app

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from aiohttp import web
+import aiohttp
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dryrun import DryRunSender
 from bot.iris.client import IrisSender
 from bot.iris.devices import IrisDevice
-from bot.sender import SendError
+from bot.sender import BotSender, SendError
+from core.background import running
+from core.clock import Clock
 from core.config import Config
 from storage.kbot_models import Room
-from web import keys
 
 log = logging.getLogger("kbot.transport")
 DEFAULT_DEVICE = "default"
@@ -67,39 +67,46 @@ class RoomDevices:
         self._map = mapping
 
 
-async def bot_sender_ctx(app: web.Application) -> AsyncIterator[None]:
-    cfg = app[keys.CONFIG]
+@contextlib.asynccontextmanager
+async def open_sender(
+    cfg: Config,
+    http: aiohttp.ClientSession,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> AsyncIterator[tuple[BotSender, IrisSender | None]]:
+    """The sender for the block, and the same sender as an ``IrisSender`` when the transport
+    is Iris (None in a dry run). Iris's room devices are refreshed from the database, and every
+    device's ``GET /config`` asked, every ``ROOM_DEVICE_REFRESH_S`` while the block runs."""
     if cfg.bot.transport == "dryrun":
-        app[keys.SENDER] = DryRunSender()
         log.info("transport: dryrun (sends are logged, not delivered)")
-        yield
+        yield DryRunSender(), None
         return
     devices = iris_devices(cfg)
     room_devices = RoomDevices({d.name for d in devices})
-    await room_devices.refresh(app[keys.SESSIONS])
-    sender = IrisSender(app[keys.HTTP], devices, app[keys.CLOCK], room_device=room_devices)
+    await room_devices.refresh(sessions)
+    sender = IrisSender(http, devices, clock, room_device=room_devices)
     await sender.start()
-    app[keys.SENDER] = sender
-    app[keys.IRIS] = sender
     log.info("transport: iris (%s)", ", ".join(f"{d.name}={d.url}" for d in devices))
-    refresher = asyncio.create_task(_refresh_loop(app, room_devices), name="room-devices")
     try:
-        yield
+        refresh = _refresh_loop(sender, room_devices, sessions, clock)
+        async with running(refresh, name="room-devices"):
+            yield sender, sender
     finally:
-        refresher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await refresher
         await sender.close()
 
 
-async def _refresh_loop(app: web.Application, room_devices: RoomDevices) -> None:
-    sender = app[keys.IRIS]
+async def _refresh_loop(
+    sender: IrisSender,
+    room_devices: RoomDevices,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> None:
     while True:
         try:
-            await room_devices.refresh(app[keys.SESSIONS])
+            await room_devices.refresh(sessions)
             for device in list(sender.last_config_ok):
                 with contextlib.suppress(SendError):
                     await sender.fetch_config(device)
         except SQLAlchemyError as exc:
             log.warning("room device refresh failed: %s", type(exc).__name__)
-        await app[keys.CLOCK].sleep(ROOM_DEVICE_REFRESH_S)
+        await clock.sleep(ROOM_DEVICE_REFRESH_S)

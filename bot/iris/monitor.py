@@ -10,23 +10,17 @@ an undelivered recovery message is tried again at the next check.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from aiohttp import web
 
 from bot.sender import SendError
 from core.alerts import Alert, AlertKind, Notify
 from core.clock import Clock
 from core.human import duration, local_iso
 from core.redact import redact
-from kbot.scheduling import chat_alerts
-from web import keys
 
 log = logging.getLogger("kbot.iris_monitor")
 
@@ -140,26 +134,3 @@ class IrisMonitor:
 
     def _local(self, at: datetime) -> str:
         return at.astimezone(self._tz).strftime("%m/%d %H:%M")
-
-
-async def iris_monitor_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Runs the monitor while the app serves, with the iris transport only."""
-    if keys.IRIS not in app:
-        yield
-        return
-    cfg = app[keys.CONFIG]
-    monitor = IrisMonitor(
-        app[keys.IRIS].last_config_ok,
-        chat_alerts(app[keys.SENDER]),
-        app[keys.CLOCK],
-        ops_room_id=cfg.alerts.ops_room_id,
-        down_after_s=cfg.alerts.iris_down_after_s,
-        tz=cfg.tz,
-    )
-    task = asyncio.create_task(monitor.run(), name="iris-monitor")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

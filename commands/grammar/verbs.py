@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from commands.grammar.errors import CommandError
 from core.particles import attach
+from core.plain_text import respell
 from services.errors import quote
 
 
@@ -161,16 +162,6 @@ VERBS: tuple[Verb, ...] = (
 def verb_of(action: Action) -> Verb:
     """The verb of ``action`` in the table."""
     return next(verb for verb in VERBS if verb.action is action)
-
-
-_MISSPELLINGS = {"스케쥴": "스케줄"}
-
-
-def respell(text: str) -> str:
-    """``text`` with common misspellings of kbot's words corrected: ``스케쥴`` is ``스케줄``."""
-    for wrong, right in _MISSPELLINGS.items():
-        text = text.replace(wrong, right)
-    return text
 
 
 _TOKEN = re.compile(r"\s*(\S+)(.*)", re.DOTALL)

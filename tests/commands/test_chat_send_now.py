@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands.router import handle_event
 from core.config import Config, IrisDeviceConfig
+from kbot.bootstrap import init_app
 from storage import rooms
 from storage.kbot_models import Occurrence, RoomSend
 from storage.models import Base, ScheduleLog
@@ -24,7 +25,6 @@ from tests.support.command_world import BR1_ROOM, START, build_world, event, liv
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.sched_support import drive
 from tests.test_e2e import TOKEN, iris_body
-from web.app import init_app
 
 Sessions = async_sessionmaker[AsyncSession]
 DM_ROOM = "18000000000000001"  # the admin's 1:1 chat with the bot, not registered

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.iris.monitor import CHECK_INTERVAL_S
 from core.config import Config, IrisDeviceConfig, load_config
+from kbot.bootstrap import init_app
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Schedule, ScheduleLog
@@ -36,7 +37,6 @@ from storage.rooms import add_room
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.sched_support import ROOM, START, add_schedule, make_world
 from web import keys
-from web.app import init_app
 
 DUE = START + timedelta(minutes=30)  # 09:30 in Seoul, when add_schedule's row is due
 OPS_ROOM = "900000000000001"

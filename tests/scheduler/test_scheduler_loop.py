@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.sender import SendResult
 from core.config import Config, load_config
+from kbot.bootstrap import init_app
 from scheduler.heartbeat import Heartbeat
 from storage.kbot_models import Occurrence
 from storage.models import ScheduleLog
@@ -33,7 +34,6 @@ from tests.support.sched_support import (
     with_settings,
 )
 from web import keys
-from web.app import init_app
 
 
 @pytest.fixture

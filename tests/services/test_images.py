@@ -22,13 +22,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
+from kbot.bootstrap import init_app
 from storage import admins, images, orgs, tokens
 from storage.errors import NotFound
 from storage.image_check import ImageRejected, check_image, display_name
 from storage.kbot_models import Image
 from storage.models import Schedule
 from tests.support.fakes import FakeClock
-from web.app import init_app
 
 NOW = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)  # 10:30:00 in Asia/Seoul
 SEED_FIELDS = {

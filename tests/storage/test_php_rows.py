@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from commands.router import handle_event
 from core.config import Config
+from kbot.bootstrap import init_app
 from storage.models import Schedule, ScheduleLog
 from tests.support.api import make_api
 from tests.support.command_world import context, event
@@ -29,7 +30,6 @@ from tests.support.sched_support import (
     scheduler,
     with_settings,
 )
-from web.app import init_app
 
 SEOUL = ZoneInfo("Asia/Seoul")
 PHP_INSERT = (

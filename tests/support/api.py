@@ -19,11 +19,11 @@ from PIL import Image as PILImage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
+from kbot.bootstrap import init_app
 from storage import tokens
 from storage.models import ScheduleLog
 from tests.support.command_world import BR1_ROOM, START, USERS, build_world
 from tests.support.fakes import FakeClock
-from web.app import init_app
 
 TOKEN_HOLDERS = ("HQ", "AG1", "BR1", "BR2")
 MAX_BODY = 64 * 1024

@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
+from kbot.bootstrap import init_app
 from storage import admins, one_time_codes
 from storage.kbot_models import Image
 from storage.models import Schedule, ScheduleLog
 from tests.support.command_world import START, USERS
 from tests.support.fakes import FakeClock
-from web.app import init_app
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 LOGIN_TOKEN_RE = re.compile(r'name="login_token" value="([^"]+)"')

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
+from kbot.bootstrap import init_app
 from storage.kbot_models import Image
 from tests.support.command_world import START, USERS, build_world
 from tests.support.fakes import FakeClock
 from tests.support.pages import login_code, png, quiet
-from web.app import init_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

@@ -10,9 +10,10 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config import Config
+from kbot.bootstrap import init_app
+from storage.migrate import SchemaOutOfDate
 from tests.support.fakes import FakeClock
 from web import keys
-from web.app import SchemaOutOfDate, init_app
 
 
 async def test_healthz_reports_database_and_scheduler(

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.sender import PRIORITY_SCHEDULED
 from core.config import Config
+from kbot.bootstrap import init_app
 from tests.support.fakes import FakeClock, FakeIris
 from tests.test_e2e import iris_body
 from web import keys
-from web.app import init_app
 from web.ops.metrics import Metrics
 
 Client = Any

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.iris.rooms import ROOM_TYPE_TTL_S
 from core.config import Config, IrisDeviceConfig
+from kbot.bootstrap import init_app
 from storage import admins, rooms
 from storage.kbot_models import OneTimeCode
 from tests.support.command_world import BR1_ROOM, START, build_world, count
@@ -22,7 +23,6 @@ from tests.support.fakes import ROOM_TYPE_QUERY, FakeClock, FakeIris
 from tests.support.pages import login_token_of
 from tests.test_e2e import TOKEN, Chat
 from web import keys
-from web.app import init_app
 
 DM_ROOM = "18000000000000001"  # the admin's 1:1 chat with the bot
 SECOND_ROOM = "18000000000000002"  # a registered room served by device "second"

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.events import MAX_BODY_BYTES, ChatEvent
 from bot.kakao_skill.reply import MAX_QUICK_REPLIES, MAX_TEXT, PROCESSING_TEXT
 from core.config import BotConfig, Config
+from kbot.bootstrap import init_app
 from tests.support.fakes import FakeClock, FakeIris
 from web import keys
-from web.app import init_app
 from web.webhooks.guard import Refused, check_access
 from web.webhooks.routes import APOLOGY
 from web.webhooks.state import RecentIds

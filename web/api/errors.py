@@ -18,9 +18,9 @@ from aiohttp.typedefs import Handler, LooseHeaders
 
 from services.permissions import PermissionDenied
 from storage.errors import Conflict, Invalid, NotFound, StorageError
+from web.doors import door_of
 
 log = logging.getLogger("kbot.api")
-API_PREFIX = "/api/"
 JSON_TYPE = "application/json"
 
 _CLASSES: dict[int, type[web.HTTPException]] = {
@@ -95,7 +95,7 @@ def from_storage_error(exc: StorageError) -> web.HTTPException:
 
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith(API_PREFIX):
+    if door_of(request) != "api":
         return await handler(request)
     try:
         return await handler(request)

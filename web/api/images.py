@@ -41,6 +41,10 @@ def setup_image_routes(app: web.Application) -> None:
     app.router.add_get("/api/images", list_images)
     app.router.add_get("/api/images/{id}", get_image)
     app.router.add_delete("/api/images/{id}", delete_image)
+
+
+def setup_image_files(app: web.Application) -> None:
+    """``GET /images/{filename}``: not an API route (no JSON errors), a file for pages too."""
     app.router.add_get("/images/{filename}", serve_image_file)
 
 

@@ -10,11 +10,16 @@ from web.api.openapi import setup_openapi_route
 from web.api.schedules import setup_schedule_routes
 from web.api.sends import setup_send_routes
 from web.api.stats import setup_stats_routes
+from web.doors import claim, door
 
 
 def setup_api_routes(app: web.Application) -> None:
-    setup_schedule_routes(app)
-    setup_send_routes(app)
-    setup_log_routes(app)
-    setup_stats_routes(app)
-    setup_openapi_route(app)
+    """The API door's routes (``web.doors``); every request under ``/api/``, also one no
+    route matches, is the API's, answered with JSON errors (``web.api.errors``)."""
+    with door(app, "api"):
+        setup_schedule_routes(app)
+        setup_send_routes(app)
+        setup_log_routes(app)
+        setup_stats_routes(app)
+        setup_openapi_route(app)
+    claim(app, "/api/", "api")

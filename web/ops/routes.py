@@ -1,5 +1,6 @@
-"""``GET /metrics`` (Prometheus text format) and the middleware that times the webhooks and
-names each request's database work (``web.ops.metrics.DB_SOURCE``)."""
+"""``GET /metrics`` (Prometheus text format) and the middleware that gives each request its
+id, times the webhooks and names each request's database work after the door it came in
+through (``web.ops.metrics.DB_SOURCE``, ``web.doors``)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,15 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from core import request_id
 from web import keys
-from web.ops.metrics import DB_SOURCE, Metrics
-
-WEBHOOK_PREFIX = "/webhook/"
-_SOURCES = (("/healthz", "healthz"), (WEBHOOK_PREFIX, "webhook"), ("/api/", "api"))
+from web.doors import door_of
+from web.ops.metrics import DB_SOURCE
 
 
 def setup_metrics(app: web.Application) -> None:
-    """Create the app's ``Metrics``, add the route and the request middleware. The composition
-    root hands the engine to ``Metrics.watch_database`` once it exists."""
-    cfg = app[keys.CONFIG]
-    app[keys.METRICS] = Metrics(
-        app[keys.CLOCK],
-        app[keys.HEARTBEAT] if cfg.scheduler.enabled else None,
-        lambda: app.get(keys.IRIS),
-    )
+    """Add the route and the request middleware; the composition root has put the app's
+    ``Metrics`` on it."""
     app.router.add_get("/metrics", metrics_page)
     app.middlewares.append(observe_requests)
 
@@ -34,9 +28,12 @@ async def metrics_page(request: web.Request) -> web.Response:
 
 @web.middleware
 async def observe_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    path = request.path
-    DB_SOURCE.set(next((source for prefix, source in _SOURCES if path.startswith(prefix)), "web"))
-    if not path.startswith(WEBHOOK_PREFIX):
+    """Gives the request its id (``core.request_id``), names its database work after its
+    door, and times the webhooks."""
+    request_id.begin()
+    door = door_of(request)
+    DB_SOURCE.set(door)
+    if door != "webhook":
         return await handler(request)
     app = request.app
     clock = app[keys.CLOCK]

@@ -15,19 +15,19 @@ has a usable ``callbackUrl`` (``bot.kakao_skill.callback``), it answers ``useCal
 POSTs the reply there once ready; otherwise it answers ``processing_reply()`` and lets the work
 finish in the background.
 
-A handler that raises is logged with a correlation id and answered with a short apology
-naming that id. When ``WebhookState.tasks`` is full (``webhook_state.MAX_IN_FLIGHT``), a new
-event waits for room (Iris: up to ``webhook_state.BUSY_WAIT_S``; Kakao: within the skill time
-limit), and is refused with 503 ``{"error": {"code": "busy", ...}}`` only when none came.
-Shutdown waits up to ``DRAIN_TIMEOUT_S`` for background work.
+A handler that raises is logged with the event's request id (``core.request_id``) and
+answered with a short apology naming that id. When ``WebhookState.tasks`` is full
+(``webhook_state.MAX_IN_FLIGHT``), a new event waits for room (Iris: up to
+``webhook_state.BUSY_WAIT_S``; Kakao: within the skill time limit), and is refused with 503
+``{"error": {"code": "busy", ...}}`` only when none came.
+Shutdown waits up to ``kbot.bootstrap.DRAIN_TIMEOUT_S`` for background work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -36,32 +36,27 @@ from bot.events import ChatEvent, EventError, parse_iris, parse_skill
 from bot.kakao_skill.callback import call_back, callback_url
 from bot.kakao_skill.reply import callback_reply, processing_reply, skill_reply
 from bot.sender import PRIORITY_REPLY, BotSender, SendError
+from core import request_id
 from core.config import BotConfig
 from web import keys
+from web.doors import claim, door
 from web.json_out import json_response
 from web.webhooks.guard import Refused, admit
 from web.webhooks.state import BUSY_WAIT_S, CommandHandler, WebhookState
 
 log = logging.getLogger("kbot.webhooks")
 
-DRAIN_TIMEOUT_S = 10.0
 NOT_A_COMMAND = "명령어는 {prefix}도움말 을 입력해 보세요."
 DONE = "처리되었습니다."
 APOLOGY = "요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요. (오류 번호: {cid})"
 
 
 def setup_webhooks(app: web.Application) -> None:
-    """Add the routes and the context owning their state; append after the sender's ctx."""
-    app.cleanup_ctx.append(webhooks_ctx)
-    app.router.add_post("/webhook/iris", iris_webhook)
-    app.router.add_post("/webhook/kakao-skill", skill_webhook)
-
-
-async def webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
-    state = WebhookState(bot_id=await _bot_id(app))
-    app[keys.WEBHOOKS] = state
-    yield
-    await state.tasks.drain(DRAIN_TIMEOUT_S)
+    """Add the routes; their state (``keys.WEBHOOKS``) is built by the composition root."""
+    with door(app, "webhook"):
+        app.router.add_post("/webhook/iris", iris_webhook)
+        app.router.add_post("/webhook/kakao-skill", skill_webhook)
+    claim(app, "/webhook/", "webhook")  # unknown webhook URLs are timed too
 
 
 async def iris_webhook(request: web.Request) -> web.Response:
@@ -82,7 +77,7 @@ async def iris_webhook(request: web.Request) -> web.Response:
         if event.event_id is not None:
             state.recent.forget((event.room_id, event.event_id))  # refused: not seen
         return _busy()
-    cid = uuid.uuid4().hex[:8]
+    cid = request_id.current()  # the event's id (``web.ops.routes``): in logs and replies
     answer = _answer_in_room(app[keys.SENDER], app[keys.COMMAND_HANDLER], event, cid)
     state.tasks.spawn(answer, name=f"iris-{cid}")
     return json_response({"ok": True})
@@ -96,7 +91,7 @@ async def skill_webhook(request: web.Request) -> web.Response:
         event = await _event(request, bot, parse_skill)
     except Refused as refused:
         return refused.response()
-    cid = uuid.uuid4().hex[:8]
+    cid = request_id.current()  # the event's id (``web.ops.routes``): in logs and replies
     timer = asyncio.ensure_future(app[keys.CLOCK].sleep(state.skill_timeout_s))
     try:
         if not await state.tasks.room(timer):
@@ -134,19 +129,6 @@ async def _room(state: WebhookState, give_up: Awaitable[None]) -> bool:
 
 def _busy() -> web.Response:
     return Refused(503, "busy", "too many events in progress; try again shortly").response()
-
-
-async def _bot_id(app: web.Application) -> str | None:
-    configured = app[keys.CONFIG].bot.iris.bot_id
-    iris = app.get(keys.IRIS)
-    if configured or iris is None:
-        return configured or None
-    try:
-        bot_id = (await iris.fetch_config()).get("bot_id")
-    except SendError as exc:
-        log.warning("cannot learn the bot's user id from Iris (%s); relying on isMine", exc)
-        return None
-    return str(bot_id) if bot_id else None
 
 
 async def _event(
