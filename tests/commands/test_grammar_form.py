@@ -307,7 +307,8 @@ def test_examples_are_valid_on_the_day_they_are_shown(today: date) -> None:
         parse_form(["날짜: 13/1"], today=today)
     suggested = caught.value.message.split("아닙니다. ", 1)[1].removesuffix("처럼 적어 주세요.")
     for written in suggested.split(", "):  # e.g. 2026-12-01, 12월 1일, 내일
-        assert parse_form([f"날짜: {written}"], today=today).schedule_date > today, written
+        suggested_date = parse_form([f"날짜: {written}"], today=today).schedule_date
+        assert suggested_date is not None and suggested_date > today, written
 
 
 def test_bad_value_example_is_a_valid_line_for_that_key() -> None:

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from bot.iris.monitor import IrisMonitor
 from bot.sender import SendError
 from scheduler.alerts import HELD_BACK, AlertGate, alert_key
+from scheduler.held import Held
 from scheduler.logbook import Closed, Result, alert_text
-from storage.kbot_models import Occurrence
 from storage.models import Schedule
 from tests.support.fakes import FakeClock
 
@@ -43,7 +43,7 @@ class Inbox:
 
 def send_alert(schedule_id: int, *, status: str = "failed", now_error: bool = False) -> str:
     row = Schedule(id=schedule_id, title="주간 특가")
-    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    occ = Held(1, row.id, "scheduled", datetime(2026, 12, 1, 9, 30), "1001", "sending")
     result = Result(status=status, error="text: Iris answered HTTP 500")
     return alert_text(row, occ, result, Closed(1, (OPS,), now_error))
 
@@ -245,7 +245,7 @@ def test_an_alert_stays_short_whatever_the_row_holds() -> None:
     """A title or reason written by another system (SQL, the PHP site) cannot make an alert
     long or carry control characters into the ops room."""
     row = Schedule(id=9, title="특가\u202e" + "가" * 5000)
-    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    occ = Held(1, row.id, "scheduled", datetime(2026, 12, 1, 9, 30), "1001", "sending")
     result = Result(status="failed", error="x" * 10_000)
     text = alert_text(row, occ, result, Closed(1, (OPS,), False))
     assert len(text) < 500 and "\u202e" not in text

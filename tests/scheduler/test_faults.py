@@ -219,7 +219,9 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     assert [e.status for e in entries] == ["failed"] * 3
     reason = "텍스트: Iris가 요청을 거절했습니다 (HTTP 500)"  # what people read
     assert {e.error_message for e in entries} == {reason}
-    assert all("Iris answered HTTP 500" in e.api_response[-1]["error"] for e in entries)
+    assert all(
+        e.api_response and "Iris answered HTTP 500" in e.api_response[-1]["error"] for e in entries
+    )
     assert len(iris.calls) >= 6 and set(map(str, iris.bodies)) == {str(TEXT)}  # retried daily
     async with sessions() as s:
         row = await s.get(Schedule, sid)

@@ -162,7 +162,8 @@ async def test_odd_message_images_written_by_sql_are_shown_not_crashed_on(
     async with sessions.begin() as s:
         row = await s.get(Schedule, created["id"])
         assert row is not None
-        row.message_images = [{"id": "7"}, "stray", {"file_path": "/x.png"}, {"id": 9}]
+        stored: Any = [{"id": "7"}, "stray", {"file_path": "/x.png"}, {"id": 9}]  # as PHP writes
+        row.message_images = stored
     status, body = await api.call("GET", f"/api/schedules/{created['id']}")
     assert (status, body["image_ids"]) == (200, [7, 9])
     ctx, _, _ = context(cfg, sessions)

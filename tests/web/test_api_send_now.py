@@ -150,6 +150,7 @@ async def test_a_send_iris_refuses_fails_within_15_s_after_two_retries_with_a_ko
         assert len(iris.calls) == 3  # two quick retries (2 s, 4 s), then the answer
     [entry] = await logs(sessions)
     assert entry.error_message == f"텍스트: {reason}"
+    assert entry.api_response is not None
     assert len(entry.api_response) == 3 and detail in entry.api_response[-1]["error"]
     status, listed = await api.call("GET", f"/api/schedules/{created['id']}/logs")
     assert [item["error_message"] for item in listed["logs"]] == [f"텍스트: {reason}"]
@@ -180,7 +181,7 @@ async def test_shutdown_ends_a_send_still_going_on_with_its_log_row(
         "failed",
         "kbot이 종료되어 발송을 마치지 못했습니다",
     )
-    assert [r["failure"] for r in entry.api_response] == ["timeout"]
+    assert [r["failure"] for r in entry.api_response or []] == ["timeout"]
     assert len(iris.calls) == 1
     async with sessions() as s:
         [occ] = list(await s.scalars(select(Occurrence)))
