@@ -12,7 +12,7 @@ import logging
 import os
 import subprocess
 import time as time_module
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,9 @@ from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Schedule, ScheduleLog
 from storage.rooms import add_room
+from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.sched_support import ROOM, START, add_schedule, make_world
-from web import keys
 from web.app import init_app
 
 DUE = START + timedelta(minutes=30)  # 09:30 in Seoul, when add_schedule's row is due
@@ -93,51 +93,6 @@ async def world(sessions: async_sessionmaker[AsyncSession], *, ops_device: str |
         )
 
 
-class Driver:
-    """Moves fake time in steps, each time waiting (real time, bounded) until the app's
-    background loops have done their work and parked in ``sleep`` again."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.idle = 0
-
-    async def started(self, app: Any) -> None:
-        """Wait for the scheduler's first round and learn how many loops park when idle."""
-        for _ in range(500):
-            if app[keys.HEARTBEAT].last_beat is not None:
-                break
-            await asyncio.sleep(0.01)
-        await self.quiet()
-        self.idle = self.clock.sleepers
-
-    async def quiet(self, at_least: int = 0) -> None:
-        """Wait until the number of sleepers has stayed the same for a few polls."""
-        async with asyncio.timeout(5):
-            seen, same = -1, 0
-            while same < 4:
-                await asyncio.sleep(0.005)
-                now = self.clock.sleepers
-                same = same + 1 if now == seen and now >= at_least else 0
-                seen = now
-
-    async def step(self, seconds: float) -> None:
-        await self.clock.advance(seconds)
-        await self.quiet(self.idle)
-
-    async def run_for(self, seconds: float, step: float = 5.0) -> None:
-        for _ in range(int(seconds / step)):
-            await self.step(step)
-
-    async def until(
-        self, done: Callable[[], Awaitable[bool]], *, step: float = 1.0, limit_s: float = 300
-    ) -> None:
-        for _ in range(int(limit_s / step)):
-            if await done():
-                return
-            await self.step(step)
-        raise AssertionError(f"not done within {limit_s} s of fake time")
-
-
 async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
     async with sessions() as s:
         return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
@@ -159,10 +114,12 @@ async def sends(client: TestClient[Any, Any]) -> dict[str, float]:
     }
 
 
-async def start(aiohttp_client: Client, cfg: Config, clock: FakeClock) -> tuple[Any, Driver]:
+async def start(
+    aiohttp_client: Client, cfg: Config, clock: FakeClock, *irises: FakeIris
+) -> tuple[Any, Driver]:
     app = await init_app(cfg, clock=clock)
     client: TestClient[Any, Any] = await aiohttp_client(app)
-    driver = Driver(clock)
+    driver = Driver(clock, *irises)
     await driver.started(app)
     return client, driver
 
@@ -245,7 +202,7 @@ async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once(
     await world(sessions, ops_device="ops")
     await add_schedule(sessions)
     iris.hang_next(1)
-    _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock)
+    _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock, iris)
 
     async def arrived() -> bool:
         return len(iris.calls) == 1

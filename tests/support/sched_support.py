@@ -19,6 +19,7 @@ from storage.models import Schedule
 from storage.orgs import OrgSpec, add_org
 from storage.rooms import add_room
 from tests.support.fakes import FakeClock
+from tests.support.waits import wait_until
 
 START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 09:00 in Asia/Seoul
 ROOM = "1001"
@@ -138,11 +139,15 @@ def scheduler(
 async def drive(clock: FakeClock, done: Callable[[], bool], step: float = 1.0) -> None:
     """Advance fake time in ``step``s until ``done()``; the real-time limit only guards
     against a hang (the code under test does real database I/O between the steps)."""
-    async with asyncio.timeout(20):
-        while not done():
-            await asyncio.sleep(0.002)
-            if not done() and clock.sleepers:
-                await clock.advance(step)
+
+    async def stepped() -> bool:
+        await asyncio.sleep(0.002)
+        if not done() and clock.sleepers:
+            await clock.advance(step)
+        return done()
+
+    if not done():
+        await wait_until(stepped, "the driven work to finish", timeout_s=20, poll_s=0)
 
 
 async def run(clock: FakeClock, coro: Any, step: float = 1.0) -> Any:
