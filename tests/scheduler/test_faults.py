@@ -85,7 +85,8 @@ def with_faults(cfg: Config, iris: FakeIris, ops_iris: FakeIris, **alerts: Any) 
     return cfg.model_copy(update={"bot": bot, "scheduler": scheduler, "alerts": alert_cfg})
 
 
-async def world(sessions: async_sessionmaker[AsyncSession], *, ops_device: str | None) -> None:
+async def ops_world(sessions: async_sessionmaker[AsyncSession], *, ops_device: str | None) -> None:
+    """``make_world`` and the ops room, answered by ``ops_device``."""
     await make_world(sessions)
     async with sessions() as s, s.begin():
         await add_room(
@@ -132,7 +133,7 @@ async def test_iris_errors_are_retried_inside_the_grace_window_and_sent_once(
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device="ops")
+    await ops_world(sessions, ops_device="ops")
     await add_schedule(sessions)
     iris.fail_next(2, status=500)
     client, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock)
@@ -158,7 +159,7 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device="ops")
+    await ops_world(sessions, ops_device="ops")
     sid = await add_schedule(sessions)
     iris.fail_next(1000, status=500)  # the rooms' device fails all week
     faults = with_faults(cfg, iris, ops_iris, iris_down_after_s=30 * 86400)
@@ -199,7 +200,7 @@ async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once(
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device="ops")
+    await ops_world(sessions, ops_device="ops")
     await add_schedule(sessions)
     iris.hang_next(1)
     _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock, iris)
@@ -231,7 +232,7 @@ async def test_an_iris_outage_is_logged_and_told_to_the_ops_room_once_it_is_back
     caplog: pytest.LogCaptureFixture,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device=None)  # the ops room is behind the same Iris
+    await ops_world(sessions, ops_device=None)  # the ops room is behind the same Iris
     iris.config_status = 503
     iris.fail_next(1, status=503)  # the outage alert: Iris is down, so it cannot get through
     faults = with_faults(cfg, iris, ops_iris, iris_down_after_s=60)
@@ -345,7 +346,7 @@ async def test_kbot_recovers_by_itself_when_its_database_connections_are_killed(
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(mysql_sessions, ops_device="ops")
+    await ops_world(mysql_sessions, ops_device="ops")
     await add_notices(mysql_sessions)
     client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
     killed = 0
@@ -420,7 +421,7 @@ async def test_kbot_recovers_by_itself_when_mariadb_restarts(
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(mysql_sessions, ops_device="ops")
+    await ops_world(mysql_sessions, ops_device="ops")
     await add_notices(mysql_sessions)
     client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
 

@@ -26,18 +26,12 @@ from tests.support.sched_support import (
     add_schedule,
     drive,
     local,
-    make_world,
     run,
     scheduler,
     with_settings,
 )
 
 DUE = START + timedelta(minutes=30)  # 09:30 local
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -34,11 +33,6 @@ from tests.support.sched_support import (
 from tests.support.waits import wait_until
 from web import keys
 from web.app import init_app
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 async def parked(clock: FakeClock, sleepers: int = 2) -> None:

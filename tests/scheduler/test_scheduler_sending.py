@@ -29,18 +29,12 @@ from tests.support.sched_support import (
     image_bytes,
     image_file,
     local,
-    make_world,
     run,
     scheduler,
     with_settings,
 )
 
 DUE = START + timedelta(minutes=30)  # 09:30 local
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 def images(tmp_path: Path, count: int = 2, missing: int | None = None) -> dict[str, Any]:

@@ -22,12 +22,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
-from storage import admins, images, orgs, tokens
+from storage import admins, images, tokens
 from storage.errors import NotFound
 from storage.image_check import ImageRejected, check_image, display_name
 from storage.kbot_models import Image
 from storage.models import Schedule
 from tests.support.fakes import FakeClock
+from tests.support.orgs import add_tree
 from web.app import init_app
 
 NOW = datetime(2026, 12, 1, 1, 30, tzinfo=UTC)  # 10:30:00 in Asia/Seoul
@@ -124,21 +125,15 @@ class Api:
 
 
 async def make_api(aiohttp_client: Any, cfg: Config, sessions: Any) -> Api:
-    """Orgs HQ > D1 > A1 > {B1, B2}; an admin with a token in HQ, A1, B1 and B2."""
+    """The org tree (``tests.support.orgs``); an admin with a token in HQ, AG1, BR1 and BR2,
+    known as hq, a1, b1 and b2."""
     plain: dict[str, str] = {}
     async with sessions.begin() as s:
-        for type_, code, parent in [
-            ("headquarters", "HQ", None),
-            ("distributor", "D1", "HQ"),
-            ("agency", "A1", "D1"),
-            ("branch", "B1", "A1"),
-            ("branch", "B2", "A1"),
-        ]:
-            await orgs.add_org(s, orgs.OrgSpec(type_, code, code, parent), at=NOW, actor="cli")
-        for who in ("HQ", "A1", "B1", "B2"):
+        await add_tree(s, at=NOW, actor="cli")
+        for who, code in (("HQ", "HQ"), ("A1", "AG1"), ("B1", "BR1"), ("B2", "BR2")):
             kakao = f"u-{who}"
             await admins.add_admin(
-                s, kakao_user_id=kakao, org_code=who, name=f"관리자{who}", at=NOW, actor="cli"
+                s, kakao_user_id=kakao, org_code=code, name=f"관리자{who}", at=NOW, actor="cli"
             )
             _, token = await tokens.create_token(
                 s, kakao_user_id=kakao, name="t", at=NOW, actor="cli"
@@ -460,7 +455,7 @@ async def test_an_image_used_by_a_schedule_cannot_be_deleted(api: Api) -> None:
         schedule = Schedule(
             title="주간 특가",
             created_by_type="branch",
-            created_by_id="B1",
+            created_by_id="BR1",
             created_by_mb_id="kim",
             target_room_id="room-1",
             message_images=images.image_json([image]),

@@ -16,9 +16,9 @@ from bot.sender import PRIORITY_SCHEDULED, SendError, SendResult
 from core.config import Config
 from scheduler.service import Scheduler
 from storage.models import Schedule
-from storage.orgs import OrgSpec, add_org
 from storage.rooms import add_room
 from tests.support.fakes import FakeClock
+from tests.support.orgs import add_tree
 from tests.support.waits import wait_until
 
 START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 09:00 in Asia/Seoul
@@ -86,15 +86,10 @@ def with_settings(cfg: Config, **settings: Any) -> Config:
 
 
 async def make_world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """HQ > DIST > BR1 and a sibling BR2; room 1001 belongs to BR1, room 2002 to BR2."""
+    """The org tree (``tests.support.orgs``); room 1001 belongs to BR1, room 2002 to its
+    sibling BR2."""
     async with sessions() as s, s.begin():
-        for spec in (
-            OrgSpec("headquarters", "HQ", "본사"),
-            OrgSpec("distributor", "DIST", "총판", "HQ"),
-            OrgSpec("branch", "BR1", "지점1", "DIST"),
-            OrgSpec("branch", "BR2", "지점2", "DIST"),
-        ):
-            await add_org(s, spec, at=START, actor="test")
+        await add_tree(s, at=START)
         await add_room(s, chat_id=ROOM, name="방1", org_code="BR1", at=START, actor="test")
         await add_room(s, chat_id=OTHER_ROOM, name="방2", org_code="BR2", at=START, actor="test")
 
@@ -103,7 +98,7 @@ async def add_schedule(sessions: async_sessionmaker[AsyncSession], **values: Any
     row: dict[str, Any] = {
         "title": "주간 특가",
         "created_by_type": "distributor",
-        "created_by_id": "DIST",
+        "created_by_id": "DT1",
         "created_by_mb_id": "admin1",
         "target_room_id": ROOM,
         "message_text": "안녕하세요",
