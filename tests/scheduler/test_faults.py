@@ -25,7 +25,7 @@ from storage.models import Schedule, ScheduleLog
 from storage.rooms import add_room
 from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
-from tests.support.sched_support import ROOM, START, add_schedule, make_world
+from tests.support.sched_support import ROOM, START, add_schedule, logs, make_world
 from web.app import init_app
 
 DUE = START + timedelta(minutes=30)  # 09:30 in Seoul, when add_schedule's row is due
@@ -82,11 +82,6 @@ async def ops_world(sessions: async_sessionmaker[AsyncSession], *, ops_device: s
         await add_room(
             s, chat_id=OPS_ROOM, name="운영", org_code="HQ", device=ops_device, at=START, actor="t"
         )
-
-
-async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 async def log_count(sessions: async_sessionmaker[AsyncSession]) -> int:

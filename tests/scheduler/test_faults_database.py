@@ -23,9 +23,9 @@ from core.config import Config, load_config
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.scheduler import test_faults
-from tests.scheduler.test_faults import Client, log_count, logs, ops_world, start, with_faults
+from tests.scheduler.test_faults import Client, log_count, ops_world, start, with_faults
 from tests.support.fakes import FakeClock, FakeIris
-from tests.support.sched_support import add_schedule
+from tests.support.sched_support import add_schedule, logs
 
 # test_faults' fixtures, found by pytest under these names
 clock = test_faults.clock

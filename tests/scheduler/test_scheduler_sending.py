@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import SendError, SendResult
@@ -18,7 +17,7 @@ from core.config import Config
 from scheduler.claims import claim, claimed_id
 from scheduler.delivery import deliver
 from storage.kbot_models import Occurrence, ScheduleMeta
-from storage.models import Schedule, ScheduleLog
+from storage.models import Schedule
 from tests.conftest import PHP_IMAGES
 from tests.support.fakes import FakeClock
 from tests.support.sched_support import (
@@ -29,6 +28,7 @@ from tests.support.sched_support import (
     image_bytes,
     image_file,
     local,
+    logs,
     run,
     scheduler,
     with_settings,
@@ -43,11 +43,6 @@ def images(tmp_path: Path, count: int = 2, missing: int | None = None) -> dict[s
     if missing is not None:
         Path(entries[missing - 1]["file_path"]).unlink()
     return {"images": entries}
-
-
-async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 @pytest.mark.parametrize(

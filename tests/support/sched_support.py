@@ -10,12 +10,13 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import PRIORITY_SCHEDULED, SendError, SendResult
 from core.config import Config
 from scheduler.service import Scheduler
-from storage.models import Schedule
+from storage.models import Schedule, ScheduleLog
 from storage.rooms import add_room
 from tests.support.fakes import FakeClock
 from tests.support.orgs import add_tree
@@ -92,6 +93,12 @@ async def make_world(sessions: async_sessionmaker[AsyncSession]) -> None:
         await add_tree(s, at=START)
         await add_room(s, chat_id=ROOM, name="방1", org_code="BR1", at=START, actor="test")
         await add_room(s, chat_id=OTHER_ROOM, name="방2", org_code="BR2", at=START, actor="test")
+
+
+async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
+    """Every ``kb_schedule_logs`` row, in the order written."""
+    async with sessions() as s:
+        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 async def add_schedule(sessions: async_sessionmaker[AsyncSession], **values: Any) -> int:

@@ -22,6 +22,7 @@ from tests.support.api import Api, make_api
 from tests.support.command_world import BR1_ROOM, START
 from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
+from tests.support.sched_support import logs
 from tests.support.waits import wait_until
 from web import keys
 
@@ -58,11 +59,6 @@ async def idle(clock: FakeClock, api: Api, *irises: FakeIris) -> Driver:
     driver = Driver(clock, *irises)
     await driver.started(api.client.app)
     return driver
-
-
-async def logs(sessions: Sessions) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 async def eventually_logged(sessions: Sessions, n: int) -> list[ScheduleLog]:
