@@ -21,6 +21,7 @@ from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.support.command_world import build_world
 from tests.support.pages import Site, make_site
+from tests.support.sched_support import make_world
 
 MYSQL_ENV = "KBOT_TEST_MYSQL_URL"
 PHP_IMAGES = "bot_images"  # under tmp_path: the PHP site's image folder (web.image_dirs)
@@ -92,6 +93,12 @@ async def engine(cfg: Config) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
+
+
+@pytest.fixture
+async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The scheduler tests' orgs and rooms (``tests.support.sched_support.make_world``)."""
+    await make_world(sessions)
 
 
 @pytest.fixture

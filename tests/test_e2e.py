@@ -3,7 +3,6 @@ scheduler, replies and scheduled sends out to a fake Iris. Time is a FakeClock."
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from storage import one_time_codes
 from storage.models import Schedule, ScheduleLog
 from tests.support.command_world import BR1_ROOM, BR1_USER, ROOMS, START, build_world
 from tests.support.fakes import FakeClock, FakeIris
+from tests.support.waits import wait_until
 from web import keys
 
 TOKEN = "e2e-token"
@@ -64,13 +64,12 @@ def e2e_cfg(cfg: Config, fake_iris: FakeIris) -> Config:
 async def eventually(sessions: async_sessionmaker[AsyncSession], query: Any) -> Any:
     """The first row of ``query`` once the background send has written it (bounded wait for
     the database write that follows a send the fake Iris already received)."""
-    for _ in range(200):
+
+    async def row() -> Any:
         async with sessions() as s:
-            row = await s.scalar(query)
-        if row is not None:
-            return row
-        await asyncio.sleep(0.02)
-    raise AssertionError("row never appeared")
+            return await s.scalar(query)
+
+    return await wait_until(row, "the row of the background send")
 
 
 async def tick(clock: FakeClock, seconds: float) -> None:
@@ -78,10 +77,7 @@ async def tick(clock: FakeClock, seconds: float) -> None:
     in ``sleep`` again before time moves on."""
     parked = clock.sleepers
     await clock.advance(seconds)
-    for _ in range(250):
-        if clock.sleepers >= parked:
-            return
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: clock.sleepers >= parked, f"{parked} loops parked again")
 
 
 class Chat:
@@ -283,7 +279,5 @@ async def test_a_stranger_flooding_a_room_through_iris_gets_one_reply(
         resp = await client.post("/webhook/iris", json=body, params={"token": TOKEN})
         assert resp.status == 200
     tasks = client.app[keys.WEBHOOKS].tasks
-    async with asyncio.timeout(10):
-        while len(tasks):  # noqa: ASYNC110 (background replies finishing)
-            await asyncio.sleep(0.01)
+    await wait_until(lambda: not len(tasks), "the background replies", timeout_s=10, poll_s=0.01)
     assert len(fake_iris.calls) == 1 and "권한" in fake_iris.calls[0].body["data"]

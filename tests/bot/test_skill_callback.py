@@ -21,14 +21,8 @@ from bot.kakao_skill.callback import callback_url
 from bot.kakao_skill.reply import CALLBACK_TEXT, PROCESSING_TEXT
 from core.config import Config
 from tests.support.fakes import FakeClock
-from tests.web.test_webhooks import (
-    SlowHandler,
-    assert_valid_skill_reply,
-    post_skill,
-    skill_body,
-    start,
-    with_bot,
-)
+from tests.web.test_webhooks import SlowHandler, skill_body, start, with_bot
+from tests.web.test_webhooks_skill import assert_valid_skill_reply, post_skill
 from web import keys
 
 Client = Callable[..., Awaitable[TestClient[Any, Any]]]

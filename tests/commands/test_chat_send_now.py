@@ -5,7 +5,6 @@ Korean, whatever Iris does)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,10 +19,11 @@ from kbot.bootstrap import init_app
 from storage import rooms
 from storage.kbot_models import Occurrence, RoomSend
 from storage.models import Base, ScheduleLog
-from tests.scheduler.test_faults import Driver
 from tests.support.command_world import BR1_ROOM, START, build_world, event, live_context
+from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.sched_support import drive
+from tests.support.waits import wait_until
 from tests.test_e2e import TOKEN, iris_body
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -165,9 +165,11 @@ def two_devices(cfg: Config, iris: FakeIris, desk: FakeIris) -> Config:
     return cfg.model_copy(update={"bot": bot, "scheduler": scheduler})
 
 
-async def started(aiohttp_client: Any, cfg: Config, clock: FakeClock) -> tuple[Any, Driver]:
+async def started(
+    aiohttp_client: Any, cfg: Config, clock: FakeClock, *irises: FakeIris
+) -> tuple[Any, Driver]:
     client = await aiohttp_client(await init_app(cfg, clock=clock))
-    driver = Driver(clock)
+    driver = Driver(clock, *irises)
     await driver.started(client.app)
     return client, driver
 
@@ -196,7 +198,9 @@ async def test_a_send_iris_refuses_is_answered_in_chat_within_15_s_in_korean(
     aiohttp_client: Any,  # last: the app shuts down before the database goes away
 ) -> None:
     await build_world(sessions)
-    client, driver = await started(aiohttp_client, two_devices(cfg, iris, desk_iris), clock)
+    client, driver = await started(
+        aiohttp_client, two_devices(cfg, iris, desk_iris), clock, iris, desk_iris
+    )
     assert "#1" in await say(client, driver, iris, DAILY.format(room=BR1_ROOM), BR1_ROOM, 1)
     iris.fail_next(3, status=500)
     reply = await say(client, driver, iris, "!스케줄 발송 1", BR1_ROOM, 6)  # after the alert
@@ -218,7 +222,9 @@ async def test_a_send_iris_leaves_hanging_is_answered_pending_after_15_s(
 ) -> None:
     await build_world(sessions)
     await add_room(sessions, DESK_ROOM, "test", "desk")  # typed in here, answered by "desk"
-    client, driver = await started(aiohttp_client, two_devices(cfg, iris, desk_iris), clock)
+    client, driver = await started(
+        aiohttp_client, two_devices(cfg, iris, desk_iris), clock, iris, desk_iris
+    )
     form = DAILY.format(room=BR1_ROOM)
     assert "#1" in await say(client, driver, desk_iris, form, DESK_ROOM, 1)
     iris.hang_next(1)
@@ -237,9 +243,7 @@ async def test_a_send_iris_leaves_hanging_is_answered_pending_after_15_s(
     )
     assert iris.bodies == [{"type": "text", "room": BR1_ROOM, "data": "안녕하세요"}]
     iris.release()
-    async with asyncio.timeout(5):
-        while not await count(sessions, ScheduleLog):  # noqa: ASYNC110 (the background send)
-            await asyncio.sleep(0.02)
+    await wait_until(lambda: count(sessions, ScheduleLog), "the background send's log row")
     async with sessions() as s:
         [entry] = list(await s.scalars(select(ScheduleLog)))
     assert (entry.status, entry.target_room_id) == ("success", BR1_ROOM)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -105,9 +106,15 @@ async def test_web_link_only_in_direct_chat_and_single_use(
 ) -> None:
     await build_world(sessions)
     ctx, clock, _ = context(cfg, sessions)
-    one_to_one = {"source": "kakao_skill", "room": f"user:{USERS['BR1']}", "direct": True}
+    one_to_one: dict[str, Any] = {
+        "source": "kakao_skill",
+        "room": f"user:{USERS['BR1']}",
+        "direct": True,
+    }
     # an Iris room named after its sender, in a dry run: nobody can tell, so no link
-    [unsure] = await handle_event(ctx, event("!웹", room_name="김지점장", sender_name="김지점장"))
+    [unsure] = (
+        await handle_event(ctx, event("!웹", room_name="김지점장", sender_name="김지점장")) or []
+    )
     [group] = await handle_event(ctx, event("!웹", source="kakao_skill", direct=False)) or []
     for refused in (unsure, group):
         assert "/login/" not in refused

@@ -27,7 +27,7 @@ STRANGER = "777000777"
 FULL_WIDTH = {code: code + 0xFEE0 for code in range(0x21, 0x7F)}  # ASCII -> full-width forms
 
 
-async def reply_to(ctx: CommandContext, text: str, **kw: object) -> str:
+async def reply_to(ctx: CommandContext, text: str, **kw: Any) -> str:
     [reply] = await handle_event(ctx, event(text, **kw)) or []
     return reply
 

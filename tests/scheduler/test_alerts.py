@@ -16,9 +16,9 @@ from bot.iris.monitor import IrisMonitor
 from bot.sender import SendError
 from core.alerts import Alert, AlertKind
 from scheduler.alerts import HELD_BACK, AlertGate
+from scheduler.held import Held
 from scheduler.logbook import Closed, Result
 from scheduler.send_alerts import send_alerts
-from storage.kbot_models import Occurrence
 from storage.models import Schedule
 from tests.support.fakes import FakeClock
 
@@ -49,7 +49,7 @@ def send_alert(
     schedule_id: int, *, room: str = OPS, status: str = "failed", now_error: bool = False
 ) -> Alert:
     row = Schedule(id=schedule_id, title="주간 특가")
-    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    occ = Held(1, row.id, "scheduled", datetime(2026, 12, 1, 9, 30), "1001", "sending")
     result = Result(status=status, error="text: Iris answered HTTP 500")
     [alert] = send_alerts(row, occ, result, Closed(1, (room,), now_error))
     return alert
@@ -65,7 +65,7 @@ def test_the_key_names_room_kind_and_schedule_of_the_schedulers_alerts() -> None
 
 def test_a_failed_send_alerts_each_room_to_tell_with_one_text() -> None:
     row = Schedule(id=7, title="주간 특가")
-    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    occ = Held(1, row.id, "scheduled", datetime(2026, 12, 1, 9, 30), "1001", "sending")
     result = Result(status="failed", error="text: Iris answered HTTP 500")
     alerts = send_alerts(row, occ, result, Closed(1, ("777", OPS), False))
     assert [(a.room_id, a.kind, a.schedule_id) for a in alerts] == [
@@ -88,7 +88,7 @@ def test_a_failed_send_alerts_each_room_to_tell_with_one_text() -> None:
 def test_the_kind_comes_from_the_outcome_not_from_the_words_of_the_alert() -> None:
     """A title or reason that reads like another kind of alert does not change the key."""
     row = Schedule(id=7, title="일부만 발송됨 '오류' 상태")
-    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    occ = Held(1, row.id, "scheduled", datetime(2026, 12, 1, 9, 30), "1001", "sending")
     result = Result(status="failed", error="'오류' 상태")
     [alert] = send_alerts(row, occ, result, Closed(1, (OPS,), False))
     assert alert.key == (OPS, "failed", "7")
@@ -284,7 +284,7 @@ def test_an_alert_stays_short_whatever_the_row_holds() -> None:
     """A title or reason written by another system (SQL, the PHP site) cannot make an alert
     long or carry control characters into the ops room."""
     row = Schedule(id=9, title="특가\u202e" + "가" * 5000)
-    occ = Occurrence(scheduled_at=datetime(2026, 12, 1, 9, 30), target_room_id="1001")
+    occ = Held(1, row.id, "scheduled", datetime(2026, 12, 1, 9, 30), "1001", "sending")
     result = Result(status="failed", error="x" * 10_000)
     [alert] = send_alerts(row, occ, result, Closed(1, (OPS,), False))
     assert len(alert.text) < 500 and "\u202e" not in alert.text

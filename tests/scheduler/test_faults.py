@@ -7,36 +7,26 @@ timeout (a hanging request) takes real time."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import subprocess
-import time as time_module
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, time, timedelta
-from pathlib import Path
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
-import pymysql
 import pytest
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.iris.monitor import CHECK_INTERVAL_S
-from core.config import Config, IrisDeviceConfig, load_config
+from core.config import Config, IrisDeviceConfig
 from kbot.bootstrap import init_app
-from storage.engine import create_engine, session_factory
-from storage.migrate import upgrade
 from storage.models import Schedule, ScheduleLog
 from storage.rooms import add_room
+from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
-from tests.support.sched_support import ROOM, START, add_schedule, make_world
-from web import keys
+from tests.support.sched_support import ROOM, START, add_schedule, logs, make_world
 
 DUE = START + timedelta(minutes=30)  # 09:30 in Seoul, when add_schedule's row is due
 OPS_ROOM = "900000000000001"
@@ -85,62 +75,13 @@ def with_faults(cfg: Config, iris: FakeIris, ops_iris: FakeIris, **alerts: Any) 
     return cfg.model_copy(update={"bot": bot, "scheduler": scheduler, "alerts": alert_cfg})
 
 
-async def world(sessions: async_sessionmaker[AsyncSession], *, ops_device: str | None) -> None:
+async def ops_world(sessions: async_sessionmaker[AsyncSession], *, ops_device: str | None) -> None:
+    """``make_world`` and the ops room, answered by ``ops_device``."""
     await make_world(sessions)
     async with sessions() as s, s.begin():
         await add_room(
             s, chat_id=OPS_ROOM, name="운영", org_code="HQ", device=ops_device, at=START, actor="t"
         )
-
-
-class Driver:
-    """Moves fake time in steps, each time waiting (real time, bounded) until the app's
-    background loops have done their work and parked in ``sleep`` again."""
-
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-        self.idle = 0
-
-    async def started(self, app: Any) -> None:
-        """Wait for the scheduler's first round and learn how many loops park when idle."""
-        for _ in range(500):
-            if app[keys.HEARTBEAT].last_beat is not None:
-                break
-            await asyncio.sleep(0.01)
-        await self.quiet()
-        self.idle = self.clock.sleepers
-
-    async def quiet(self, at_least: int = 0) -> None:
-        """Wait until the number of sleepers has stayed the same for a few polls."""
-        async with asyncio.timeout(5):
-            seen, same = -1, 0
-            while same < 4:
-                await asyncio.sleep(0.005)
-                now = self.clock.sleepers
-                same = same + 1 if now == seen and now >= at_least else 0
-                seen = now
-
-    async def step(self, seconds: float) -> None:
-        await self.clock.advance(seconds)
-        await self.quiet(self.idle)
-
-    async def run_for(self, seconds: float, step: float = 5.0) -> None:
-        for _ in range(int(seconds / step)):
-            await self.step(step)
-
-    async def until(
-        self, done: Callable[[], Awaitable[bool]], *, step: float = 1.0, limit_s: float = 300
-    ) -> None:
-        for _ in range(int(limit_s / step)):
-            if await done():
-                return
-            await self.step(step)
-        raise AssertionError(f"not done within {limit_s} s of fake time")
-
-
-async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 async def log_count(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -159,10 +100,12 @@ async def sends(client: TestClient[Any, Any]) -> dict[str, float]:
     }
 
 
-async def start(aiohttp_client: Client, cfg: Config, clock: FakeClock) -> tuple[Any, Driver]:
+async def start(
+    aiohttp_client: Client, cfg: Config, clock: FakeClock, *irises: FakeIris
+) -> tuple[Any, Driver]:
     app = await init_app(cfg, clock=clock)
     client: TestClient[Any, Any] = await aiohttp_client(app)
-    driver = Driver(clock)
+    driver = Driver(clock, *irises)
     await driver.started(app)
     return client, driver
 
@@ -175,7 +118,7 @@ async def test_iris_errors_are_retried_inside_the_grace_window_and_sent_once(
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device="ops")
+    await ops_world(sessions, ops_device="ops")
     await add_schedule(sessions)
     iris.fail_next(2, status=500)
     client, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock)
@@ -201,7 +144,7 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device="ops")
+    await ops_world(sessions, ops_device="ops")
     sid = await add_schedule(sessions)
     iris.fail_next(1000, status=500)  # the rooms' device fails all week
     faults = with_faults(cfg, iris, ops_iris, iris_down_after_s=30 * 86400)
@@ -219,7 +162,9 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     assert [e.status for e in entries] == ["failed"] * 3
     reason = "텍스트: Iris가 요청을 거절했습니다 (HTTP 500)"  # what people read
     assert {e.error_message for e in entries} == {reason}
-    assert all("Iris answered HTTP 500" in e.api_response[-1]["error"] for e in entries)
+    assert all(
+        e.api_response and "Iris answered HTTP 500" in e.api_response[-1]["error"] for e in entries
+    )
     assert len(iris.calls) >= 6 and set(map(str, iris.bodies)) == {str(TEXT)}  # retried daily
     async with sessions() as s:
         row = await s.get(Schedule, sid)
@@ -240,10 +185,10 @@ async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once(
     ops_iris: FakeIris,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device="ops")
+    await ops_world(sessions, ops_device="ops")
     await add_schedule(sessions)
     iris.hang_next(1)
-    _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock)
+    _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock, iris)
 
     async def arrived() -> bool:
         return len(iris.calls) == 1
@@ -272,7 +217,7 @@ async def test_an_iris_outage_is_logged_and_told_to_the_ops_room_once_it_is_back
     caplog: pytest.LogCaptureFixture,
     aiohttp_client: Client,  # last: the app shuts down before the database goes away
 ) -> None:
-    await world(sessions, ops_device=None)  # the ops room is behind the same Iris
+    await ops_world(sessions, ops_device=None)  # the ops room is behind the same Iris
     iris.config_status = 503
     iris.fail_next(1, status=503)  # the outage alert: Iris is down, so it cannot get through
     faults = with_faults(cfg, iris, ops_iris, iris_down_after_s=60)
@@ -306,177 +251,3 @@ async def test_an_iris_outage_is_logged_and_told_to_the_ops_room_once_it_is_back
 
 
 # --- MariaDB: kbot's connections killed while the scheduler runs --------------------------
-
-
-@pytest.fixture
-def mysql_cfg(mysql_database: str, tmp_path: Path) -> Config:
-    data = tmp_path / "data"
-    return load_config(
-        env={
-            "KBOT_DATABASE__URL": mysql_database,
-            "KBOT_DATA_DIR": str(data),
-            "KBOT_WEB__UPLOAD_DIR": str(data / "images"),
-            "KBOT_WEB__SECRET_KEY": "test-secret-key-0123456789",
-        }
-    )
-
-
-@pytest.fixture
-async def mysql_sessions(mysql_cfg: Config) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(mysql_cfg.database, timezone=mysql_cfg.timezone)
-    await upgrade(engine)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
-def kill_connections(url: str) -> int:
-    """``KILL`` every connection to the test database (kbot's pool), from outside."""
-    u = make_url(url)
-    admin = pymysql.connect(
-        host=u.host or "127.0.0.1",
-        port=u.port or 3306,
-        user=u.username or "root",
-        password=u.password or "",
-        autocommit=True,
-    )
-    try:
-        with admin.cursor() as cur:
-            cur.execute(
-                "SELECT id FROM information_schema.processlist"
-                " WHERE db = %s AND id <> CONNECTION_ID()",
-                (u.database,),
-            )
-            ids = [row[0] for row in cur.fetchall()]
-            for conn_id in ids:
-                cur.execute(f"KILL {int(conn_id)}")
-        return len(ids)
-    finally:
-        admin.close()
-
-
-NOTICES = [f"공지 {minute}" for minute in range(3)]  # due 09:30, 09:31, 09:32
-
-
-async def add_notices(sessions: async_sessionmaker[AsyncSession]) -> None:
-    for minute, text in enumerate(NOTICES):
-        await add_schedule(
-            sessions,
-            title=text,
-            message_text=text,
-            schedule_time=time(9, 30 + minute),
-            next_send_at=datetime(2026, 12, 1, 9, 30 + minute),
-        )
-
-
-async def assert_each_notice_sent_once(
-    sessions: async_sessionmaker[AsyncSession], iris: FakeIris, client: TestClient[Any, Any]
-) -> None:
-    entries = await logs(sessions)
-    assert [(e.status, e.sent_message_text) for e in entries] == [("success", t) for t in NOTICES]
-    assert sorted(b["data"] for b in iris.bodies) == NOTICES  # each exactly once
-    assert (await client.get("/healthz")).status == 200
-
-
-@pytest.mark.mysql
-async def test_kbot_recovers_by_itself_when_its_database_connections_are_killed(
-    mysql_cfg: Config,
-    mysql_sessions: async_sessionmaker[AsyncSession],
-    clock: FakeClock,
-    iris: FakeIris,
-    ops_iris: FakeIris,
-    aiohttp_client: Client,  # last: the app shuts down before the database goes away
-) -> None:
-    await world(mysql_sessions, ops_device="ops")
-    await add_notices(mysql_sessions)
-    client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
-    killed = 0
-    for minute in range(3):
-
-        async def logged(n: int = minute + 1) -> bool:
-            return await log_count(mysql_sessions) == n
-
-        await driver.until(logged, limit_s=120)
-        killed += kill_connections(mysql_cfg.database.url)
-    assert killed >= 3  # kbot had connections open each time
-    await driver.run_for(60)
-    await assert_each_notice_sent_once(mysql_sessions, iris, client)
-    assert ops_iris.calls == []
-
-
-# --- MariaDB: the real server restarted while kbot runs (CI only) ----------------------------
-
-RESTART_ENV = "KBOT_TEST_RESTART_MARIADB"
-MARIADBD = "/usr/sbin/mariadbd"
-
-
-def restart_mariadb(url: str) -> None:
-    """Stop the server (waiting for its process to exit), start it again and wait until it
-    answers (blocking; run it in a thread so kbot keeps running meanwhile)."""
-    u = make_url(url)
-    where = {"host": u.host or "127.0.0.1", "port": u.port or 3306, "user": u.username or "root"}
-
-    def answers() -> bool:
-        try:
-            pymysql.connect(password=u.password or "", connect_timeout=1, **where).close()
-        except pymysql.err.OperationalError:
-            return False
-        return True
-
-    subprocess.run(  # returns once the server process has exited
-        [
-            "start-stop-daemon",
-            "--stop",
-            "--oknodo",
-            "--exec",
-            MARIADBD,
-            "--retry",
-            "TERM/60/KILL/5",
-        ],
-        check=True,
-        timeout=90,
-    )
-    assert not answers()
-    subprocess.run(
-        ["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", MARIADBD],
-        check=True,
-        timeout=30,
-    )
-    for _ in range(1200):
-        if answers():
-            return
-        time_module.sleep(0.1)
-    raise AssertionError("MariaDB did not come back within 120 s")
-
-
-@pytest.mark.mysql
-@pytest.mark.restart
-@pytest.mark.skipif(
-    not os.environ.get(RESTART_ENV), reason=f"{RESTART_ENV}=1 restarts the shared MariaDB (CI)"
-)
-async def test_kbot_recovers_by_itself_when_mariadb_restarts(
-    mysql_cfg: Config,
-    mysql_sessions: async_sessionmaker[AsyncSession],
-    clock: FakeClock,
-    iris: FakeIris,
-    ops_iris: FakeIris,
-    aiohttp_client: Client,  # last: the app shuts down before the database goes away
-) -> None:
-    await world(mysql_sessions, ops_device="ops")
-    await add_notices(mysql_sessions)
-    client, driver = await start(aiohttp_client, with_faults(mysql_cfg, iris, ops_iris), clock)
-
-    async def logged(n: int) -> bool:
-        try:
-            return await log_count(mysql_sessions) >= n
-        except DBAPIError:  # the test's own pool meets the restart too
-            return False
-
-    await driver.until(lambda: logged(1), limit_s=120)
-    restart = asyncio.create_task(asyncio.to_thread(restart_mariadb, mysql_cfg.database.url))
-    while not restart.done():  # kbot keeps running (and failing to reach the database)
-        await driver.step(1)
-        await asyncio.sleep(0.05)
-    await restart
-    await driver.until(lambda: logged(3), limit_s=600)
-    await driver.run_for(60)
-    await assert_each_notice_sent_once(mysql_sessions, iris, client)

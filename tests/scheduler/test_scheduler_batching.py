@@ -8,7 +8,6 @@ import asyncio
 from datetime import datetime, timedelta
 from typing import cast
 
-import pytest
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,7 +25,6 @@ from tests.support.sched_support import (
     START,
     RecordingSender,
     add_schedule,
-    make_world,
     run,
     scheduler,
     with_settings,
@@ -34,11 +32,6 @@ from tests.support.sched_support import (
 
 DUE = START + timedelta(minutes=30)  # 09:30 local
 OCCURRENCES = cast(Table, Occurrence.__table__)
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 async def test_concurrent_requests_share_one_batch_and_get_their_own_results() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,16 +22,10 @@ from tests.support.sched_support import (
     RecordingSender,
     add_schedule,
     local,
-    make_world,
     run,
     scheduler,
     with_settings,
 )
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 async def _row(sessions: async_sessionmaker[AsyncSession], schedule_id: int) -> Schedule:
@@ -92,7 +85,7 @@ async def test_row_inserted_by_php_with_null_next_send_at_is_computed_and_sent(
             text(
                 "INSERT INTO kb_schedule (title, created_by_type, created_by_id, created_by_mb_id,"
                 " target_room_id, message_text, schedule_type, schedule_time, valid_from,"
-                " valid_until, created_at, updated_at) VALUES ('php', 'distributor', 'DIST',"
+                " valid_until, created_at, updated_at) VALUES ('php', 'distributor', 'DT1',"
                 " 'm1', :room, 'from php', 'daily', '09:30:00', '2026-01-01 00:00:00',"
                 " '2027-01-01 00:00:00', '2026-12-01 09:00:00', '2026-12-01 09:00:00')"
             ),

@@ -29,7 +29,6 @@ from tests.support.sched_support import (
     add_schedule,
     image_bytes,
     image_file,
-    make_world,
     run,
     scheduler,
     with_settings,
@@ -37,11 +36,6 @@ from tests.support.sched_support import (
 
 DUE = START + timedelta(minutes=30)  # 09:30 local
 BRANCH = {"created_by_type": "branch", "created_by_id": "BR1"}
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 class Alerts:

@@ -16,7 +16,7 @@ from core.config import Config
 from core.timeutil import to_utc_naive
 from scheduler.room_gate import RoomBusy
 from storage.kbot_models import Occurrence, Room, RoomSend, ScheduleMeta
-from storage.models import Schedule, ScheduleLog
+from storage.models import Schedule
 from tests.support.fakes import FakeClock
 from tests.support.sched_support import (
     OTHER_ROOM,
@@ -26,23 +26,13 @@ from tests.support.sched_support import (
     add_schedule,
     drive,
     local,
-    make_world,
+    logs,
     run,
     scheduler,
     with_settings,
 )
 
 DUE = START + timedelta(minutes=30)  # 09:30 local
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
-
-
-async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 async def next_send_at(sessions: async_sessionmaker[AsyncSession], sid: int) -> object:

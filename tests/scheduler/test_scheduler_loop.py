@@ -4,11 +4,9 @@ fake Iris over real HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -33,19 +31,13 @@ from tests.support.sched_support import (
     scheduler,
     with_settings,
 )
+from tests.support.waits import wait_until
 from web import keys
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 async def parked(clock: FakeClock, sleepers: int = 2) -> None:
     """Wait (real time, bounded) until the loop and the lease keeper sleep on the clock."""
-    async with asyncio.timeout(5):
-        while clock.sleepers < sleepers:  # noqa: ASYNC110 (the fake clock has no event)
-            await asyncio.sleep(0.002)
+    await wait_until(lambda: clock.sleepers >= sleepers, f"{sleepers} sleepers", poll_s=0.002)
 
 
 async def test_loop_sleeps_until_the_earliest_send_and_wakes_on_wake(

@@ -26,6 +26,7 @@ from storage.kbot_models import Occurrence, Org, Room
 from storage.migrate import upgrade
 from storage.models import Schedule, ScheduleLog
 from tests.support.sched_support import image_file
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.mysql
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,9 +142,9 @@ async def test_a_killed_worker_is_taken_over_without_resending_confirmed_parts(
     await _seed(mysql_engine, 1, message_images={"images": images})
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
     victim = await _worker(mysql_database, first, 1, "--hang-on", "2")
-    async with asyncio.timeout(20):
-        while "HANG" not in _lines(first):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+    await wait_until(
+        lambda: "HANG" in _lines(first), "the victim to hang", timeout_s=20, poll_s=0.05
+    )
     os.kill(victim.pid, signal.SIGKILL)
     await victim.wait()
     taker = await _worker(mysql_database, second, 1)
@@ -159,9 +160,14 @@ async def test_a_killed_worker_is_taken_over_without_resending_confirmed_parts(
 
 async def _send_until(out: Path, parts: int, worker: asyncio.subprocess.Process) -> None:
     """Wait until ``worker`` has sent ``parts`` parts in all."""
-    while len(_lines(out)) < parts:
+
+    def sent() -> bool:
+        if len(_lines(out)) >= parts:
+            return True
         assert worker.returncode is None, "the worker ran out of work before it was killed"
-        await asyncio.sleep(0.01)
+        return False
+
+    await wait_until(sent, f"{parts} parts sent", timeout_s=60, poll_s=0.01)
 
 
 async def _parts_done(engine: AsyncEngine) -> dict[str, int]:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import SendError, SendResult
@@ -19,7 +18,7 @@ from core.config import Config
 from scheduler.claims import claim, claimed_id
 from scheduler.delivery import deliver
 from storage.kbot_models import Occurrence, ScheduleMeta
-from storage.models import Schedule, ScheduleLog
+from storage.models import Schedule
 from tests.conftest import PHP_IMAGES
 from tests.support.fakes import FakeClock
 from tests.support.sched_support import (
@@ -30,7 +29,7 @@ from tests.support.sched_support import (
     image_bytes,
     image_file,
     local,
-    make_world,
+    logs,
     run,
     scheduler,
     with_settings,
@@ -39,22 +38,12 @@ from tests.support.sched_support import (
 DUE = START + timedelta(minutes=30)  # 09:30 local
 
 
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
-
-
 def images(tmp_path: Path, count: int = 2, missing: int | None = None) -> dict[str, Any]:
     """Entries ``IMG1``.. in the PHP site's image folder; the ``missing`` one has no file."""
     entries = [image_file(tmp_path / PHP_IMAGES, f"IMG{n}") for n in range(1, count + 1)]
     if missing is not None:
         Path(entries[missing - 1]["file_path"]).unlink()
     return {"images": entries}
-
-
-async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 @pytest.mark.parametrize(

@@ -18,13 +18,13 @@ from bot.iris.devices import IrisDevice
 from core.config import Config
 from scheduler.delivery import STOPPED
 from storage.kbot_models import Occurrence
-from storage.models import ScheduleLog
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.sched_support import (
     START,
     RecordingSender,
     add_schedule,
     drive,
+    logs,
     make_world,
     run,
     scheduler,
@@ -59,11 +59,6 @@ async def sender(iris: FakeIris, clock: FakeClock) -> AsyncIterator[IrisSender]:
             yield iris_sender
         finally:
             await iris_sender.close()
-
-
-async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list((await s.scalars(select(ScheduleLog))).all())
 
 
 async def test_a_hung_scheduled_send_is_cut_and_resumed_once_by_the_next_worker(

@@ -38,8 +38,15 @@ def raw_png(width: int, height: int, depth: int, colour: int, rows: bytes) -> by
 
 
 # the seven Adam7 passes: first column, first row, column step, row step (PNG spec 8.2)
-PASSES = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2))
-PASSES += ((0, 1, 1, 2),)
+PASSES: tuple[tuple[int, int, int, int], ...] = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
 
 
 def adam7_rows(width: int, height: int, bits: int) -> Iterator[int]:

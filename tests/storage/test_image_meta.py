@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 import pytest
-from PIL import Image, ImageChops, ImageOps, ImageStat
+from PIL import GifImagePlugin, Image, ImageChops, ImageOps, ImageStat
 
 from storage.image_check import check_image
 from storage.image_meta import orientation, strip_metadata
@@ -70,6 +70,7 @@ def test_gif_keeps_its_timing_and_loop() -> None:
     data = gif_with_xmp(animated("GIF", frames=4))
     stripped = strip_metadata(sniff(data) or JPEG, data)
     with opened(stripped) as img:
+        assert isinstance(img, GifImagePlugin.GifImageFile)
         assert img.n_frames == 4 and img.info["loop"] == 0
         durations = []
         for n in range(img.n_frames):

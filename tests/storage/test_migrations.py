@@ -132,14 +132,14 @@ async def test_migrations_match_the_models(engine) -> None:
     from storage import kbot_models  # noqa: F401  (registers kbot's tables)
     from storage.models import Base
 
-    def diff(sync_conn):  # type: ignore[no-untyped-def]
+    def diff(sync_conn):
         # On MySQL the seed's tables come from its verbatim DDL (comments, int(5), ...), which
         # test_upgrade_empty_mariadb checks; the comparison covers kbot's own tables there.
         verbatim = (
             {"kb_schedule", "kb_schedule_logs"} if sync_conn.dialect.name != "sqlite" else set()
         )
 
-        def include(obj, name, type_, *_):  # type: ignore[no-untyped-def]
+        def include(obj, name, type_, *_):
             table = obj if type_ == "table" else getattr(obj, "table", None)
             return getattr(table, "name", name) not in verbatim
 

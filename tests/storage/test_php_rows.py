@@ -25,7 +25,6 @@ from tests.support.sched_support import (
     START,
     RecordingSender,
     local,
-    make_world,
     run,
     scheduler,
     with_settings,
@@ -35,14 +34,9 @@ SEOUL = ZoneInfo("Asia/Seoul")
 PHP_INSERT = (
     "INSERT INTO kb_schedule (title, created_by_type, created_by_id, created_by_mb_id,"
     " target_room_id, message_text, schedule_type, schedule_date, schedule_time, valid_from,"
-    " valid_until, created_at, updated_at) VALUES ('php', 'distributor', 'DIST', 'm1', :room,"
+    " valid_until, created_at, updated_at) VALUES ('php', 'distributor', 'DT1', 'm1', :room,"
     " 'from php', :type, :date, :time, '2026-01-01 00:00:00', '2027-01-01 00:00:00', :at, :at)"
 )
-
-
-@pytest.fixture
-async def world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    await make_world(sessions)
 
 
 async def php_row(sessions: async_sessionmaker[AsyncSession], **values: Any) -> int:
@@ -162,7 +156,8 @@ async def test_odd_message_images_written_by_sql_are_shown_not_crashed_on(
     async with sessions.begin() as s:
         row = await s.get(Schedule, created["id"])
         assert row is not None
-        row.message_images = [{"id": "7"}, "stray", {"file_path": "/x.png"}, {"id": 9}]
+        stored: Any = [{"id": "7"}, "stray", {"file_path": "/x.png"}, {"id": 9}]  # as PHP writes
+        row.message_images = stored
     status, body = await api.call("GET", f"/api/schedules/{created['id']}")
     assert (status, body["image_ids"]) == (200, [7, 9])
     ctx, _, _ = context(cfg, sessions)

@@ -14,6 +14,7 @@ from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import AuditEntry, Org
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Schedule, ScheduleLog
+from tests.support.orgs import add_tree
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 IMAGES = {
@@ -163,19 +164,11 @@ async def test_bad_enum_value_is_refused(sessions: async_sessionmaker[AsyncSessi
 
 
 async def build_tree(s: AsyncSession) -> dict[str, Org]:
-    spec = [
-        ("headquarters", "HQ", "본사", None),
-        ("distributor", "DT1", "서울총판", "HQ"),
-        ("distributor", "DT2", "부산총판", "HQ"),
-        ("agency", "AG1", "강남대리점", "DT1"),
-        ("agency", "AG2", "해운대대리점", "DT2"),
-        ("branch", "BR1", "강남지점", "AG1"),
-        ("branch", "BR2", "역삼지점", "AG1"),
-        ("branch", "BR3", "서면지점", "AG2"),
-        ("branch", "BR4", "총판직영지점", "DT1"),
-    ]
-    for type_, code, name, parent in spec:
-        await orgs.add_org(s, orgs.OrgSpec(type_, code, name, parent), at=NOW, actor="test")
+    """The tests' org tree and BR4, a branch right under a distributor."""
+    await add_tree(s, at=NOW)
+    await orgs.add_org(
+        s, orgs.OrgSpec("branch", "BR4", "총판직영지점", "DT1"), at=NOW, actor="test"
+    )
     return {o.code: o for o in await orgs.list_orgs(s)}
 
 

@@ -19,26 +19,16 @@ from commands.context import CommandContext, build_context
 from core.config import Config
 from scheduler.service import Scheduler
 from services.ports import RoomBusy
-from storage import admins, orgs, rooms
+from storage import admins, rooms
 from storage.models import Base
 from tests.support.fakes import FakeClock
+from tests.support.orgs import TREE, add_tree
 from tests.support.sched_support import RecordingSender, scheduler
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "iris" / "multiline_command.json"
 # Thursday 2026-11-26 09:12 in Seoul, the moment the fixture message was sent.
 START = datetime(2026, 11, 26, 0, 12, tzinfo=UTC)
 
-# code -> (type, parent)
-TREE: dict[str, tuple[str, str | None]] = {
-    "HQ": ("headquarters", None),
-    "DT1": ("distributor", "HQ"),
-    "DT2": ("distributor", "HQ"),
-    "AG1": ("agency", "DT1"),
-    "AG2": ("agency", "DT2"),
-    "BR1": ("branch", "AG1"),
-    "BR2": ("branch", "AG1"),
-    "BR3": ("branch", "AG2"),
-}
 BR1_ROOM = "257378349297847"  # the fixture's chat_id
 BR1_USER = "252507685"  # the fixture's user_id
 ROOMS = {
@@ -95,12 +85,10 @@ class RecordingScheduler:
 
 
 async def build_world(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    """Orgs, one live room and one admin per org; returns org ids by code."""
-    ids: dict[str, int] = {}
+    """The org tree (``tests.support.orgs``), one live room and one admin per org; returns
+    org ids by code."""
     async with sessions.begin() as s:
-        for code, (kind, parent) in TREE.items():
-            spec = orgs.OrgSpec(type=kind, code=code, name=f"{code} 조직", parent_code=parent)
-            ids[code] = (await orgs.add_org(s, spec, at=START, actor="test")).id
+        ids = await add_tree(s, at=START)
         for code, chat_id in ROOMS.items():
             name = "도매까 강남지점 공지방" if code == "BR1" else f"{code} 공지방"
             await rooms.add_room(

@@ -112,6 +112,7 @@ class FakeIris:
         self.bot_id = bot_id
         self.calls: list[IrisCall] = []
         self.config_calls = 0
+        self.holding = 0  # calls left hanging right now (``hang_next``), until ``release()``
         self.config_status = 200
         self.room_types: dict[str, str] = {}
         self.queries: list[dict[str, Any]] = []
@@ -193,7 +194,11 @@ class FakeIris:
                 return web.Response(status=step.status, text=step.body)
             return web.json_response(step.body, status=step.status)
         if step is not None and step.kind == "hang":
-            await self._release.wait()
+            self.holding += 1
+            try:
+                await self._release.wait()
+            finally:
+                self.holding -= 1
         if step is not None and step.kind == "slow":
             await asyncio.sleep(step.delay_s)
         return web.json_response({"success": True, "message": "success"})

@@ -10,15 +10,17 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sender import PRIORITY_SCHEDULED, SendError, SendResult
+from bot.sender import PRIORITY_SCHEDULED, BotSender, SendError, SendResult
 from core.config import Config
 from scheduler.service import Scheduler
-from storage.models import Schedule
-from storage.orgs import OrgSpec, add_org
+from storage.models import Schedule, ScheduleLog
 from storage.rooms import add_room
 from tests.support.fakes import FakeClock
+from tests.support.orgs import add_tree
+from tests.support.waits import wait_until
 
 START = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 09:00 in Asia/Seoul
 ROOM = "1001"
@@ -85,24 +87,25 @@ def with_settings(cfg: Config, **settings: Any) -> Config:
 
 
 async def make_world(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """HQ > DIST > BR1 and a sibling BR2; room 1001 belongs to BR1, room 2002 to BR2."""
+    """The org tree (``tests.support.orgs``); room 1001 belongs to BR1, room 2002 to its
+    sibling BR2."""
     async with sessions() as s, s.begin():
-        for spec in (
-            OrgSpec("headquarters", "HQ", "본사"),
-            OrgSpec("distributor", "DIST", "총판", "HQ"),
-            OrgSpec("branch", "BR1", "지점1", "DIST"),
-            OrgSpec("branch", "BR2", "지점2", "DIST"),
-        ):
-            await add_org(s, spec, at=START, actor="test")
+        await add_tree(s, at=START)
         await add_room(s, chat_id=ROOM, name="방1", org_code="BR1", at=START, actor="test")
         await add_room(s, chat_id=OTHER_ROOM, name="방2", org_code="BR2", at=START, actor="test")
+
+
+async def logs(sessions: async_sessionmaker[AsyncSession]) -> list[ScheduleLog]:
+    """Every ``kb_schedule_logs`` row, in the order written."""
+    async with sessions() as s:
+        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 async def add_schedule(sessions: async_sessionmaker[AsyncSession], **values: Any) -> int:
     row: dict[str, Any] = {
         "title": "주간 특가",
         "created_by_type": "distributor",
-        "created_by_id": "DIST",
+        "created_by_id": "DT1",
         "created_by_mb_id": "admin1",
         "target_room_id": ROOM,
         "message_text": "안녕하세요",
@@ -127,7 +130,7 @@ async def add_schedule(sessions: async_sessionmaker[AsyncSession], **values: Any
 def scheduler(
     cfg: Config,
     sessions: async_sessionmaker[AsyncSession],
-    sender: RecordingSender,
+    sender: BotSender,
     clock: FakeClock,
     **kwargs: Any,
 ) -> Scheduler:
@@ -138,11 +141,15 @@ def scheduler(
 async def drive(clock: FakeClock, done: Callable[[], bool], step: float = 1.0) -> None:
     """Advance fake time in ``step``s until ``done()``; the real-time limit only guards
     against a hang (the code under test does real database I/O between the steps)."""
-    async with asyncio.timeout(20):
-        while not done():
-            await asyncio.sleep(0.002)
-            if not done() and clock.sleepers:
-                await clock.advance(step)
+
+    async def stepped() -> bool:
+        await asyncio.sleep(0.002)
+        if not done() and clock.sleepers:
+            await clock.advance(step)
+        return done()
+
+    if not done():
+        await wait_until(stepped, "the driven work to finish", timeout_s=20, poll_s=0)
 
 
 async def run(clock: FakeClock, coro: Any, step: float = 1.0) -> Any:

@@ -43,8 +43,10 @@ def run_schemathesis(openapi_url: str, token: str) -> tuple[list[str], int]:
                     if node.status != Status.SUCCESS and node.failure_info is not None:
                         failure = node.failure_info.failure
                         problems.append(f"{failure.operation}: {failure.title}: {failure.message}")
-        elif isinstance(event, events.NonFatalError | events.FatalError):
+        elif isinstance(event, events.NonFatalError):
             problems.append(f"{type(event).__name__}: {event.info.format()}")
+        elif isinstance(event, events.FatalError):  # carries the exception, no ``info``
+            problems.append(f"{type(event).__name__}: {event.exception!r}")
     return problems, checked
 
 

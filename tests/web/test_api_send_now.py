@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.config import Config
 from storage.kbot_models import Occurrence, RoomSend
 from storage.models import ScheduleLog
-from tests.scheduler.test_faults import Driver
-from tests.support.api import make_api
+from tests.support.api import Api, make_api
 from tests.support.command_world import BR1_ROOM, START
+from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
+from tests.support.sched_support import logs
+from tests.support.waits import wait_until
 from web import keys
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -52,25 +54,21 @@ def through_iris(cfg: Config, url: str, *, timeout_s: float = 60, **settings: An
     )
 
 
-async def idle(clock: FakeClock) -> Driver:
-    """A driver that knows how many of the app's loops park in ``sleep`` when idle."""
-    driver = Driver(clock)
-    await driver.quiet()
-    driver.idle = clock.sleepers
+async def idle(clock: FakeClock, api: Api, *irises: FakeIris) -> Driver:
+    """A driver of ``api``'s app, once it is quiet."""
+    driver = Driver(clock, *irises)
+    await driver.started(api.client.app)
     return driver
-
-
-async def logs(sessions: Sessions) -> list[ScheduleLog]:
-    async with sessions() as s:
-        return list(await s.scalars(select(ScheduleLog).order_by(ScheduleLog.id)))
 
 
 async def eventually_logged(sessions: Sessions, n: int) -> list[ScheduleLog]:
     """The log rows once there are ``n`` (bounded real wait for background database work)."""
-    async with asyncio.timeout(5):
-        while len(found := await logs(sessions)) < n:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
-    return found
+
+    async def found() -> list[ScheduleLog] | None:
+        rows = await logs(sessions)
+        return rows if len(rows) >= n else None
+
+    return await wait_until(found, f"{n} log rows") or []
 
 
 def closed_port_url() -> str:
@@ -89,9 +87,9 @@ async def test_a_send_iris_does_not_answer_is_pending_after_15_s_and_logged_when
 ) -> None:
     api = await make_api(aiohttp_client, through_iris(cfg, iris.url), sessions, clock)
     created = await api.create()
-    driver = await idle(clock)
+    driver = await idle(clock, api, iris)
     iris.hang_next(1)
-    answer = asyncio.create_task(api.call("POST", f"/api/schedules/{created['id']}/send"))
+    answer = driver.request(api.call("POST", f"/api/schedules/{created['id']}/send"))
     await iris.wait_for_calls(1)
     await driver.quiet(driver.idle + 1)  # the request waits for the send, on the clock
     await driver.step(14)
@@ -135,8 +133,8 @@ async def test_a_send_iris_refuses_fails_within_15_s_after_two_retries_with_a_ko
     iris.fail_next(10, status=500)
     api = await make_api(aiohttp_client, through_iris(cfg, url, retry_base_s=2), sessions, clock)
     created = await api.create()
-    driver = await idle(clock)
-    answer = asyncio.create_task(
+    driver = await idle(clock, api, iris)
+    answer = driver.request(
         api.call("POST", f"/api/schedules/{created['id']}/test", json={"test_room": BR1_ROOM})
     )
     for _ in range(15):
@@ -150,6 +148,7 @@ async def test_a_send_iris_refuses_fails_within_15_s_after_two_retries_with_a_ko
         assert len(iris.calls) == 3  # two quick retries (2 s, 4 s), then the answer
     [entry] = await logs(sessions)
     assert entry.error_message == f"텍스트: {reason}"
+    assert entry.api_response is not None
     assert len(entry.api_response) == 3 and detail in entry.api_response[-1]["error"]
     status, listed = await api.call("GET", f"/api/schedules/{created['id']}/logs")
     assert [item["error_message"] for item in listed["logs"]] == [f"텍스트: {reason}"]
@@ -165,9 +164,9 @@ async def test_shutdown_ends_a_send_still_going_on_with_its_log_row(
     slow_retry = through_iris(cfg, iris.url, timeout_s=0.2, retry_base_s=100)
     api = await make_api(aiohttp_client, slow_retry, sessions, clock)
     created = await api.create()
-    driver = await idle(clock)
+    driver = await idle(clock, api, iris)
     iris.hang_next(1)
-    answer = asyncio.create_task(api.call("POST", f"/api/schedules/{created['id']}/send"))
+    answer = driver.request(api.call("POST", f"/api/schedules/{created['id']}/send"))
     await iris.wait_for_calls(1)
     await driver.quiet(driver.idle + 2)  # the answer's wait, and the retry's (after 0.2 s)
     await driver.step(15)
@@ -180,7 +179,7 @@ async def test_shutdown_ends_a_send_still_going_on_with_its_log_row(
         "failed",
         "kbot이 종료되어 발송을 마치지 못했습니다",
     )
-    assert [r["failure"] for r in entry.api_response] == ["timeout"]
+    assert [r["failure"] for r in entry.api_response or []] == ["timeout"]
     assert len(iris.calls) == 1
     async with sessions() as s:
         [occ] = list(await s.scalars(select(Occurrence)))
@@ -199,7 +198,7 @@ async def test_a_room_just_sent_to_is_refused_with_409_unless_the_request_confir
     aiohttp_client: Any,  # last: the app shuts down before the database goes away
 ) -> None:
     api = await make_api(aiohttp_client, cfg, sessions, clock)  # dry run, 30 s room interval
-    driver = await idle(clock)
+    driver = await idle(clock, api)
     created = await api.create()
     send, test = (f"/api/schedules/{created['id']}/{what}" for what in ("send", "test"))
     status, body = await api.call("POST", send)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +12,7 @@ from core.config import Config
 from kbot.bootstrap import init_app
 from storage.migrate import SchemaOutOfDate
 from tests.support.fakes import FakeClock
+from tests.support.waits import wait_until
 from web import keys
 
 
@@ -23,10 +23,8 @@ async def test_healthz_reports_database_and_scheduler(
     app = await init_app(cfg, clock=clock)
     client = await aiohttp_client(app)
     assert app[keys.SCHEDULER].running
-    for _ in range(100):  # the loop's first round beats once it has read the database
-        if app[keys.HEARTBEAT].last_beat is not None:
-            break
-        await asyncio.sleep(0.02)
+    # the loop's first round beats once it has read the database
+    await wait_until(lambda: app[keys.HEARTBEAT].last_beat is not None, "the first beat")
     resp = await client.get("/healthz")
     assert resp.status == 200
     body = await resp.json()

@@ -158,7 +158,7 @@ async def test_an_unused_image_is_deleted_after_confirmation(
     assert (status, location) == (303, f"/images?deleted={image.id}")
     assert await stored(site) == []
     assert not Path(image.file_path).exists()  # noqa: ASYNC240
-    _, html = await site.get(location)
+    _, html = await site.get(location or "")
     assert f"이미지 #{image.id}을(를) 삭제했습니다." in html
 
 

@@ -19,6 +19,7 @@ from bot.sender import PRIORITY_SCHEDULED
 from core.config import Config
 from kbot.bootstrap import init_app
 from tests.support.fakes import FakeClock, FakeIris
+from tests.support.waits import wait_until
 from tests.test_e2e import iris_body
 from web import keys
 from web.ops.metrics import Metrics
@@ -40,11 +41,8 @@ async def scrape(
 
 
 async def wait_beat(app: Any) -> None:
-    for _ in range(250):  # the loop's first round beats once it has read the database
-        if app[keys.HEARTBEAT].last_beat is not None:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the scheduler never beat")
+    # the loop's first round beats once it has read the database
+    await wait_until(lambda: app[keys.HEARTBEAT].last_beat is not None, "the scheduler's beat")
 
 
 async def test_each_app_has_its_own_registry_with_the_families(
@@ -105,10 +103,8 @@ async def test_iris_queue_depth_and_config_age_per_device(
     app = await init_app(cfg.model_copy(update={"bot": bot}), clock=clock)
     client = await aiohttp_client(app)
     device = (("device", "default"),)
-    for _ in range(250):  # asked at start-up (the bot's id) and by the refresh loop
-        if fake_iris.config_calls >= 2:
-            break
-        await asyncio.sleep(0.02)
+    # asked at start-up (the bot's id) and by the refresh loop
+    await wait_until(lambda: fake_iris.config_calls >= 2, "two Iris config calls")
     before = await scrape(client)
     assert before[("kbot_iris_queue_depth", device)] == 0
     assert before[("kbot_iris_last_ok_age_seconds", device)] == 0
@@ -147,10 +143,11 @@ async def test_database_errors_are_counted_by_where_they_were_seen(
     event.listen(sync_engine, "before_cursor_execute", database_gone)
     try:
         await clock.advance(cfg.scheduler.recheck_interval_s)  # the scheduler's next round
-        for _ in range(250):
-            if errors(await scrape(client), "scheduler"):
-                break
-            await asyncio.sleep(0.02)
+
+        async def counted() -> bool:
+            return bool(errors(await scrape(client), "scheduler"))
+
+        await wait_until(counted, "a scheduler database error counted")
     finally:
         event.remove(sync_engine, "before_cursor_execute", database_gone)
     await app[keys.SCHEDULER].stop()  # from here on only the requests touch the database
