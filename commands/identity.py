@@ -1,10 +1,12 @@
 """Who sent a chat command: the active admin behind a KakaoTalk user id and its permission
-standing, read in one session and kept for a few seconds so a busy admin's commands skip it.
+standing, read in one session and kept for a second so a burst of commands reads it once.
 
-Changes this process makes to admins or orgs (``!관리자 인증``) call ``forget_all``. Changes
-made elsewhere (the CLI, another kbot process) are seen within ``ttl_s`` seconds: until then
-a deactivated admin or org may still act, a new admin is still a stranger, and a moved org
-keeps its old subtree. The web pages and the REST API do not use this cache.
+An access change this process makes (``services.accounts``, ``!관리자 인증``) moves
+``services.access_events`` on, and every entry read before it is dropped at once. Changes
+made elsewhere (the CLI, another kbot process) are seen within ``ttl_s`` seconds plus one
+read: until then a deactivated admin or org may still act, a new admin is still a stranger.
+That is the "within 2 s in every other process" of shared/CONTRACT.md. The web pages and the
+REST API read the database on every request and do not use this cache.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from services import access_events
 from services.permissions import Standing, with_subtree
 from storage import admins
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin
 
-IDENTITY_TTL_S = 5.0
+IDENTITY_TTL_S = 1.0
 IDENTITY_CAPACITY = 10_000  # user ids remembered; the oldest entry goes first
 
 
@@ -35,6 +38,7 @@ class Identity:
 class _Entry:
     identity: Identity | None  # None: not an active admin
     read_at: float  # clock.monotonic()
+    generation: int  # access_events.generation() when the read began
 
 
 class IdentityCache:
@@ -52,7 +56,6 @@ class IdentityCache:
         self._ttl_s = ttl_s
         self._capacity = capacity
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._generation = 0  # bumped by forget_all, so a lookup racing it is not kept
         self._reading: dict[str, asyncio.Task[Identity | None]] = {}
 
     async def find(self, kakao_user_id: str) -> Identity | None:
@@ -62,27 +65,28 @@ class IdentityCache:
         if entry is not None:
             return entry.identity
         reading = self._reading.get(kakao_user_id)
-        if reading is None:
-            reading = asyncio.create_task(self._read(kakao_user_id), name="identity-read")
+        if reading is None or reading.get_name() != _read_name():  # begun before a change
+            reading = asyncio.create_task(self._read(kakao_user_id), name=_read_name())
             self._reading[kakao_user_id] = reading
             reading.add_done_callback(lambda done: self._read_done(kakao_user_id, done))
         return await asyncio.shield(reading)  # a cancelled caller leaves the read to the rest
 
     def forget_all(self) -> None:
-        """Drop everything remembered: this process changed an admin or an org."""
+        """Drop everything remembered, in every cache of this process: it changed who may
+        act (``access_events.changed``, which the access service calls itself)."""
+        access_events.changed()
         self._entries.clear()
         self._reading.clear()
-        self._generation += 1
 
     def __len__(self) -> int:
         return len(self._entries)
 
     async def _read(self, kakao_user_id: str) -> Identity | None:
-        generation = self._generation
+        generation = access_events.generation()
         async with self._sessions() as s:
             identity = await _read_identity(s, kakao_user_id)
-        if generation == self._generation:
-            self._entries[kakao_user_id] = _Entry(identity, self._clock.monotonic())
+        if generation == access_events.generation():  # a change racing the read: not kept
+            self._entries[kakao_user_id] = _Entry(identity, self._clock.monotonic(), generation)
             self._entries.move_to_end(kakao_user_id)
             if len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
@@ -98,10 +102,17 @@ class IdentityCache:
         entry = self._entries.get(kakao_user_id)
         if entry is None:
             return None
-        if self._clock.monotonic() - entry.read_at >= self._ttl_s:
+        stale = entry.generation != access_events.generation()
+        if stale or self._clock.monotonic() - entry.read_at >= self._ttl_s:
             del self._entries[kakao_user_id]
             return None
         return entry
+
+
+def _read_name() -> str:
+    """A read's task name carries the access generation it began in, so that a lookup after
+    a change never joins a read begun before it."""
+    return f"identity-read-{access_events.generation()}"
 
 
 async def _read_identity(session: AsyncSession, kakao_user_id: str) -> Identity | None:

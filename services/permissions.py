@@ -32,6 +32,10 @@ class Operation(StrEnum):
     SEND = "send"  # send now to the target room, outside the schedule (logged as manual)
     LOGS = "logs"
     REGISTER_ROOM = "register_room"
+    LIST_ADMINS = "list_admins"  # admins and rooms of the actor's subtree
+    MANAGE_ADMINS = "manage_admins"  # deactivate / activate admins strictly below
+    INVITE_ADMIN = "invite_admin"  # pairing codes for orgs of the actor's subtree
+    MANAGE_ROOMS = "manage_rooms"  # deactivate / activate rooms of the subtree
 
 
 _KOREAN = {
@@ -45,6 +49,10 @@ _KOREAN = {
     Operation.SEND: "지금 발송",
     Operation.LOGS: "로그 조회",
     Operation.REGISTER_ROOM: "방 등록",
+    Operation.LIST_ADMINS: "관리자 조회",
+    Operation.MANAGE_ADMINS: "관리자 관리",
+    Operation.INVITE_ADMIN: "관리자 초대",
+    Operation.MANAGE_ROOMS: "방 관리",
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plain_text import clean
 from storage import audit, orgs
 from storage.errors import Conflict, Invalid, NotFound
-from storage.kbot_models import Admin, Org
+from storage.kbot_models import Admin
 
 
 async def add_admin(
@@ -60,16 +60,17 @@ async def get_by_kakao_id(session: AsyncSession, kakao_user_id: str) -> Admin:
 async def find_active_with_org(
     session: AsyncSession, kakao_user_id: str
 ) -> tuple[Admin, str, bool] | None:
-    """The active admin behind a KakaoTalk user id (the identity check) with, in the same
-    query, its org's type and whether that org is active; None for anyone else."""
-    row = (
-        await session.execute(
-            select(Admin, Org.type, Org.active)
-            .join(Org, Org.id == Admin.org_id)
-            .where(Admin.kakao_user_id == kakao_user_id, Admin.active.is_(True))
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    """The active admin behind a KakaoTalk user id (the identity check) with its org's type
+    and whether that org acts (it and every org above it active); None for anyone else."""
+    admin = await session.scalar(
+        select(Admin).where(Admin.kakao_user_id == kakao_user_id, Admin.active.is_(True))
+    )
+    if admin is None:
+        return None
+    org = await orgs.activity(session, admin.org_id)
+    if org is None:
+        return None
+    return admin, org[0], org[1]
 
 
 async def list_admins(session: AsyncSession) -> list[Admin]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plain_text import clean
@@ -22,6 +22,7 @@ from storage.types import ORG_TYPES
 
 LEVEL = {t: i for i, t in enumerate(ORG_TYPES)}  # headquarters 0 ... branch 3
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,49}$")
+MAX_DEPTH = 16  # four levels exist; rows written by hand are walked no further than this
 KOREAN_TYPE = {"headquarters": "본사", "distributor": "총판", "agency": "대리점", "branch": "지점"}
 
 
@@ -108,9 +109,60 @@ async def list_orgs(session: AsyncSession) -> list[Org]:
 
 
 async def activity(session: AsyncSession, org_id: int) -> tuple[str, bool] | None:
-    """The org's type and whether it is active, or None when there is no such org."""
-    row = (await session.execute(select(Org.type, Org.active).where(Org.id == org_id))).first()
-    return None if row is None else (row.type, row.active)
+    """The org's type and whether it acts, or None when there is no such org. An org acts
+    while it and every org above it are active: deactivating an org stops its whole subtree
+    without touching the flags below it, so reactivating it brings back exactly what was."""
+    row = (await session.execute(select(Org.type).where(Org.id == org_id))).first()
+    if row is None:
+        return None
+    return row.type, await chain_active(session, org_id)
+
+
+async def chain_active(session: AsyncSession, org_id: int) -> bool:
+    """Whether ``org_id`` and every org above it are active (one recursive query; a parent
+    cycle written by hand into the table ends the walk instead of looping)."""
+    up = (
+        select(Org.id, Org.parent_id, Org.active, literal(0).label("depth"))
+        .where(Org.id == org_id)
+        .cte("up", recursive=True)
+    )
+    up = up.union_all(
+        select(Org.id, Org.parent_id, Org.active, (up.c.depth + 1).label("depth"))
+        .join(up, Org.id == up.c.parent_id)
+        .where(up.c.depth < MAX_DEPTH)
+    )
+    flags = list(await session.scalars(select(up.c.active)))
+    return bool(flags) and all(flags)
+
+
+async def set_active(
+    session: AsyncSession,
+    org: Org,
+    active: bool,
+    *,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> bool:
+    """Set the org's own flag (its subtree follows through ``chain_active``); audited.
+    Returns whether anything changed."""
+    if org.active == active:
+        return False
+    before = {"active": org.active}
+    org.active = active
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action="activate" if active else "deactivate",
+        entity="org",
+        entity_id=org.code,
+        before=before,
+        after={"active": active},
+    )
+    return True
 
 
 async def is_within(session: AsyncSession, org_id: int, ancestor_id: int) -> bool:
@@ -123,3 +175,22 @@ async def subtree_ids(session: AsyncSession, root_id: int) -> set[int]:
     down = select(Org.id).where(Org.id == root_id).cte("down", recursive=True)
     down = down.union_all(select(Org.id).join(down, Org.parent_id == down.c.id))
     return set(await session.scalars(select(down.c.id)))
+
+
+async def acting_ids(session: AsyncSession) -> set[int]:
+    """Ids of the orgs that act (``chain_active``), from one read of the whole tree: for
+    listings that show many admins or rooms at once."""
+    rows = await session.execute(select(Org.id, Org.parent_id, Org.active))
+    tree = {org_id: (parent_id, bool(active)) for org_id, parent_id, active in rows.all()}
+    acting: set[int] = set()
+    for org_id in tree:
+        node: int | None = org_id
+        for _ in range(MAX_DEPTH):
+            if node is None:
+                acting.add(org_id)
+                break
+            parent_id, active = tree.get(node, (None, False))
+            if not active:
+                break
+            node = parent_id
+    return acting

@@ -66,3 +66,63 @@ async def get_room(session: AsyncSession, chat_id: str) -> Room:
 async def list_rooms(session: AsyncSession) -> list[Room]:
     """Every room, by id (what an admin may see: ``services.rooms``)."""
     return list(await session.scalars(select(Room).order_by(Room.id)))
+
+
+async def set_active(
+    session: AsyncSession,
+    room: Room,
+    active: bool,
+    *,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> bool:
+    """Activate or deactivate a room (nothing is sent to an inactive one); audited. Returns
+    whether anything changed."""
+    if room.active == active:
+        return False
+    before = audit.snapshot(room)
+    room.active = active
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action="activate" if active else "deactivate",
+        entity="room",
+        entity_id=room.chat_id,
+        before=before,
+        after=audit.snapshot(room),
+    )
+    return True
+
+
+async def move(
+    session: AsyncSession,
+    room: Room,
+    org_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> bool:
+    """Give the room to another org; audited. Returns whether anything changed. Schedules
+    into it are re-checked before each send, so the move is effective at the next one."""
+    if room.org_id == org_id:
+        return False
+    before = audit.snapshot(room)
+    room.org_id = org_id
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action="move",
+        entity="room",
+        entity_id=room.chat_id,
+        before=before,
+        after=audit.snapshot(room),
+    )
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -61,3 +62,59 @@ async def admin_for_token(session: AsyncSession, plain: str, *, at: datetime) ->
         update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=to_utc_naive(at))
     )
     return admin
+
+
+async def list_tokens(
+    session: AsyncSession, admin_ids: Collection[int] | None = None
+) -> list[tuple[ApiToken, Admin]]:
+    """Tokens with their owners, newest first; only those of ``admin_ids`` when given."""
+    query = select(ApiToken, Admin).join(Admin, Admin.id == ApiToken.admin_id)
+    if admin_ids is not None:
+        query = query.where(ApiToken.admin_id.in_(list(admin_ids)))
+    rows = await session.execute(query.order_by(ApiToken.id.desc()))
+    return [(token, admin) for token, admin in rows.all()]
+
+
+async def revoke(
+    session: AsyncSession,
+    token: ApiToken,
+    *,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> bool:
+    """Revoke one token for good (401 from then on); audited. Returns whether it was live."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = to_utc_naive(at)
+    await session.flush()
+    audit.record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action="revoke",
+        entity="api_token",
+        entity_id=token.id,
+        after={"admin_id": token.admin_id, "name": token.name},
+    )
+    return True
+
+
+async def revoke_all(
+    session: AsyncSession,
+    admin_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> int:
+    """Revoke every live token of an admin (on deactivation; reactivating does not bring
+    them back). Returns how many were revoked."""
+    live = await session.scalars(
+        select(ApiToken).where(ApiToken.admin_id == admin_id, ApiToken.revoked_at.is_(None))
+    )
+    revoked = 0
+    for token in live.all():
+        revoked += await revoke(session, token, at=at, actor=actor, actor_admin_id=actor_admin_id)
+    return revoked
