@@ -16,6 +16,7 @@ from commands.reply_gate import ReplyGate
 from core.clock import Clock
 from core.config import Config
 from core.timeutil import to_local_naive
+from services.accounts import AccessService
 from services.ports import ChatKinds, SchedulerPort
 from services.schedule_checks import Limits
 from services.schedule_sends import ScheduleSends
@@ -32,6 +33,7 @@ class CommandContext:
     scheduler: SchedulerPort
     schedules: ScheduleService
     sends: ScheduleSends  # sending a schedule now (test, manual)
+    access: AccessService  # admins, rooms, tokens: deactivation, invites
     identities: IdentityCache
     replies: ReplyGate  # how much may be said, per room and sender
     chat_kinds: ChatKinds  # where a login link may go, and what a reply may show
@@ -76,6 +78,7 @@ def build_context(
         scheduler,
         service,
         ScheduleSends(reads, clock, scheduler, tz, prefix),
+        AccessService(sessions, reads, clock),
         IdentityCache(reads, clock),
         ReplyGate(
             clock,

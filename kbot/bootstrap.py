@@ -187,6 +187,7 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
         EventChatKinds(rooms),
     )
     app[keys.SCHEDULES] = context.schedules
+    app[keys.ACCESS] = context.access
     app[keys.SENDS] = context.sends
     if keys.COMMAND_HANDLER not in app:  # a handler set by the caller (tests) wins
         handler = functools.partial(handle_event, context)

@@ -11,6 +11,7 @@ from core.clock import Clock
 from core.config import Config
 from scheduler.heartbeat import Heartbeat
 from scheduler.service import Scheduler
+from services.accounts import AccessService
 from services.schedule_sends import ScheduleSends
 from services.schedules import ScheduleService
 from storage.image_pool import ImageCheckPool
@@ -30,6 +31,7 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
 COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")
 WEBHOOKS = web.AppKey("webhooks", WebhookState)
 SCHEDULES = web.AppKey("schedules", ScheduleService)  # shared by chat, API and web pages
+ACCESS = web.AppKey("access", AccessService)  # admins, rooms, tokens: shared by every door
 SENDS = web.AppKey("sends", ScheduleSends)  # sending a schedule now, shared by chat and API
 METRICS = web.AppKey("metrics", Metrics)  # this app's Prometheus registry and instruments
 # where uploads are checked (decoded), a bounded number at once; shared by the API and web page
