@@ -16,6 +16,7 @@ class AlertKind(StrEnum):
     SEND_FAILED = "failed"  # a send failed
     SEND_PARTIAL = "partial"  # a send went out in part
     SCHEDULE_ERROR = "error"  # a failed send put its schedule into status 'error'
+    ACCESS_REFUSED = "access"  # a send was refused: its room or an org is not in force
     IRIS_DOWN = "iris_down"  # an Iris device stopped answering
     IRIS_BACK = "iris_back"  # it answers again
 

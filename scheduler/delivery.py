@@ -63,7 +63,7 @@ async def deliver(
     result.parts_done = occ.parts_done
     try:
         if begun.refusal is not None:
-            result.error, result.stops = begun.refusal, begun.stops
+            result.error, result.stops, result.access = begun.refusal, begun.stops, begun.access
         else:
             await _send(deps, sender, pause, begun, result, progress or Progress())
         closed = await pipeline.close.run(Finished(occ, row, result))

@@ -1,5 +1,6 @@
 """Consecutive failures of a schedule: a failed or partial scheduled send counts against it,
-enough of them in a row put it into status 'error'; and who hears about a failure."""
+enough of them in a row put it into status 'error'; and who hears about a failure or a
+refusal (``alert_rooms``)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,18 @@ async def count_failure(
         meta.consecutive_failures = (meta.consecutive_failures or 0) + 1
         if meta.consecutive_failures >= deps.settings.max_consecutive_failures:
             now_error = await _to_error(session, schedule_id, meta.consecutive_failures)
+    return _rooms(deps, meta), now_error
+
+
+async def alert_rooms(session: AsyncSession, deps: Deps, schedule_id: int) -> tuple[str, ...]:
+    """The rooms told about the schedule's trouble, without counting anything against it."""
+    return _rooms(deps, await session.get(ScheduleMeta, schedule_id))
+
+
+def _rooms(deps: Deps, meta: ScheduleMeta | None) -> tuple[str, ...]:
+    """The schedule's notify room and the ops room, each once, those not set left out."""
     rooms = [meta.notify_room_id if meta is not None else None, deps.ops_room_id]
-    return tuple(dict.fromkeys(r for r in rooms if r)), now_error
+    return tuple(dict.fromkeys(r for r in rooms if r))
 
 
 async def _to_error(session: AsyncSession, schedule_id: int, failures: int) -> bool:

@@ -3,7 +3,10 @@ schedule's counters (``last_sent_at``, ``send_count``, consecutive failures) kep
 
 A log whose ``error_message`` starts with ``"skipped: "`` records an occurrence that was
 deliberately not sent (too late, daily room limit, deactivated schedule); those do not count
-as failures of the schedule. Every other failed or partial send does.
+as failures of the schedule. Nor does a send refused because its room or an org is not in
+force (``Result.access``): it is logged 'failed' with its reason, alerted only when the reason
+is new (``scheduler.refusals``), and the schedule stays active, so sending resumes by itself
+once the room or org is active again. Every other failed or partial send counts.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.timeutil import from_utc_naive, to_local_naive
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps
-from scheduler.failures import count_failure
+from scheduler.failures import alert_rooms, count_failure
 from scheduler.held import Held, SendColumns
+from scheduler.refusals import new_refusals
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
@@ -38,6 +42,7 @@ class Result:
     text_sent: str | None = None
     parts_done: int = 0
     stops: bool = False  # refused for unsafe content: the schedule is stopped at once
+    access: bool = False  # refused: the room or an org is not in force; not a failure
 
     @property
     def skipped(self) -> bool:
@@ -127,6 +132,14 @@ async def close_many(
     await _count_sends(session, [i for i in mine if i.result.status != "failed"], completed)
     closed: dict[int, Closed] = {}
     resets = []
+    told = await new_refusals(
+        session,
+        (
+            (item.row.id, log_id, item.result.error)
+            for item, log_id in zip(mine, log_ids, strict=True)
+            if item.result.access and item.occ.kind != "test"
+        ),
+    )
     for item, log_id in zip(mine, log_ids, strict=True):
         result, kind = item.result, item.occ.kind
         if result.stops:
@@ -136,6 +149,9 @@ async def close_many(
             if result.status == "success" and kind == "scheduled":
                 resets.append(item.row.id)
             closed[item.occ.id] = Closed(log_id, (), False)
+        elif result.access:
+            rooms = await alert_rooms(session, deps, item.row.id) if log_id in told else ()
+            closed[item.occ.id] = Closed(log_id, rooms, False)
         else:
             rooms, now_error = await count_failure(session, deps, item.row.id, kind)
             closed[item.occ.id] = Closed(log_id, rooms, now_error)

@@ -2,13 +2,16 @@
 what the database holds now, because ``kb_schedule`` rows are input (the PHP site and anyone
 with SQL access write them):
 
-- the room is registered and active, and lies in the subtree of the schedule's creator org;
-- the creator org named by ``created_by_id`` exists, is active and is of ``created_by_type``;
+- the room is registered and active, its org is in force, and it lies in the subtree of the
+  schedule's creator org;
+- the creator org named by ``created_by_id`` exists, is in force and is of ``created_by_type``;
 - every image file lies in an allowed folder (``scheduler.image_files``), and an image kbot
   knows (one of its uploads) is owned by an org in the creator org's subtree.
 
-Rooms, the org tree and the batch's uploads are read once per batch. Refusals are Korean, for
-the log row; an image refusal stops the schedule (``image_refusal``).
+An org is in force when it and every org above it are active: deactivating an org stops its
+whole subtree without touching the flags below it, and reactivating it brings back exactly
+what was in force before. Rooms, the org tree and the batch's uploads are read once per batch.
+Refusals are Korean, for the log row; an image refusal stops the schedule (``image_refusal``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from storage.kbot_models import Image, Org, Room
 @dataclass(frozen=True, slots=True)
 class _Org:
     id: int
+    code: str
     type: str
     parent_id: int | None
     active: bool
@@ -59,7 +63,7 @@ class Access:
         codes: dict[str, int] = {}
         tree = await session.execute(select(Org.id, Org.code, Org.type, Org.parent_id, Org.active))
         for org_id, code, kind, parent_id, active in tree.all():
-            orgs[org_id] = _Org(org_id, kind, parent_id, bool(active))
+            orgs[org_id] = _Org(org_id, code, kind, parent_id, bool(active))
             codes[code] = org_id
         located = {row.id: _locate(files, row) for _, row in batch}
         names = {
@@ -85,10 +89,22 @@ class Access:
         active, org_id = room
         if not active:
             return f"비활성 상태인 방입니다 ({room_id})."
+        off = self._inactive(org_id)
+        if off is not None:
+            owner = self.orgs.get(org_id)
+            if owner is None or owner.id == off.id:
+                return f"방 {room_id}의 소속 조직 {attach(off.code, '이')} 비활성 상태입니다."
+            return (
+                f"방 {room_id}의 소속 조직 {owner.code}의 상위 조직 "
+                f"{attach(off.code, '이')} 비활성 상태입니다."
+            )
         creator = self._creator(row)
         if creator is None:
             org = attach(f"{row.created_by_id}({row.created_by_type})", "이")
-            return f"등록 조직 {org} 없거나, 종류가 맞지 않거나, 비활성 상태입니다."
+            return (
+                f"등록 조직 {org} 없거나, 종류가 맞지 않거나, "
+                "그 조직 또는 상위 조직이 비활성 상태입니다."
+            )
         if not self._within(org_id, creator.id):
             return (
                 f"방 {attach(room_id, '은')} 등록 조직 {attach(row.created_by_id, '과')} "
@@ -116,12 +132,26 @@ class Access:
         return None
 
     def _creator(self, row: SendColumns) -> _Org | None:
-        """The active org the row names as its creator, when id and type agree."""
+        """The org in force the row names as its creator, when id and type agree."""
         creator_id = self.codes.get(row.created_by_id)
         creator = self.orgs.get(creator_id) if creator_id is not None else None
-        if creator is None or not creator.active or creator.type != row.created_by_type:
+        if creator is None or creator.type != row.created_by_type:
             return None
-        return creator
+        return creator if self._inactive(creator.id) is None else None
+
+    def _inactive(self, org_id: int | None) -> _Org | None:
+        """The nearest org at or above ``org_id`` that is not active (a missing org counts as
+        inactive), or None when the org is in force."""
+        seen: set[int] = set()
+        while org_id is not None and org_id not in seen:
+            seen.add(org_id)
+            org = self.orgs.get(org_id)
+            if org is None:
+                return _Org(org_id, f"#{org_id}", "", None, False)
+            if not org.active:
+                return org
+            org_id = org.parent_id
+        return None
 
     def _within(self, org_id: int | None, ancestor_id: int) -> bool:
         seen: set[int] = set()

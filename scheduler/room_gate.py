@@ -56,6 +56,7 @@ class Begun:
     slot: datetime | None = None  # aware UTC; None for a resumed send or a refusal
     refusal: str | None = None  # why it is not sent, worded for the log
     stops: bool = False  # the refusal also stops the schedule (unsafe content)
+    access: bool = False  # refused because the room or an org is not in force (seed 7.2)
 
 
 def precheck(deps: Deps, occ: Held, row: SendColumns) -> str | None:
@@ -133,10 +134,19 @@ async def admit(
     checked = []
     for occ, row in fresh:
         room = None if direct_test(occ) else access.refusal(row, occ.target_room_id)
-        refusal = precheck(deps, occ, row) or room
+        early = precheck(deps, occ, row)
+        refusal = early or room
         unsafe = None if refusal is not None else access.image_refusal(row)
         if refusal is not None or unsafe is not None:
-            result.append(Begun(occ, row, refusal=refusal or unsafe, stops=unsafe is not None))
+            result.append(
+                Begun(
+                    occ,
+                    row,
+                    refusal=refusal or unsafe,
+                    stops=unsafe is not None,
+                    access=early is None and room is not None,
+                )
+            )
         else:
             checked.append((occ, row))
     if not checked:

@@ -1,5 +1,5 @@
-"""The alerts a failed or partial send raises: one ``Alert`` per room to tell (the schedule's
-notify room, the ops room), all with the same short Korean text."""
+"""The alerts a failed, partial or refused send raises: one ``Alert`` per room to tell (the
+schedule's notify room, the ops room), all with the same short Korean text."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def send_alerts(row: SendColumns, occ: Held, result: Result, closed: Closed) -> 
         return []
     if closed.now_error:
         kind = AlertKind.SCHEDULE_ERROR
+    elif result.access:
+        kind = AlertKind.ACCESS_REFUSED
     elif result.status == "partial":
         kind = AlertKind.SEND_PARTIAL
     else:
@@ -31,9 +33,14 @@ def _cut(text: str, limit: int) -> str:
 
 
 def alert_text(row: SendColumns, occ: Held, result: Result, closed: Closed) -> str:
-    """The Korean alert for a failed or partial send, kept short whatever the row holds (its
-    title may come from the PHP site)."""
-    outcome = "일부만 발송됨" if result.status == "partial" else "발송 실패"
+    """The Korean alert for a failed, partial or refused send, kept short whatever the row
+    holds (its title may come from the PHP site)."""
+    if result.access:
+        outcome = "발송 거부"
+    elif result.status == "partial":
+        outcome = "일부만 발송됨"
+    else:
+        outcome = "발송 실패"
     title = clean(row.title)
     lines = [
         f"[발송 알림] 스케줄 #{row.id} '{_cut(title, ALERT_TITLE_MAX)}' {outcome}",
@@ -48,4 +55,10 @@ def alert_text(row: SendColumns, occ: Held, result: Result, closed: Closed) -> s
         )
     elif closed.now_error:
         lines.append("연속 실패로 스케줄이 '오류' 상태가 되어 발송이 중지되었습니다.")
+    elif result.access:
+        lines.append(
+            "스케줄은 켜진 채로 남아 있어, 방과 조직이 다시 활성화되면(사유가 해소되면) "
+            "다음 예정 시각부터 다시 발송됩니다. "
+            "같은 사유가 이어지는 동안에는 다시 알리지 않습니다."
+        )
     return "\n".join(lines)
