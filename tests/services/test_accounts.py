@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from commands.identity import IdentityCache
@@ -230,7 +230,7 @@ async def test_invites_reach_only_the_subtree_and_pair_a_new_admin(
     with pytest.raises(NotFound, match="초대할 수 없는"):
         await access.invite_admin(ag1, "BR3", "남의 지점장", ttl=timedelta(hours=24))
     async with sessions.begin() as s:
-        await s.execute(Org.__table__.update().where(Org.code == "BR1").values(active=False))
+        await s.execute(update(Org).where(Org.code == "BR1").values(active=False))
     with pytest.raises(Conflict, match="비활성"):
         await access.invite_admin(ag1, "BR1", "닫힌 지점장", ttl=timedelta(hours=24))
     async with sessions.begin() as s:
