@@ -8,22 +8,29 @@ import asyncio
 import logging
 import shlex
 import sys
-import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import SystemClock
 from core.config import Config, ConfigError, ensure_secret_key, load_config
 from core.human import local_stamp
 from core.logs import setup_logging
-from core.plain_text import escape
 from core.timeutil import to_local_naive
 from kbot.bootstrap import database
+from kbot.cli_access import add_access_commands
+from kbot.cli_support import (
+    CliError,
+    Ctx,
+    Handler,
+    SubParsers,
+    check_numeric,
+    numeric_options,
+    table,
+)
+from services.errors import ServiceError
 from storage import admins, archive, backup, images, one_time_codes, orgs, rooms, tokens
 from storage import org_csv as orgcsv
 from storage.audit import CLI_ACTOR
@@ -34,21 +41,6 @@ from storage.org_tree import tree_order
 from storage.types import ORG_TYPES, ROOM_TYPES
 
 DEFAULT_CONFIG = Path("config.toml")
-
-
-class CliError(Exception):
-    pass
-
-
-@dataclass
-class Ctx:
-    cfg: Config
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    clock: SystemClock
-
-
-Handler = Callable[[Ctx, argparse.Namespace], Awaitable[None]]
 
 
 async def db_upgrade(ctx: Ctx, args: argparse.Namespace) -> None:
@@ -76,7 +68,7 @@ async def org_list(ctx: Ctx, args: argparse.Namespace) -> None:
     """The tree: each org under its parent, indented two spaces per level."""
     async with ctx.sessions() as s:
         rows = await orgs.list_orgs(s)
-    _table(
+    table(
         ["code", "type", "name", "active"],
         [["  " * depth + o.code, o.type, o.name, o.active] for depth, o in tree_order(rows)],
     )
@@ -97,16 +89,9 @@ async def admin_add(ctx: Ctx, args: argparse.Namespace) -> None:
 
 
 async def admin_invite(ctx: Ctx, args: argparse.Namespace) -> None:
-    async with ctx.sessions.begin() as s:
-        invite = await one_time_codes.create_invite(
-            s,
-            org_code=args.org,
-            name=args.name,
-            mb_id=args.mb_id,
-            ttl=timedelta(hours=args.ttl_hours),
-            at=ctx.clock.now(),
-            actor=CLI_ACTOR,
-        )
+    invite = await ctx.access.invite_admin(
+        None, args.org, args.name, ttl=timedelta(hours=args.ttl_hours), mb_id=args.mb_id
+    )
     until = local_stamp(invite.expires_at, ctx.cfg.tz)
     print(f"invite for {invite.name} ({invite.org_code}), valid until {until}.")
     print("The new admin types this in KakaoTalk (to the bot or in a room with it):")
@@ -117,7 +102,7 @@ async def admin_list(ctx: Ctx, args: argparse.Namespace) -> None:
     async with ctx.sessions() as s:
         rows = await admins.list_admins(s)
         codes = {o.id: o.code for o in await orgs.list_orgs(s)}
-    _table(
+    table(
         ["id", "kakao_user_id", "name", "org", "mb_id", "active"],
         [[a.id, a.kakao_user_id, a.name, codes[a.org_id], a.mb_id or "-", a.active] for a in rows],
     )
@@ -142,7 +127,7 @@ async def room_list(ctx: Ctx, args: argparse.Namespace) -> None:
     async with ctx.sessions() as s:
         rows = await rooms.list_rooms(s)
         codes = {o.id: o.code for o in await orgs.list_orgs(s)}
-    _table(
+    table(
         ["chat_id", "name", "type", "org", "device", "active"],
         [
             [r.chat_id, r.name, r.room_type, codes[r.org_id], r.device or "default", r.active]
@@ -204,22 +189,6 @@ async def logs_archive(ctx: Ctx, args: argparse.Namespace) -> None:
         print(f"no send logs scheduled before {before:%Y-%m}: nothing to archive")
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _table(header: list[str], rows: list[list[object]]) -> None:
-    """Rows as aligned columns; cells are escaped (values written by other systems may hold
-    terminal control sequences or bidi overrides)."""
-    cells = [header, *[[escape(str(c)) for c in r] for r in rows]]
-    widths = [max(_width(r[i]) for r in cells) for i in range(len(header))]
-    for r in cells:
-        padded = (c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True))
-        print("  ".join(padded).rstrip())
-    if not rows:
-        print("(none)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand's parser must not reset a --config given before the subcommand
@@ -235,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def cmd(
-        parent: argparse._SubParsersAction[argparse.ArgumentParser],
+        parent: SubParsers,
         name: str,
         help: str,
         handler: Handler | None,
@@ -263,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     adm = cmd(sub, "admin", "admins (KakaoTalk users acting for an org)", None)
     adm_sub = adm.add_subparsers(dest="sub", required=True)
     a = cmd(adm_sub, "add", "add an admin", admin_add)
-    a.add_argument("--kakao-user-id", required=True)
+    a.add_argument("--kakao-user-id", required=True, help="the KakaoTalk numeric user id")
+    numeric_options(a, kakao_user_id="--kakao-user-id")
     a.add_argument("--org", required=True, help="org code")
     a.add_argument("--name", required=True)
     a.add_argument("--mb-id", help="the PHP site's member id (created_by_mb_id)")
@@ -277,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     room = cmd(sub, "room", "rooms the bot may send to", None)
     room_sub = room.add_subparsers(dest="sub", required=True)
     a = cmd(room_sub, "add", "register a room", room_add)
-    a.add_argument("--room-id", required=True, help="the KakaoTalk chat_id")
+    a.add_argument("--room-id", required=True, help="the KakaoTalk numeric chat_id")
+    numeric_options(a, room_id="--room-id")
     a.add_argument("--name", required=True)
     a.add_argument("--org", required=True, help="owning org code")
     a.add_argument("--type", default="live", choices=ROOM_TYPES)
@@ -288,8 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
     a = cmd(tok, "create", "create a bearer token (printed once)", token_create)
     a.add_argument("--admin", required=True, metavar="KAKAO_USER_ID")
     a.add_argument("--name", default="api", metavar="LABEL")
+    numeric_options(a, admin="--admin")
+    add_access_commands(cmd, org=org_sub, admin=adm_sub, room=room_sub, token=tok)
     a = cmd(sub, "web-login", "print a one-time login link to the web page", web_login)
     a.add_argument("--admin", required=True, metavar="KAKAO_USER_ID")
+    numeric_options(a, admin="--admin")
 
     a = cmd(sub, "backup", "write orgs, admins, rooms, schedules, images to FILE", backup_write)
     a.add_argument("file", help="the .tar.gz to write (replaced atomically)")
@@ -349,9 +323,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(cfg, getattr(args, "config", None))
     logging.getLogger().setLevel(logging.WARNING)
     try:
+        check_numeric(args)
         asyncio.run(_run(cfg, args.handler, args))
     except (StorageError, CliError) as exc:
         print(f"kbot: error: {exc}", file=sys.stderr)
+        return 1
+    except ServiceError as exc:  # Korean, and complete: it names what it is about
+        print(f"kbot: error: {exc.message}", file=sys.stderr)
         return 1
     return 0
 

@@ -155,10 +155,10 @@ def test_cli_prints_a_one_time_link(
     monkeypatch.chdir(tmp_path)
     assert main(["db", "upgrade"]) == 0
     assert main(["org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사"]) == 0
-    assert main(["admin", "add", "--kakao-user-id", "u1", "--org", "HQ", "--name", "홍길동"]) == 0
+    assert main(["admin", "add", "--kakao-user-id", "1001", "--org", "HQ", "--name", "홍길동"]) == 0
     capsys.readouterr()
 
-    assert main(["web-login", "--admin", "u1"]) == 0
+    assert main(["web-login", "--admin", "1001"]) == 0
     link = capsys.readouterr().out.strip().splitlines()[-1]
     prefix = "https://kbot.example.com/login/"
     assert link.startswith(prefix)
