@@ -14,22 +14,39 @@ from typing import Any
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
+from sqlalchemy import select
 
 from core.config import Config
+from storage import tokens
+from storage.kbot_models import ApiToken
 from tests.support.api import make_api
 
 CONFIG = Path(__file__).resolve().parents[2] / "schemathesis.toml"
 EXAMPLES = 4  # per operation and generation mode: a bounded run, about half a minute
 SEED = 11  # a failure here is repeatable
+# DELETE /api/tokens/{id} revokes the caller's own token (Schemathesis finds its id through
+# GET /api/tokens): the token operations run with a token of their own, so that every other
+# operation is tested with a live token to the end
+TOKEN_PATHS = "^/api/tokens"
 
 
-def run_schemathesis(openapi_url: str, token: str) -> tuple[list[str], int]:
-    """Every problem Schemathesis reports (one line each) and the number of checks that ran."""
+def run_schemathesis(
+    openapi_url: str, token: str, token_ops_token: str | None = None
+) -> tuple[list[str], int]:
+    """Every problem Schemathesis reports (one line each) and the number of checks that ran;
+    ``token_ops_token`` (else ``token``) for the ``/api/tokens`` operations."""
     settings = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     settings["seed"] = SEED
     settings["cache"] = {"enabled": False}  # no replays of other runs, no files written
     settings["headers"] = {"Authorization": f"Bearer {token}"}
     settings["generation"] = {**settings.get("generation", {}), "max-examples": EXAMPLES}
+    if token_ops_token is not None:
+        settings["operations"] = [
+            {
+                "include-path-regex": TOKEN_PATHS,
+                "headers": {"Authorization": f"Bearer {token_ops_token}"},
+            }
+        ]
     schema = schemathesis.openapi.from_url(
         openapi_url, config=SchemathesisConfig.from_dict(settings)
     )
@@ -61,6 +78,13 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_gap(
 ) -> None:
     api = await make_api(aiohttp_client, without_room_gaps(cfg), sessions)
     url = str(api.client.make_url("/api/openapi.json"))
-    problems, checked = await asyncio.to_thread(run_schemathesis, url, api.tokens["HQ"])
+    problems, checked = await asyncio.to_thread(
+        run_schemathesis, url, api.tokens["HQ"], api.tokens["BR2"]
+    )
     assert problems == []
     assert checked > 1000  # it did test: every operation, several checks per response
+    async with api.sessions() as s:
+        run = await s.scalar(
+            select(ApiToken).where(ApiToken.token_hash == tokens.digest(api.tokens["HQ"]))
+        )
+    assert run is not None and run.revoked_at is None  # the run's token lived to the end

@@ -1,7 +1,8 @@
 """A real browser (Debian chromium through Playwright) against the real app on a real port:
 log in with a one-time link, upload two images at once with the form (the preview script
 runs under the page's CSP), see them listed with their ids, delete one after confirming, open
-the send logs."""
+the send logs; and, as an agency admin, deactivate a branch admin on 관리자·방 through its
+confirmation page."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
 from kbot.bootstrap import init_app
-from storage.kbot_models import Image
+from storage.kbot_models import Admin, Image
 from tests.support.command_world import START, USERS, build_world
 from tests.support.fakes import FakeClock
 from tests.support.pages import login_code, png, quiet
@@ -103,5 +104,47 @@ async def test_login_upload_and_logs_in_a_browser(
             assert await page.inner_text("h1") == "발송 로그"
             assert "조건에 맞는 발송 기록이 없습니다." in await page.inner_text("main")
             assert errors == []  # no CSP violations or script errors
+        finally:
+            await browser.close()
+
+
+async def test_deactivate_an_admin_on_the_access_page_in_a_browser(
+    chromium: Path,
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    aiohttp_server: Any,
+) -> None:
+    await build_world(sessions)
+    clock = FakeClock(START)
+    server = await aiohttp_server(await init_app(quiet(cfg), clock=clock), host="127.0.0.1")
+    base = str(server.make_url("")).rstrip("/")
+    code = await login_code(sessions, USERS["AG1"], clock.now())
+    async with sessions() as s:
+        br1 = await s.scalar(select(Admin.id).where(Admin.kakao_user_id == USERS["BR1"]))
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
+        try:
+            page = await browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+            await page.goto(f"{base}/login/{code}")
+            await page.click("form.login button[type=submit]")
+            await page.wait_for_url(f"{base}/")
+
+            await page.click("nav >> text=관리자·방")
+            await page.wait_for_url("**/access")
+            row = page.locator(f'#admins tr[data-id="{br1}"]')
+            assert await row.locator(".state").inner_text() == "활성"
+            await row.locator("a.button").click()
+            await page.wait_for_url(f"**/access/admins/{br1}/deactivate")
+            assert "김지점장" in await page.inner_text("main")
+            await page.click("form.actions button[type=submit]")
+            await page.wait_for_url("**/access?*")
+            assert "비활성화했습니다" in await page.inner_text("#result")
+            assert await row.locator(".state").inner_text() == "비활성"
+            assert errors == []
         finally:
             await browser.close()

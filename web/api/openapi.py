@@ -1,6 +1,6 @@
 """``GET /api/openapi.json``: the OpenAPI 3.1 description of exactly the routes under ``/api/``
-(schedules, logs, rooms, stats, images). The tests check every response of their run against
-it and that its paths are the app's ``/api/`` routes."""
+(schedules, logs, rooms, stats, images, admins, tokens). The tests check every response of
+their run against it and that its paths are the app's ``/api/`` routes."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ def _date(name: str, description: str) -> JSON:
 
 
 ID = _param("id", "path", _int(1, MAX_ID))
+ACCESS_ID = _param("id", "path", _int(1, MAX_ID), description="400 when not in range")
 PAGING = [_param("page", schema=_int(1, MAX_ID)), _param("per_page", schema=_int(1, MAX_PER_PAGE))]
 ROOM = _param("room", schema={"type": "string", "maxLength": TEXT_MAX_LENGTH})
 CONFIRM = _param(
@@ -187,6 +188,39 @@ def build_openapi(cfg: Config) -> JSON:
                 "parameters": [ID],
                 "get": _op("one image", {200: "Image"}, (401, 403, 404)),
                 "delete": _op("delete an unused image", {200: "Deleted"}, (401, 403, 404, 409)),
+            },
+            "/api/admins": {
+                "get": _op("admins of the token's admin's subtree", {200: "AdminList"}, (401, 403)),
+            },
+            "/api/admins/{id}/deactivate": {
+                "parameters": [ACCESS_ID],
+                "post": _op(
+                    "deactivate an admin below the caller's org (revokes its tokens, ends its "
+                    "web sessions)",
+                    {200: "AdminDeactivated"},
+                    (400, 401, 403, 404, 409),
+                ),
+            },
+            "/api/admins/{id}/activate": {
+                "parameters": [ACCESS_ID],
+                "post": _op(
+                    "reactivate an admin below the caller's org",
+                    {200: "AdminChanged"},
+                    (400, 401, 403, 404, 409),
+                ),
+            },
+            "/api/tokens": {
+                "get": _op(
+                    "the caller's own API tokens (never the secret)", {200: "TokenList"}, (401,)
+                ),
+            },
+            "/api/tokens/{id}": {
+                "parameters": [ACCESS_ID],
+                "delete": _op(
+                    "revoke one of the caller's own tokens",
+                    {200: "TokenRevoked"},
+                    (400, 401, 403, 404),
+                ),
             },
             "/api/openapi.json": {
                 "get": {

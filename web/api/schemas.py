@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from core.config import Config
 from storage.send_kinds import KINDS
-from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
+from storage.types import LOG_STATUSES, ORG_TYPES, SCHEDULE_STATUSES
 from web.api.models import ScheduleCreateIn, ScheduleIn, SendIn, TestSendIn
 
 JSON = dict[str, Any]
@@ -195,7 +195,40 @@ def schemas(cfg: Config) -> JSON:
         ),
         "ImageList": _page("images", "Image"),
         "Deleted": _obj({"deleted": _t("boolean"), "id": num}),
+        **_access_schemas(),
         "Error": _obj(
             {"error": _obj({"code": text, "message": text, "field": opt_text})},
         ),
+    }
+
+
+def _access_schemas() -> JSON:
+    """``/api/admins`` and ``/api/tokens`` (``web.api.admins``)."""
+    text, num, flag, when = _t("string"), _t("integer"), _t("boolean"), _t("string", True)
+    admin = {
+        "id": num,
+        "kakao_user_id": text,
+        "name": text,
+        "org_code": text,
+        "org_name": text,
+        "org_type": {"type": "string", "enum": list(ORG_TYPES)},
+        "active": flag,
+        "org_active": flag,
+        "created_at": text,
+    }
+    token = {
+        "id": num,
+        "name": text,
+        "created_at": text,
+        "last_used_at": when,
+        "revoked_at": when,
+    }
+    return {
+        "Admin": _obj(admin),
+        "AdminList": _obj({"admins": {"type": "array", "items": ref("Admin")}}),
+        "AdminChanged": _obj(admin | {"changed": flag}),
+        "AdminDeactivated": _obj(admin | {"changed": flag, "revoked_tokens": num}),
+        "Token": _obj(token),
+        "TokenList": _obj({"tokens": {"type": "array", "items": ref("Token")}}),
+        "TokenRevoked": _obj(token | {"changed": flag}),
     }

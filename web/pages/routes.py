@@ -15,6 +15,8 @@ the session cookie, -> ``/`` |
 (``web.pages.image_delete``) |
 | ``GET /schedules``, ``POST /schedules/{id}/toggle`` | ``web.pages.schedules`` |
 | ``GET /logs``, ``GET /stats`` | ``web.pages.logs``, ``web.pages.stats`` |
+| ``GET /access``, ``GET, POST /access/{admins,rooms,tokens}/...`` | admins, rooms and own API
+tokens: confirm, then deactivate / activate / revoke (``web.pages.access``) |
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from storage import admins, one_time_codes
 from storage.images import actor_label
 from storage.kbot_models import Admin
 from web import keys
+from web.pages import access as pages_access
 from web.pages import images as pages_images
 from web.pages import login_guard
 from web.pages import logs as pages_logs
@@ -70,6 +73,7 @@ def setup_pages(app: web.Application) -> None:
     pages_schedules.setup(app)
     pages_logs.setup(app)
     pages_stats.setup(app)
+    pages_access.setup(app)
 
 
 def _code(request: web.Request) -> str:
