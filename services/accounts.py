@@ -116,20 +116,26 @@ class AccessService:
         admin behind a KakaoTalk user id."""
         kakao_user_id = numeric_id(kakao_user_id, "kakao_user_id")
         return await self._set_admin(
-            actor, Admin.kakao_user_id == kakao_user_id, kakao_user_id, active, standing
+            actor,
+            Admin.kakao_user_id == kakao_user_id,
+            ("kakao_user_id", kakao_user_id),
+            active,
+            standing,
         )
 
     async def set_admin_active_by_id(
         self, actor: Admin | None, admin_id: int, active: bool
     ) -> Changed[AdminView]:
         """``set_admin_active`` for the admin with id ``admin_id`` (the REST API, web)."""
-        return await self._set_admin(actor, Admin.id == admin_id, f"#{admin_id}", active, None)
+        return await self._set_admin(
+            actor, Admin.id == admin_id, ("id", f"#{admin_id}"), active, None
+        )
 
     async def _set_admin(
         self,
         actor: Admin | None,
         where: object,
-        shown: str,
+        named: tuple[str, str],  # the field the admin was named by, and how it is shown
         active: bool,
         standing: Standing | None,
     ) -> Changed[AdminView]:
@@ -138,7 +144,7 @@ class AccessService:
             org_ids = await _seen_orgs(s, actor, standing, Operation.MANAGE_ADMINS)
             target = await s.scalar(select(Admin).where(where))  # type: ignore[arg-type]
             if target is None or (org_ids is not None and target.org_id not in org_ids):
-                raise NotFound("kakao_user_id", f"관리자 {shown}: 없거나 볼 수 없는 관리자입니다.")
+                raise NotFound(named[0], f"관리자 {named[1]}: 없거나 볼 수 없는 관리자입니다.")
             org = await s.get(Org, target.org_id)
             assert org is not None  # kbot_admins.org_id is a foreign key
             if actor is not None:
@@ -251,7 +257,8 @@ class AccessService:
         async with self._sessions.begin() as s:
             token = await s.get(ApiToken, token_id)
             if token is None or (actor is not None and token.admin_id != actor.id):
-                raise NotFound("token_id", f"토큰 #{token_id}: 없거나 내 토큰이 아닙니다.")
+                why = "없는 토큰입니다." if actor is None else "없거나 내 토큰이 아닙니다."
+                raise NotFound("token_id", f"토큰 #{token_id}: {why}")
             if actor is not None:
                 require_acting(await standing_of(s, actor), Operation.MANAGE_ADMINS)
             label = actor_label(actor) if actor is not None else audit.CLI_ACTOR

@@ -158,9 +158,7 @@ async def test_an_inactive_org_stops_its_subtree_and_comes_back_as_it_was(
     br1, dt1 = await admin(sessions, "BR1"), await admin(sessions, "DT1")
     async with sessions() as s:
         assert await visible_org_ids(s, br1) == set()
-        assert await visible_org_ids(s, dt1) == {
-            world[c] for c in ("DT1", "AG1", "BR1", "BR2")
-        }
+        assert await visible_org_ids(s, dt1) == {world[c] for c in ("DT1", "AG1", "BR1", "BR2")}
     views = {v.org_code: v for v in await access.list_admins(None)}
     assert views["BR1"].active and not views["BR1"].org_active and not views["BR1"].acting
     assert views["BR3"].acting
