@@ -77,7 +77,9 @@ async def admin_deactivate(
             [
                 f"✅ {label} 관리자를 해제했습니다.",
                 "• 이제 명령을 쓸 수 없고, 웹 로그인은 모두 끝났습니다.",
-                f"• API 토큰 {done.revoked_tokens}개를 폐기했습니다 (다시 쓸 수 없습니다).",
+                f"• API 토큰 {done.revoked_tokens}개를 폐기했습니다 (다시 쓸 수 없습니다)."
+                if done.revoked_tokens
+                else "• 폐기할 API 토큰은 없었습니다.",
                 "• 이 관리자가 만든 스케줄은 조직에 남아 그대로 발송됩니다.",
                 f"• 되돌리기: 서버 운영 담당자가 {undo} 를 실행합니다.",
             ]
