@@ -21,6 +21,9 @@ from bot.text_chunks import fit
 from commands.context import CommandContext
 from commands.grammar.errors import CommandError
 from commands.grammar.parse import (
+    AdminDeactivate,
+    AdminInvite,
+    AdminList,
     AdminVerify,
     Command,
     Help,
@@ -38,7 +41,7 @@ from commands.grammar.parse import (
     WhoAmI,
     parse,
 )
-from commands.handlers import account, schedule
+from commands.handlers import account, admins, schedule
 from commands.identity import Identity
 from commands.service_errors import service_error_text
 from core import request_id
@@ -157,5 +160,11 @@ async def _dispatch(
             return await account.who_am_i(ctx, who, event)
         case AdminVerify():
             return await account.admin_verify(ctx, who.admin, event, command)
+        case AdminList():
+            return await admins.admin_list(ctx, who, event)
+        case AdminDeactivate():
+            return await admins.admin_deactivate(ctx, who, command)
+        case AdminInvite():
+            return await admins.admin_invite(ctx, who, event, command)
         case _:
             assert_never(command)

@@ -70,6 +70,23 @@ def one_word(
     return word
 
 
+def org_and_name(rest: str, more: list[str], example: str, max_length: int) -> tuple[str, str]:
+    """An org code and, after it, the rest of the line as a person's name (spaces kept)."""
+    taken = take_word(rest)
+    if taken is None:
+        raise CommandError("조직코드", "초대할 조직의 코드를 적어 주세요.", example)
+    code, rest = taken
+    if len(code) > max_length:
+        raise CommandError(
+            "조직코드", f"{attach(quote(code), '은')} 너무 깁니다 ({max_length}자까지).", example
+        )
+    name = " ".join(rest.split())
+    if not name:
+        raise CommandError("이름", "새 관리자의 이름을 조직코드 다음에 적어 주세요.", example)
+    nothing_more("", more, example)
+    return code, name
+
+
 def nothing_more(rest: str, more: list[str], example: str) -> None:
     """Rejects anything left on the command line or on the lines after it."""
     extra = rest.strip() or next((line for line in more if line.strip()), "")

@@ -17,6 +17,7 @@ from commands.grammar.arguments import (
     nothing_more,
     one_word,
     only_id,
+    org_and_name,
     take_confirmation,
     take_id,
 )
@@ -100,6 +101,22 @@ class AdminVerify:
     code: str
 
 
+@dataclass(frozen=True, slots=True)
+class AdminList:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AdminDeactivate:
+    kakao_user_id: str  # as typed; the access service checks it is a numeric id
+
+
+@dataclass(frozen=True, slots=True)
+class AdminInvite:
+    org_code: str
+    name: str  # the rest of the line: a name may have spaces
+
+
 Command: TypeAlias = (
     Help
     | ScheduleList
@@ -115,10 +132,14 @@ Command: TypeAlias = (
     | WebLogin
     | WhoAmI
     | AdminVerify
+    | AdminList
+    | AdminDeactivate
+    | AdminInvite
 )
 
 _ORG_CODE_MAX = 50  # kb_schedule.created_by_id is varchar(50)
 _VERIFY_CODE_MAX = 64
+_KAKAO_ID_MAX = 40  # longer than any numeric id (services.access_views.NUMERIC_ID)
 
 
 def parse(text: str, *, prefix: str = "!", today: date) -> Command | None:
@@ -188,5 +209,14 @@ def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> 
         case Action.ADMIN_VERIFY:
             code = one_word(rest, more, example, "인증코드", "받은 인증 코드", _VERIFY_CODE_MAX)
             return AdminVerify(code)
+        case Action.ADMIN_LIST:
+            nothing_more(rest, more, example)
+            return AdminList()
+        case Action.ADMIN_DEACTIVATE:
+            what = "해제할 관리자의 카카오ID"
+            return AdminDeactivate(one_word(rest, more, example, "카카오ID", what, _KAKAO_ID_MAX))
+        case Action.ADMIN_INVITE:
+            org_code, name = org_and_name(rest, more, example, _ORG_CODE_MAX)
+            return AdminInvite(org_code, name)
         case _:
             assert_never(verb.action)

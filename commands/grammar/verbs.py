@@ -33,6 +33,9 @@ class Action(StrEnum):
     WEB_LOGIN = "web.login"
     WHO_AM_I = "whoami"
     ADMIN_VERIFY = "admin.verify"
+    ADMIN_LIST = "admin.list"
+    ADMIN_DEACTIVATE = "admin.deactivate"
+    ADMIN_INVITE = "admin.invite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class Verb:
 
 
 _SCHEDULE = ("스케줄", "schedule")
+_ADMIN = ("관리자", "admin")
 
 VERBS: tuple[Verb, ...] = (
     Verb(Action.HELP, (("도움말", "help"),), "", "명령어 목록을 봅니다.", "도움말"),
@@ -151,10 +155,31 @@ VERBS: tuple[Verb, ...] = (
     ),
     Verb(
         Action.ADMIN_VERIFY,
-        (("관리자", "admin"), ("인증", "verify")),
+        (_ADMIN, ("인증", "verify")),
         "코드",
         "받은 인증 코드로 관리자 인증을 합니다 (대소문자 구분 없음).",
         "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
+    ),
+    Verb(
+        Action.ADMIN_LIST,
+        (_ADMIN, ("목록", "list")),
+        "",
+        "내 조직과 하위 조직의 관리자를 봅니다 (1:1 채팅에서만).",
+        "관리자 목록",
+    ),
+    Verb(
+        Action.ADMIN_DEACTIVATE,
+        (_ADMIN, ("해제", "deactivate")),
+        "카카오ID",
+        "하위 조직 관리자를 해제합니다 (웹 로그인·API 토큰 끊김, 스케줄 유지).",
+        "관리자 해제 18470462837",
+    ),
+    Verb(
+        Action.ADMIN_INVITE,
+        (_ADMIN, ("초대", "invite")),
+        "조직코드 이름",
+        "새 관리자의 인증 코드를 받습니다 (1:1 채팅에서만).",
+        "관리자 초대 BR001 홍길동",
     ),
 )
 
@@ -212,11 +237,17 @@ def _unknown(word: str, prefix: str) -> CommandError:
 
 
 def help_text(prefix: str) -> str:
-    """The Korean command list, one entry per verb in table order."""
+    """The Korean command list, one entry per verb in table order. A verb whose example
+    adds nothing to its usage line (its words alone, or its words and a schedule id) gets no
+    example line, so the list stays one chat message."""
     entries = [f"📋 명령어 목록 (영어도 됩니다: {prefix}help)"]
     for verb in VERBS:
         usage = f"{prefix}{verb.korean} {verb.args}".rstrip()
         aliases = ", ".join(f"{prefix}{alias}" for alias in _english_forms(verb))
+        after = verb.example.removeprefix(verb.korean).strip()
+        if not after or (verb.args == "ID" and after.isdigit()):
+            entries.append(f"• {usage} ({aliases}) — {verb.description}")
+            continue
         example = verb.example.replace("\n", "\n     ")
         entries.append(f"• {usage} — {verb.description}\n  예) {prefix}{example}  ({aliases})")
     return "\n".join(entries)
