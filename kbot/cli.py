@@ -30,6 +30,7 @@ from kbot.cli_support import (
     numeric_options,
     table,
 )
+from services.accounts import INVITE_TTL
 from services.errors import ServiceError
 from storage import admins, archive, backup, images, one_time_codes, orgs, rooms, tokens
 from storage import org_csv as orgcsv
@@ -241,7 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--org", required=True, help="org code")
     a.add_argument("--name", required=True)
     a.add_argument("--mb-id", help="the PHP site's member id (created_by_mb_id)")
-    a.add_argument("--ttl-hours", type=float, default=24, help="hours the code stays valid")
+    a.add_argument(
+        "--ttl-hours",
+        type=float,
+        default=INVITE_TTL.total_seconds() / 3600,
+        help="hours the code stays valid",
+    )
     cmd(adm_sub, "list", "list admins", admin_list)
 
     room = cmd(sub, "room", "rooms the bot may send to", None)

@@ -49,6 +49,8 @@ from storage.engine import ReadSessions
 from storage.errors import Invalid as StorageInvalid
 from storage.kbot_models import Admin, ApiToken, Org, Room
 
+INVITE_TTL = timedelta(hours=24)  # how long a pairing code stays valid unless told otherwise
+
 
 class AccessService:
     def __init__(
@@ -170,7 +172,7 @@ class AccessService:
         org_code: str,
         name: str,
         *,
-        ttl: timedelta,
+        ttl: timedelta = INVITE_TTL,
         mb_id: str | None = None,
         standing: Standing | None = None,
     ) -> one_time_codes.Invite:

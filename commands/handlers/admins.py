@@ -9,8 +9,6 @@ of any other room read the answer, and an invite code pairs whoever types it fir
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.events import ChatEvent
 from commands import format as fmt
 from commands.context import CommandContext
@@ -22,7 +20,6 @@ from services.access_views import AdminView
 from storage import orgs
 
 # how long an invite code made in chat stays valid: what `kbot admin invite` gives by default
-INVITE_TTL = timedelta(hours=24)
 ADMINS_SHOWN = 25  # lines of `!관리자 목록`; the rest is counted ("외 N명")
 _NAME_SHOWN = 20  # characters of an admin's or an org's name in the list
 
@@ -99,7 +96,7 @@ async def admin_invite(
             f"봇과의 1:1 채팅에서 {again} 를 다시 입력해 주세요. 코드는 만들지 않았습니다."
         ]
     invite = await ctx.access.invite_admin(
-        who.admin, command.org_code, command.name, ttl=INVITE_TTL, standing=who.standing
+        who.admin, command.org_code, command.name, standing=who.standing
     )
     async with ctx.read_sessions() as s:
         org = await orgs.get_by_code(s, invite.org_code)
