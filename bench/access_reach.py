@@ -5,12 +5,12 @@
     python bench/access_reach.py [--rounds 10]
         [--database sqlite+aiosqlite:///tmp/x.db | mysql+aiomysql://root@127.0.0.1/bench]
 
-Each round: the admin's ``!스케줄 목록`` is answered (so the server remembers the admin), the
-CLI deactivates the admin, and the command is posted again and again (as Iris posts it, to
-``/webhook/iris``) until the reply is the refusal; the time from the CLI's exit to that reply
-is one figure. Then the admin is reactivated and the next round starts. The server replies to
-a minimal Iris device served by this script. Printed: median and max reach, and the CLI's own
-run time (start-up included).
+Each round takes another admin in another room (a refused stranger hears the refusal once,
+and replies per room are limited): the admin's ``!스케줄 목록`` is posted again and again, as
+Iris posts it, to ``/webhook/iris`` (so the server always remembers the admin: the worst
+case for its cache) while the CLI deactivates the admin; the time from the CLI's exit to the
+first refusal is one figure. The server replies to a minimal Iris device served by this
+script. Printed: median and max reach, and the CLI's own run time (process start included).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from _kbot_serve import free_port
 from aiohttp import web
 
 TOKEN = "bench-token-0123456789"  # a throwaway token for a local benchmark server
-ADMIN = "252507685"
+ADMIN = "252507685"  # the first round's admin; the next ones count up
 HQ_ADMIN = "252500001"
 ROOM = "257378349297847"
 REFUSED = "등록된 관리자만"
@@ -96,27 +96,30 @@ def kbot(workdir: Path, env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
-def prepare(workdir: Path, env: dict[str, str]) -> None:
+def prepare(workdir: Path, env: dict[str, str], users: list[str]) -> None:
     for args in (
         ["db", "upgrade"],
         ["org", "add", "--type", "headquarters", "--code", "HQ", "--name", "본사"],
         ["org", "add", "--type", "branch", "--code", "BR1", "--name", "강남", "--parent", "HQ"],
         ["admin", "add", "--kakao-user-id", HQ_ADMIN, "--org", "HQ", "--name", "본사"],
-        ["admin", "add", "--kakao-user-id", ADMIN, "--org", "BR1", "--name", "벤치"],
         ["room", "add", "--room-id", ROOM, "--name", "벤치방", "--org", "BR1"],
     ):
         kbot(workdir, env, *args)
+    for user in users:
+        kbot(
+            workdir, env, "admin", "add", "--kakao-user-id", user, "--org", "BR1", "--name", "벤치"
+        )
 
 
-def event(text: str) -> dict[str, Any]:
+def event(text: str, user: str) -> dict[str, Any]:
     return {
         "msg": text,
         "room": "벤치방",
         "sender": "벤치",
         "json": {
-            "_id": f"reach-{next(_ids)}",
-            "chat_id": ROOM,
-            "user_id": ADMIN,
+            "_id": str(700_000 + next(_ids)),
+            "chat_id": str(int(ROOM) + int(user) - int(ADMIN)),  # a room per admin: own limits
+            "user_id": user,
             "message": text,
             "type": "1",
             "created_at": str(int(time.time())),
@@ -125,10 +128,12 @@ def event(text: str) -> dict[str, Any]:
     }
 
 
-async def ask(http: aiohttp.ClientSession, base: str, iris: Iris) -> str:
+async def ask(http: aiohttp.ClientSession, base: str, iris: Iris, user: str) -> str:
     before = len(iris.replies)
     iris.arrived.clear()
-    async with http.post(f"{base}/webhook/iris?token={TOKEN}", json=event("!스케줄 목록")) as resp:
+    async with http.post(
+        f"{base}/webhook/iris?token={TOKEN}", json=event("!스케줄 목록", user)
+    ) as resp:
         assert resp.status == 200, resp.status
     while len(iris.replies) <= before:
         await asyncio.wait_for(iris.arrived.wait(), 30)
@@ -136,24 +141,28 @@ async def ask(http: aiohttp.ClientSession, base: str, iris: Iris) -> str:
     return iris.replies[before]
 
 
-async def rounds(workdir: Path, env: dict[str, str], base: str, iris: Iris, n: int) -> None:
+async def rounds(
+    workdir: Path, env: dict[str, str], base: str, iris: Iris, users: list[str]
+) -> None:
     reach: list[float] = []
     cli: list[float] = []
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession() as http:
-        for _ in range(n):
-            assert REFUSED not in await ask(http, base, iris)
+
+        async def refused_at(user: str) -> float:
+            while REFUSED not in await ask(http, base, iris, user):
+                pass
+            return time.perf_counter()
+
+        for user in users:
+            assert REFUSED not in await ask(http, base, iris, user)
+            asking = asyncio.create_task(refused_at(user))
             cli.append(
-                await loop.run_in_executor(None, kbot, workdir, env, "admin", "deactivate", ADMIN)
+                await loop.run_in_executor(None, kbot, workdir, env, "admin", "deactivate", user)
             )
             done = time.perf_counter()
-            while REFUSED not in await ask(http, base, iris):
-                pass
-            reach.append(time.perf_counter() - done)
-            await loop.run_in_executor(None, kbot, workdir, env, "admin", "activate", ADMIN)
-            while REFUSED in await ask(http, base, iris):
-                pass
-    print(f"rounds {n}, database {env['KBOT_DATABASE__URL'].split(':')[0]}")
+            reach.append(max(0.0, await asking - done))
+    print(f"rounds {len(users)}, database {env['KBOT_DATABASE__URL'].split(':')[0]}")
     print(
         f"reach     median {statistics.median(reach) * 1000:6.0f} ms   "
         f"max {max(reach) * 1000:6.0f} ms   (bound 2000 ms)"
@@ -188,12 +197,13 @@ def main() -> None:
         database = args.database or f"sqlite+aiosqlite:///{workdir}/kbot.db"
         port = free_port()
         env = server_env(workdir, database, port, iris_url)
-        prepare(workdir, env)
+        users = [str(int(ADMIN) + n) for n in range(args.rounds)]
+        prepare(workdir, env, users)
         server = await asyncio.create_subprocess_exec(str(KBOT), "serve", cwd=workdir, env=env)
         base = f"http://127.0.0.1:{port}"
         try:
             await wait_served(base, server)
-            await rounds(workdir, env, base, iris, args.rounds)
+            await rounds(workdir, env, base, iris, users)
         finally:
             server.send_signal(signal.SIGTERM)
             await asyncio.wait_for(server.wait(), 60)
