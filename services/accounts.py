@@ -17,6 +17,7 @@ web sessions and revokes its API tokens for good; its schedules belong to the or
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -69,27 +70,27 @@ class AccessService:
         self, actor: Admin | None, standing: Standing | None = None
     ) -> list[AdminView]:
         """Admins of the actor's subtree (every admin for the CLI), by org then name."""
-        async with self._reads() as s:
-            org_ids = await _seen_orgs(s, actor, standing, Operation.LIST_ADMINS)
-            query = select(Admin, Org).join(Org, Org.id == Admin.org_id)
-            if org_ids is not None:
-                query = query.where(Admin.org_id.in_(org_ids))
-            rows = (await s.execute(query.order_by(Org.code, Admin.name, Admin.id))).all()
-            acting = await orgs.acting_ids(s)
+        rows, acting = await self._of_subtree(Admin, actor, standing)
         return [admin_view(admin, org, acting) for admin, org in rows]
 
     async def list_rooms(
         self, actor: Admin | None, standing: Standing | None = None
     ) -> list[RoomView]:
         """Rooms of the actor's subtree (every room for the CLI), by org then name."""
+        rows, acting = await self._of_subtree(Room, actor, standing)
+        return [room_view(room, org, acting) for room, org in rows]
+
+    async def _of_subtree(
+        self, model: type[Admin] | type[Room], actor: Admin | None, standing: Standing | None
+    ) -> tuple[list[Any], set[int]]:
+        """The admins or rooms (each with its org) the actor sees, and the orgs that act."""
         async with self._reads() as s:
             org_ids = await _seen_orgs(s, actor, standing, Operation.LIST_ADMINS)
-            query = select(Room, Org).join(Org, Org.id == Room.org_id)
+            query = select(model, Org).join(Org, Org.id == model.org_id)
             if org_ids is not None:
-                query = query.where(Room.org_id.in_(org_ids))
-            rows = (await s.execute(query.order_by(Org.code, Room.name, Room.id))).all()
-            acting = await orgs.acting_ids(s)
-        return [room_view(room, org, acting) for room, org in rows]
+                query = query.where(model.org_id.in_(org_ids))
+            order = query.order_by(Org.code, model.name, model.id)
+            return list((await s.execute(order)).all()), await orgs.acting_ids(s)
 
     async def list_tokens(
         self, actor: Admin | None, owner_kakao_user_id: str | None = None

@@ -51,3 +51,37 @@ def record(
             after=after,
         )
     )
+
+
+async def set_columns(
+    session: AsyncSession,
+    row: Base,
+    values: dict[str, Any],
+    *,
+    action: str,
+    entity: str,
+    entity_id: object,
+    at: datetime,
+    actor: str,
+    actor_admin_id: int | None = None,
+) -> bool:
+    """Set ``values`` on ``row`` and record the change with the row before and after; False,
+    with nothing written or recorded, when the row holds those values already."""
+    if all(getattr(row, key) == value for key, value in values.items()):
+        return False
+    before = snapshot(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    await session.flush()
+    record(
+        session,
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=snapshot(row),
+    )
+    return True

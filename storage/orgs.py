@@ -146,23 +146,17 @@ async def set_active(
 ) -> bool:
     """Set the org's own flag (its subtree follows through ``chain_active``); audited.
     Returns whether anything changed."""
-    if org.active == active:
-        return False
-    before = {"active": org.active}
-    org.active = active
-    await session.flush()
-    audit.record(
+    return await audit.set_columns(
         session,
-        at=at,
-        actor=actor,
-        actor_admin_id=actor_admin_id,
+        org,
+        {"active": active},
         action="activate" if active else "deactivate",
         entity="org",
         entity_id=org.code,
-        before=before,
-        after={"active": active},
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
     )
-    return True
 
 
 async def is_within(session: AsyncSession, org_id: int, ancestor_id: int) -> bool:

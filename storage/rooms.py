@@ -79,23 +79,17 @@ async def set_active(
 ) -> bool:
     """Activate or deactivate a room (nothing is sent to an inactive one); audited. Returns
     whether anything changed."""
-    if room.active == active:
-        return False
-    before = audit.snapshot(room)
-    room.active = active
-    await session.flush()
-    audit.record(
+    return await audit.set_columns(
         session,
-        at=at,
-        actor=actor,
-        actor_admin_id=actor_admin_id,
+        room,
+        {"active": active},
         action="activate" if active else "deactivate",
         entity="room",
         entity_id=room.chat_id,
-        before=before,
-        after=audit.snapshot(room),
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
     )
-    return True
 
 
 async def move(
@@ -109,20 +103,14 @@ async def move(
 ) -> bool:
     """Give the room to another org; audited. Returns whether anything changed. Schedules
     into it are re-checked before each send, so the move is effective at the next one."""
-    if room.org_id == org_id:
-        return False
-    before = audit.snapshot(room)
-    room.org_id = org_id
-    await session.flush()
-    audit.record(
+    return await audit.set_columns(
         session,
-        at=at,
-        actor=actor,
-        actor_admin_id=actor_admin_id,
+        room,
+        {"org_id": org_id},
         action="move",
         entity="room",
         entity_id=room.chat_id,
-        before=before,
-        after=audit.snapshot(room),
+        at=at,
+        actor=actor,
+        actor_admin_id=actor_admin_id,
     )
-    return True
