@@ -7,11 +7,13 @@ confirmation page."""
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,6 +47,26 @@ def chromium() -> Path:
     return CHROMIUM
 
 
+@asynccontextmanager
+async def logged_in(chromium: Path, base: str, code: str) -> AsyncIterator[tuple[Page, list[str]]]:
+    """A browser page logged in with the one-time ``code``, and the list that collects its
+    script errors and failed responses (a test ends asserting it is empty)."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
+        try:
+            page = await browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+            await page.goto(f"{base}/login/{code}")
+            await page.click("form.login button[type=submit]")
+            await page.wait_for_url(f"{base}/")
+            yield page, errors
+        finally:
+            await browser.close()
+
+
 async def test_login_upload_and_logs_in_a_browser(
     chromium: Path,
     cfg: Config,
@@ -62,50 +84,37 @@ async def test_login_upload_and_logs_in_a_browser(
     second = tmp_path / "두번째.png"
     second.write_bytes(png(6, (32, 24)))
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
-        try:
-            page = await browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+    async with logged_in(chromium, base, code) as (page, errors):
+        assert "김지점장" in await page.inner_text("h1")
 
-            await page.goto(f"{base}/login/{code}")
-            await page.click("form.login button[type=submit]")
-            await page.wait_for_url(f"{base}/")
-            assert "김지점장" in await page.inner_text("h1")
+        await page.click("nav >> text=이미지")
+        await page.set_input_files("#file", [str(picture), str(second)])
+        await page.wait_for_selector("#previews:not([hidden])")  # the preview script ran
+        assert await page.locator("#previews img").count() == 2
+        await page.click("form.upload button[type=submit]")
+        await page.wait_for_url("**/images?uploaded=*")
+        async with sessions() as s:
+            first, other = list(await s.scalars(select(Image).order_by(Image.id)))
+        assert (first.original_name, other.original_name) == ("행사 안내.png", "두번째.png")
+        form_line = await page.inner_text("#uploaded-form-line")
+        assert form_line == f"이미지: {first.id}, {other.id}"
+        listed = page.locator(f'.gallery li[data-id="{first.id}"]')
+        assert await listed.locator(".image-id").inner_text() == f"#{first.id}"
+        assert await listed.locator("img").evaluate("img => img.naturalWidth") == 64
 
-            await page.click("nav >> text=이미지")
-            await page.set_input_files("#file", [str(picture), str(second)])
-            await page.wait_for_selector("#previews:not([hidden])")  # the preview script ran
-            assert await page.locator("#previews img").count() == 2
-            await page.click("form.upload button[type=submit]")
-            await page.wait_for_url("**/images?uploaded=*")
-            async with sessions() as s:
-                first, other = list(await s.scalars(select(Image).order_by(Image.id)))
-            assert (first.original_name, other.original_name) == ("행사 안내.png", "두번째.png")
-            form_line = await page.inner_text("#uploaded-form-line")
-            assert form_line == f"이미지: {first.id}, {other.id}"
-            listed = page.locator(f'.gallery li[data-id="{first.id}"]')
-            assert await listed.locator(".image-id").inner_text() == f"#{first.id}"
-            assert await listed.locator("img").evaluate("img => img.naturalWidth") == 64
+        await page.click(f'.gallery li[data-id="{other.id}"] a.delete')
+        await page.wait_for_url(f"**/images/{other.id}/delete")
+        await page.click("form.actions button[type=submit]")
+        await page.wait_for_url(f"**/images?deleted={other.id}")
+        assert await page.locator(f'.gallery li[data-id="{other.id}"]').count() == 0
+        async with sessions() as s:
+            assert await s.get(Image, other.id) is None
 
-            await page.click(f'.gallery li[data-id="{other.id}"] a.delete')
-            await page.wait_for_url(f"**/images/{other.id}/delete")
-            await page.click("form.actions button[type=submit]")
-            await page.wait_for_url(f"**/images?deleted={other.id}")
-            assert await page.locator(f'.gallery li[data-id="{other.id}"]').count() == 0
-            async with sessions() as s:
-                assert await s.get(Image, other.id) is None
-
-            await page.click("nav >> text=발송 로그")
-            await page.wait_for_url("**/logs")
-            assert await page.inner_text("h1") == "발송 로그"
-            assert "조건에 맞는 발송 기록이 없습니다." in await page.inner_text("main")
-            assert errors == []  # no CSP violations or script errors
-        finally:
-            await browser.close()
+        await page.click("nav >> text=발송 로그")
+        await page.wait_for_url("**/logs")
+        assert await page.inner_text("h1") == "발송 로그"
+        assert "조건에 맞는 발송 기록이 없습니다." in await page.inner_text("main")
+        assert errors == []  # no CSP violations or script errors
 
 
 async def test_deactivate_an_admin_on_the_access_page_in_a_browser(
@@ -122,29 +131,16 @@ async def test_deactivate_an_admin_on_the_access_page_in_a_browser(
     async with sessions() as s:
         br1 = await s.scalar(select(Admin.id).where(Admin.kakao_user_id == USERS["BR1"]))
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
-        try:
-            page = await browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
-            await page.goto(f"{base}/login/{code}")
-            await page.click("form.login button[type=submit]")
-            await page.wait_for_url(f"{base}/")
-
-            await page.click("nav >> text=관리자·방")
-            await page.wait_for_url("**/access")
-            row = page.locator(f'#admins tr[data-id="{br1}"]')
-            assert await row.locator(".state").inner_text() == "활성"
-            await row.locator("a.button").click()
-            await page.wait_for_url(f"**/access/admins/{br1}/deactivate")
-            assert "김지점장" in await page.inner_text("main")
-            await page.click("form.actions button[type=submit]")
-            await page.wait_for_url("**/access?*")
-            assert "비활성화했습니다" in await page.inner_text("#result")
-            assert await row.locator(".state").inner_text() == "비활성"
-            assert errors == []
-        finally:
-            await browser.close()
+    async with logged_in(chromium, base, code) as (page, errors):
+        await page.click("nav >> text=관리자·방")
+        await page.wait_for_url("**/access")
+        row = page.locator(f'#admins tr[data-id="{br1}"]')
+        assert await row.locator(".state").inner_text() == "활성"
+        await row.locator("a.button").click()
+        await page.wait_for_url(f"**/access/admins/{br1}/deactivate")
+        assert "김지점장" in await page.inner_text("main")
+        await page.click("form.actions button[type=submit]")
+        await page.wait_for_url("**/access?*")
+        assert "비활성화했습니다" in await page.inner_text("#result")
+        assert await row.locator(".state").inner_text() == "비활성"
+        assert errors == []
