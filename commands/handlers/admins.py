@@ -16,10 +16,10 @@ from commands.grammar.parse import AdminDeactivate, AdminInvite
 from commands.grammar.verbs import Action, verb_of
 from commands.identity import Identity
 from core.human import local_stamp
+from core.particles import attach
 from services.access_views import AdminView
 from storage import orgs
 
-# how long an invite code made in chat stays valid: what `kbot admin invite` gives by default
 ADMINS_SHOWN = 25  # lines of `!관리자 목록`; the rest is counted ("외 N명")
 _NAME_SHOWN = 20  # characters of an admin's or an org's name in the list
 
@@ -67,7 +67,7 @@ async def admin_deactivate(
     if not done.changed:
         return [
             f"{label} 관리자는 이미 해제되어 있습니다. 아무것도 바꾸지 않았습니다.\n"
-            f"되돌리기: 서버 운영 담당자가 {undo} 를 실행합니다."
+            f"되돌리기: 서버 운영 담당자가 {attach(undo, '을')} 실행합니다."
         ]
     return [
         "\n".join(
@@ -78,7 +78,7 @@ async def admin_deactivate(
                 if done.revoked_tokens
                 else "• 폐기할 API 토큰은 없었습니다.",
                 "• 이 관리자가 만든 스케줄은 조직에 남아 그대로 발송됩니다.",
-                f"• 되돌리기: 서버 운영 담당자가 {undo} 를 실행합니다.",
+                f"• 되돌리기: 서버 운영 담당자가 {attach(undo, '을')} 실행합니다.",
             ]
         )
     ]
