@@ -1,7 +1,7 @@
 """``/api/admins`` and ``/api/tokens`` through the real app, on SQLite and MariaDB: who sees and
 changes whom (seed 4.3: strictly below the caller's org), a deactivated admin's tokens and web
-sessions refused at once, one's own tokens listed without the secret and revoked, bad ids a
-400. Every answer is checked against the OpenAPI document (``Api.call``)."""
+sessions refused at once, one's own tokens listed without the secret and revoked, ids that
+cannot exist a 404. Every answer is checked against the OpenAPI document (``Api.call``)."""
 
 from __future__ import annotations
 
@@ -155,7 +155,9 @@ async def test_distributor_manages_its_subtree(
     assert (status, body["active"]) == (200, True)
 
 
-async def test_bad_ids_are_a_400(cfg: Any, sessions: Any, aiohttp_client: Any) -> None:
+async def test_ids_that_cannot_exist_are_a_404(
+    cfg: Any, sessions: Any, aiohttp_client: Any
+) -> None:
     api = await make_api(aiohttp_client, cfg, sessions)
     for path in (
         "/api/admins/abc/deactivate",
@@ -165,10 +167,10 @@ async def test_bad_ids_are_a_400(cfg: Any, sessions: Any, aiohttp_client: Any) -
         "/api/admins/%EA%B0%80/activate",
     ):
         status, body = await api.call("POST", path, "AG1")
-        assert (status, body["error"]["field"]) == (400, "id"), path
+        assert (status, body["error"]["field"]) == (404, "id"), path
     for path in ("/api/tokens/x", "/api/tokens/0", f"/api/tokens/{10**12}"):
         status, body = await api.call("DELETE", path, "AG1")
-        assert (status, body["error"]["field"]) == (400, "id"), path
+        assert (status, body["error"]["field"]) == (404, "id"), path
 
 
 async def test_tokens_are_the_callers_own_without_the_secret(

@@ -7,8 +7,8 @@ itself, 403 for the others; an admin it may not see is 404). Deactivating an adm
 web sessions and revokes its API tokens at once. ``/api/tokens`` lists and revokes the
 caller's own tokens only, never a token's secret or hash; another admin's token is 404.
 
-A path id that is not a positive int32 is a 400 naming ``id``. The kbot tables' times (naive
-UTC) are sent as ISO 8601 with the configured zone's offset.
+A path id that is not a positive int32 is a 404 naming ``id``, as everywhere in the API.
+The kbot tables' times (naive UTC) are sent as ISO 8601 with the configured zone's offset.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ async def activate_admin(request: web.Request) -> web.Response:
 
 async def _set_admin(request: web.Request, *, active: bool) -> web.Response:
     admin = await require_admin(request)
-    admin_id = path_id(request, "관리자", malformed=400)
+    admin_id = path_id(request, "관리자")
     try:
         done = await _access(request).set_admin_active_by_id(admin, admin_id, active)
     except ServiceError as error:
@@ -109,7 +109,7 @@ async def revoke_token(request: web.Request) -> web.Response:
     """``DELETE /api/tokens/{id}``: revokes one of the caller's own tokens for good (the
     token of this very request too); the token as it is now."""
     admin = await require_admin(request)
-    token_id = path_id(request, "토큰", malformed=400)
+    token_id = path_id(request, "토큰")
     try:
         done = await _access(request).revoke_token(admin, token_id)
     except ServiceError as error:

@@ -37,7 +37,6 @@ def _date(name: str, description: str) -> JSON:
 
 
 ID = _param("id", "path", _int(1, MAX_ID))
-ACCESS_ID = _param("id", "path", _int(1, MAX_ID), description="400 when not in range")
 PAGING = [_param("page", schema=_int(1, MAX_ID)), _param("per_page", schema=_int(1, MAX_PER_PAGE))]
 ROOM = _param("room", schema={"type": "string", "maxLength": TEXT_MAX_LENGTH})
 CONFIRM = _param(
@@ -193,7 +192,7 @@ def build_openapi(cfg: Config) -> JSON:
                 "get": _op("admins of the token's admin's subtree", {200: "AdminList"}, (401, 403)),
             },
             "/api/admins/{id}/deactivate": {
-                "parameters": [ACCESS_ID],
+                "parameters": [ID],
                 "post": _op(
                     "deactivate an admin below the caller's org (revokes its tokens, ends its "
                     "web sessions)",
@@ -202,7 +201,7 @@ def build_openapi(cfg: Config) -> JSON:
                 ),
             },
             "/api/admins/{id}/activate": {
-                "parameters": [ACCESS_ID],
+                "parameters": [ID],
                 "post": _op(
                     "reactivate an admin below the caller's org",
                     {200: "AdminChanged"},
@@ -215,7 +214,7 @@ def build_openapi(cfg: Config) -> JSON:
                 ),
             },
             "/api/tokens/{id}": {
-                "parameters": [ACCESS_ID],
+                "parameters": [ID],
                 "delete": _op(
                     "revoke one of the caller's own tokens",
                     {200: "TokenRevoked"},

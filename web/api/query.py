@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -92,14 +92,11 @@ def date_param(request: web.Request, name: str) -> date | None:
         raise _bad(name, f"{name}: {problem}") from None
 
 
-def path_id(request: web.Request, what: str, *, malformed: Literal[400, 404] = 404) -> int:
-    """The ``{id}`` of the path; anything but a positive int32 is a 404, or with
-    ``malformed=400`` a 400 naming ``id`` (the access endpoints: a bad id is a bad request)."""
+def path_id(request: web.Request, what: str) -> int:
+    """The ``{id}`` of the path; anything but a positive int32 names nothing: a 404."""
     raw = request.match_info["id"]
     value = small_int(raw)
     if value is None or not 0 < value <= MAX_ID:
-        if malformed == 400:
-            raise _bad("id", f"{what} 번호 '{raw[:20]}': 1~{MAX_ID} 사이의 정수여야 합니다.")
         raise api_error(404, "not_found", f"{what} '{raw[:20]}'을(를) 찾을 수 없습니다.", "id")
     return value
 
