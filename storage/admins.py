@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plain_text import clean
+from core.timeutil import to_utc_naive
 from storage import audit, orgs
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Admin
@@ -35,7 +36,13 @@ async def add_admin(
     existing = await session.scalar(select(Admin).where(Admin.kakao_user_id == kakao_user_id))
     if existing is not None:
         raise Conflict(f"kakao user {kakao_user_id} is already an admin (admin #{existing.id})")
-    admin = Admin(kakao_user_id=kakao_user_id, org_id=org.id, name=name.strip(), mb_id=mb_id)
+    admin = Admin(
+        kakao_user_id=kakao_user_id,
+        org_id=org.id,
+        name=name.strip(),
+        mb_id=mb_id,
+        created_at=to_utc_naive(at),  # naive UTC on every backend, like the other kbot times
+    )
     session.add(admin)
     await session.flush()
     audit.record(

@@ -15,6 +15,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plain_text import clean
+from core.timeutil import to_utc_naive
 from storage import audit
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Org
@@ -75,7 +76,13 @@ async def add_org(session: AsyncSession, spec: OrgSpec, *, at: datetime, actor: 
         parent = await get_by_code(session, spec.parent_code)
         check_parent(spec, parent.type)
         parent_id = parent.id
-    org = Org(type=spec.type, code=spec.code, name=spec.name.strip(), parent_id=parent_id)
+    org = Org(
+        type=spec.type,
+        code=spec.code,
+        name=spec.name.strip(),
+        parent_id=parent_id,
+        created_at=to_utc_naive(at),
+    )
     session.add(org)
     await session.flush()
     audit.record(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plain_text import clean
+from core.timeutil import to_utc_naive
 from storage import audit, orgs
 from storage.errors import Conflict, Invalid, NotFound
 from storage.kbot_models import Room
@@ -39,7 +40,12 @@ async def add_room(
     if existing is not None:
         raise Conflict(f"room {chat_id} is already registered (room #{existing.id})")
     room = Room(
-        chat_id=chat_id, name=name.strip(), org_id=org.id, room_type=room_type, device=device
+        chat_id=chat_id,
+        name=name.strip(),
+        org_id=org.id,
+        room_type=room_type,
+        device=device,
+        created_at=to_utc_naive(at),
     )
     session.add(room)
     await session.flush()
