@@ -154,8 +154,7 @@ class AccessService:
                 _check_below(actor, target, org)
             if not active and target.active:
                 await _keep_headquarters(s, target, org)
-            label = actor_label(actor) if actor is not None else audit.CLI_ACTOR
-            by = actor.id if actor is not None else None
+            label, by = _audit_actor(actor)
             was = target.active
             await admins.set_active(s, target.id, active, at=at, actor=label, actor_admin_id=by)
             revoked = 0
@@ -188,7 +187,7 @@ class AccessService:
                 raise Conflict(
                     "org", f"조직 {org.code}: 비활성 상태라 관리자를 초대할 수 없습니다."
                 )
-            label = actor_label(actor) if actor is not None else audit.CLI_ACTOR
+            label, _ = _audit_actor(actor)
             try:
                 return await one_time_codes.create_invite(
                     s, org_code=org.code, name=name, mb_id=mb_id, ttl=ttl, at=at, actor=label
@@ -211,15 +210,8 @@ class AccessService:
         async with self._sessions.begin() as s:
             org_ids = await _seen_orgs(s, actor, standing, Operation.MANAGE_ROOMS)
             room = await _room(s, chat_id, org_ids)
-            label = actor_label(actor) if actor is not None else audit.CLI_ACTOR
-            changed = await rooms.set_active(
-                s,
-                room,
-                active,
-                at=at,
-                actor=label,
-                actor_admin_id=actor.id if actor is not None else None,
-            )
+            label, by = _audit_actor(actor)
+            changed = await rooms.set_active(s, room, active, at=at, actor=label, actor_admin_id=by)
             org = await s.get(Org, room.org_id)
             assert org is not None
             view = room_view(room, org, await orgs.acting_ids(s))
@@ -264,19 +256,18 @@ class AccessService:
                 raise NotFound("token_id", f"토큰 #{token_id}: {why}")
             if actor is not None:
                 require_acting(await standing_of(s, actor), Operation.MANAGE_ADMINS)
-            label = actor_label(actor) if actor is not None else audit.CLI_ACTOR
-            changed = await tokens.revoke(
-                s,
-                token,
-                at=at,
-                actor=label,
-                actor_admin_id=actor.id if actor is not None else None,
-            )
+            label, by = _audit_actor(actor)
+            changed = await tokens.revoke(s, token, at=at, actor=label, actor_admin_id=by)
             owner = await s.get(Admin, token.admin_id)
             assert owner is not None
             view = token_view(token, owner)
         access_events.changed()
         return Changed(view, changed)
+
+
+def _audit_actor(actor: Admin | None) -> tuple[str, int | None]:
+    """Who the audit rows name: the admin (label and id), or the CLI operator."""
+    return (audit.CLI_ACTOR, None) if actor is None else (actor_label(actor), actor.id)
 
 
 async def _seen_orgs(
