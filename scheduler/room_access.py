@@ -27,6 +27,7 @@ from scheduler.held import SendColumns
 from scheduler.image_files import ImageFiles, Located, UnsafeImage
 from scheduler.parts import PartError, images_of
 from storage.kbot_models import Image, Org, Room
+from storage.orgs import first_inactive
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,18 +141,17 @@ class Access:
         return creator if self._inactive(creator.id) is None else None
 
     def _inactive(self, org_id: int | None) -> _Org | None:
-        """The nearest org at or above ``org_id`` that is not active (a missing org counts as
-        inactive), or None when the org is in force."""
-        seen: set[int] = set()
-        while org_id is not None and org_id not in seen:
-            seen.add(org_id)
-            org = self.orgs.get(org_id)
-            if org is None:
-                return _Org(org_id, f"#{org_id}", "", None, False)
-            if not org.active:
-                return org
-            org_id = org.parent_id
-        return None
+        """The nearest org at or above ``org_id`` that stops it (inactive, missing, or closing
+        a parent cycle written by hand: ``storage.orgs.first_inactive``), or None when the
+        org is in force."""
+        off = first_inactive(self._node, org_id)
+        if off is None:
+            return None
+        return self.orgs.get(off) or _Org(off, f"#{off}", "", None, False)
+
+    def _node(self, org_id: int) -> tuple[int | None, bool] | None:
+        org = self.orgs.get(org_id)
+        return None if org is None else (org.parent_id, org.active)
 
     def _within(self, org_id: int | None, ancestor_id: int) -> bool:
         seen: set[int] = set()

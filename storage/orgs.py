@@ -8,6 +8,7 @@ permission decision (chat, REST API, web) on it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -118,28 +119,30 @@ async def list_orgs(session: AsyncSession) -> list[Org]:
 async def activity(session: AsyncSession, org_id: int) -> tuple[str, bool] | None:
     """The org's type and whether it acts, or None when there is no such org. An org acts
     while it and every org above it are active: deactivating an org stops its whole subtree
-    without touching the flags below it, so reactivating it brings back exactly what was."""
-    row = (await session.execute(select(Org.type).where(Org.id == org_id))).first()
-    if row is None:
-        return None
-    return row.type, await chain_active(session, org_id)
-
-
-async def chain_active(session: AsyncSession, org_id: int) -> bool:
-    """Whether ``org_id`` and every org above it are active (one recursive query; a parent
-    cycle written by hand into the table ends the walk instead of looping)."""
+    without touching the flags below it, so reactivating it brings back exactly what was.
+    One recursive query up the tree; a parent cycle written by hand into the table ends the
+    walk at ``MAX_DEPTH`` and counts as not acting."""
     up = (
-        select(Org.id, Org.parent_id, Org.active, literal(0).label("depth"))
+        select(Org.id, Org.parent_id, Org.type, Org.active, literal(0).label("depth"))
         .where(Org.id == org_id)
         .cte("up", recursive=True)
     )
     up = up.union_all(
-        select(Org.id, Org.parent_id, Org.active, (up.c.depth + 1).label("depth"))
+        select(Org.id, Org.parent_id, Org.type, Org.active, (up.c.depth + 1).label("depth"))
         .join(up, Org.id == up.c.parent_id)
         .where(up.c.depth < MAX_DEPTH)
     )
-    flags = list(await session.scalars(select(up.c.active)))
-    return bool(flags) and all(flags)
+    rows = (await session.execute(select(up.c.type, up.c.active).order_by(up.c.depth))).all()
+    if not rows:
+        return None
+    acting = len(rows) <= MAX_DEPTH and all(active for _, active in rows)
+    return rows[0].type, acting
+
+
+async def chain_active(session: AsyncSession, org_id: int) -> bool:
+    """Whether ``org_id`` and every org above it are active (``activity``)."""
+    found = await activity(session, org_id)
+    return found is not None and found[1]
 
 
 async def set_active(
@@ -179,19 +182,26 @@ async def subtree_ids(session: AsyncSession, root_id: int) -> set[int]:
 
 
 async def acting_ids(session: AsyncSession) -> set[int]:
-    """Ids of the orgs that act (``chain_active``), from one read of the whole tree: for
+    """Ids of the orgs that act (``activity``), from one read of the whole tree: for
     listings that show many admins or rooms at once."""
     rows = await session.execute(select(Org.id, Org.parent_id, Org.active))
     tree = {org_id: (parent_id, bool(active)) for org_id, parent_id, active in rows.all()}
-    acting: set[int] = set()
-    for org_id in tree:
-        node: int | None = org_id
-        for _ in range(MAX_DEPTH):
-            if node is None:
-                acting.add(org_id)
-                break
-            parent_id, active = tree.get(node, (None, False))
-            if not active:
-                break
-            node = parent_id
-    return acting
+    return {org_id for org_id in tree if first_inactive(tree.get, org_id) is None}
+
+
+def first_inactive(
+    node_of: Callable[[int], tuple[int | None, bool] | None], org_id: int | None
+) -> int | None:
+    """The nearest org at or above ``org_id`` that stops it, or None when it acts, on a tree
+    already read (``node_of``: org id -> (parent id, active), None for no such org). A
+    missing org stops it, and so does a parent cycle written by hand (the org that closes
+    it), as ``activity`` has it in SQL."""
+    seen: set[int] = set()
+    node = org_id
+    while node is not None:
+        found = node_of(node)
+        if node in seen or found is None or not found[1]:
+            return node
+        seen.add(node)
+        node = found[0]
+    return None

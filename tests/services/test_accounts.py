@@ -15,7 +15,7 @@ from services import access_events
 from services.accounts import AccessService
 from services.errors import Conflict, Invalid, NotFound
 from services.permissions import PermissionDenied, visible_org_ids
-from storage import admins, one_time_codes, tokens
+from storage import admins, one_time_codes, orgs, tokens
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin, ApiToken, AuditEntry, Org, Room
 from tests.support.command_world import ROOMS, START, USERS, build_world
@@ -236,3 +236,20 @@ async def test_invites_reach_only_the_subtree_and_pair_a_new_admin(
             s, code=invite.code, kakao_user_id="555000557", at=START
         )
     assert paired is not None and paired.org_id == world["BR2"] and paired.name == "새 지점장"
+
+
+async def test_every_reading_of_the_tree_agrees_on_inactive_ancestors_and_cycles(
+    sessions: async_sessionmaker[AsyncSession], world: dict[str, int]
+) -> None:
+    """``orgs.activity`` (SQL, one org) and ``orgs.acting_ids`` (the whole tree, in Python,
+    as the send check walks it too) give one answer, also for a parent cycle written by hand
+    into the table, which stops the orgs in and below it."""
+    async with sessions.begin() as s:
+        await s.execute(update(Org).where(Org.code == "DT1").values(active=False))
+        await s.execute(update(Org).where(Org.code == "AG2").values(parent_id=world["BR3"]))
+    async with sessions() as s:
+        acting = await orgs.acting_ids(s)
+        for code, org_id in world.items():
+            found = await orgs.activity(s, org_id)
+            assert found is not None and found[1] == (org_id in acting), code
+    assert acting == {world["HQ"], world["DT2"]}
