@@ -56,7 +56,9 @@ class IdentityCache:
         self._ttl_s = ttl_s
         self._capacity = capacity
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
-        self._reading: dict[str, asyncio.Task[Identity | None]] = {}
+        # reads in flight, each with the access generation it began in: a lookup after a
+        # change never joins a read begun before it
+        self._reading: dict[str, tuple[int, asyncio.Task[Identity | None]]] = {}
 
     async def find(self, kakao_user_id: str) -> Identity | None:
         """The active admin behind ``kakao_user_id`` and its standing, or None. Concurrent
@@ -64,10 +66,11 @@ class IdentityCache:
         entry = self._fresh(kakao_user_id)
         if entry is not None:
             return entry.identity
-        reading = self._reading.get(kakao_user_id)
-        if reading is None or reading.get_name() != _read_name():  # begun before a change
-            reading = asyncio.create_task(self._read(kakao_user_id), name=_read_name())
-            self._reading[kakao_user_id] = reading
+        generation = access_events.generation()
+        began, reading = self._reading.get(kakao_user_id, (None, None))
+        if reading is None or began != generation:
+            reading = asyncio.create_task(self._read(kakao_user_id), name="identity-read")
+            self._reading[kakao_user_id] = (generation, reading)
             reading.add_done_callback(lambda done: self._read_done(kakao_user_id, done))
         return await asyncio.shield(reading)  # a cancelled caller leaves the read to the rest
 
@@ -93,7 +96,7 @@ class IdentityCache:
         return identity
 
     def _read_done(self, kakao_user_id: str, done: asyncio.Task[Identity | None]) -> None:
-        if self._reading.get(kakao_user_id) is done:
+        if self._reading.get(kakao_user_id, (None, None))[1] is done:
             del self._reading[kakao_user_id]
         if not done.cancelled():
             done.exception()  # retrieved here too, in case every caller was cancelled
@@ -107,12 +110,6 @@ class IdentityCache:
             del self._entries[kakao_user_id]
             return None
         return entry
-
-
-def _read_name() -> str:
-    """A read's task name carries the access generation it began in, so that a lookup after
-    a change never joins a read begun before it."""
-    return f"identity-read-{access_events.generation()}"
 
 
 async def _read_identity(session: AsyncSession, kakao_user_id: str) -> Identity | None:
