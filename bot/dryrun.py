@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from bot.sender import PRIORITY_SCHEDULED, BotSender, SendResult, check_images, check_text
@@ -28,14 +29,24 @@ class DryRunSender(BotSender):
         self.sent: list[dict[str, Any]] = []
 
     async def send_text(
-        self, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        text: str,
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         check_text(text)
         log.info("dry run: text to room %s (priority %d):\n%s", room_id, priority, redact(text))
         return self._record({"kind": "text", "room_id": room_id, "text": text}, priority)
 
     async def send_images(
-        self, room_id: str, images: Sequence[bytes], *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        images: Sequence[bytes],
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         check_images(images)
         sizes = [len(image) for image in images]

@@ -7,6 +7,10 @@ sends, first-in first-out within one priority; it never interrupts a request alr
 the wire, and a reply still waits the device's pacing gap. Replies come from people typing,
 so they cannot starve scheduled sends for long.
 
+``deadline`` (aware) is the latest time the request may start: a transport that makes it
+wait (Iris: a paused device, an exhausted budget) fails it with ``Failure.LATE`` instead of
+sending it later. None: no deadline.
+
 Errors: a send either returns a ``SendResult`` or raises ``SendError``. ``retryable`` says
 whether sending the same request again later may succeed (timeouts, refused or reset
 connections, gateway and overload answers). A timeout may still have been delivered, so a
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -40,6 +45,7 @@ class Failure(StrEnum):
     EMPTY = "empty"  # nothing to send
     CONFIG = "config"  # kbot's own configuration is wrong (device name, URL)
     CLOSED = "closed"  # kbot is shutting down
+    LATE = "late"  # held by the device's pause or budget past the send's deadline (never sent)
     UNKNOWN = "unknown"
 
 
@@ -100,6 +106,8 @@ def failure_reason(
             return "Iris 기기 설정이 올바르지 않습니다"
         case Failure.CLOSED:
             return "kbot이 종료되는 중이라 보내지 못했습니다"
+        case Failure.LATE:
+            return "봇 기기의 발송 한도나 일시정지로 기다리다 허용 시간이 지나 보내지 않았습니다"
         case _:
             return "알 수 없는 오류로 보내지 못했습니다"
 
@@ -109,15 +117,27 @@ class SendResult:
     ok: bool
     raw: Any  # the parsed API response, or the dry-run record
     status: int | None = None
+    # the Iris device that took the request; None where no echo confirms a send (dry run)
+    device: str | None = None
 
 
 class BotSender(Protocol):
     async def send_text(
-        self, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        text: str,
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult: ...
 
     async def send_images(
-        self, room_id: str, images: Sequence[bytes], *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        images: Sequence[bytes],
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult: ...
 
     async def close(self) -> None: ...

@@ -82,10 +82,26 @@ class DatabaseConfig(_Section):
 
 
 class IrisDeviceConfig(_Section):
+    """One more Iris device; a key left out takes its value from ``[bot.iris]``."""
+
     name: str = Field(min_length=1, max_length=50)
     url: str
     text_gap_ms: int | None = Field(None, ge=0)
     image_gap_ms: int | None = Field(None, ge=0)
+    jitter_ms: int | None = Field(None, ge=0, le=600_000)
+    max_per_minute: int | None = Field(None, ge=0)
+    max_per_hour: int | None = Field(None, ge=0)
+    max_per_day: int | None = Field(None, ge=0)
+    breaker_unconfirmed: int | None = Field(None, ge=0)
+    breaker_pause_s: int | None = Field(None, ge=1)
+    standby: str | None = Field(None, max_length=50)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
 
 
 class IrisConfig(_Section):
@@ -94,6 +110,13 @@ class IrisConfig(_Section):
     image_gap_ms: int = Field(5000, ge=0)
     timeout_s: float = Field(10, gt=0, le=120)
     bot_id: str = ""  # the bot account's user_id; empty = ask Iris GET /config at start-up
+    jitter_ms: int = Field(0, ge=0, le=600_000)  # random extra spacing, 0 to this, per send
+    max_per_minute: int = Field(0, ge=0)  # per-device send budgets; 0 = no limit
+    max_per_hour: int = Field(0, ge=0)
+    max_per_day: int = Field(0, ge=0)
+    breaker_unconfirmed: int = Field(5, ge=0)  # bad parts in a row that pause a device; 0 = off
+    breaker_pause_s: int = Field(600, ge=1)
+    standby: str = Field("", max_length=50)  # device taking over this one's rooms while paused
     devices: list[IrisDeviceConfig] = []  # extra Iris devices; [bot.iris] itself is "default"
 
     @field_validator("url")
@@ -102,6 +125,22 @@ class IrisConfig(_Section):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
+
+    @model_validator(mode="after")
+    def _standby_names(self) -> IrisConfig:
+        names = ["default", *(d.name for d in self.devices)]
+        if len(set(names)) != len(names):
+            raise ValueError(f"bot.iris.devices: device names must be unique: {names}")
+        standbys = [("bot.iris.standby", "default", self.standby)] + [
+            (f"bot.iris.devices.{i}.standby", d.name, d.standby or "")
+            for i, d in enumerate(self.devices)
+        ]
+        for key, own, standby in standbys:
+            if standby and standby not in names:
+                raise ValueError(f"{key}: no Iris device is named {standby!r} (devices: {names})")
+            if standby == own:
+                raise ValueError(f"{key}: a device cannot be its own standby")
+        return self
 
 
 class BotConfig(_Section):
@@ -115,6 +154,11 @@ class BotConfig(_Section):
     # command replies the bot may post per minute, per room and per sender (over it: dropped)
     replies_per_room_per_minute: int = Field(30, ge=1, le=1000)
     replies_per_sender_per_minute: int = Field(20, ge=1, le=1000)
+    # a part whose own echo has not come back through /webhook/iris by then is 'unconfirmed'
+    confirm_timeout_s: float = Field(30, gt=0, le=3600)
+    # send a part again after an error that leaves it unknown whether Iris took it (a timeout):
+    # off by default, so a part that may have been delivered is never sent twice
+    resend_uncertain: bool = False
     iris: IrisConfig = IrisConfig()
 
     @field_validator("allow_networks")

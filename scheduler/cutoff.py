@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Sequence
+from datetime import datetime
 
 from bot.sender import PRIORITY_SCHEDULED, BotSender, SendResult
 from scheduler.attempts import Interrupted
@@ -25,14 +26,28 @@ class CutOffSender:
         self._cut.set()
 
     async def send_text(
-        self, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        text: str,
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
-        return await self._unless_cut(self._sender.send_text(room_id, text, priority=priority))
+        return await self._unless_cut(
+            self._sender.send_text(room_id, text, priority=priority, deadline=deadline)
+        )
 
     async def send_images(
-        self, room_id: str, images: Sequence[bytes], *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        images: Sequence[bytes],
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
-        return await self._unless_cut(self._sender.send_images(room_id, images, priority=priority))
+        return await self._unless_cut(
+            self._sender.send_images(room_id, images, priority=priority, deadline=deadline)
+        )
 
     async def close(self) -> None:
         """The wrapped sender belongs to whoever built it; it is not closed here."""

@@ -216,3 +216,83 @@ class RoomSend(Base):
     kind: Mapped[str] = mapped_column(String(10), nullable=False)  # scheduled | manual | test
     schedule_id: Mapped[int | None] = mapped_column(Integer)
     occurrence_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Receipt(Base):
+    """One part of a send handed to an Iris device, waiting for (or matched to) the bot's own
+    echo of it: the delivery receipt. ``state``: ``sending`` (on the wire), ``pending``
+    (accepted by Iris, echo not seen yet), ``confirmed``, ``unconfirmed`` (no echo within
+    ``bot.confirm_timeout_s``; a late echo still upgrades it) or ``failed`` (Iris refused or
+    never answered). ``text_key`` is the hash of the normalised text (images: None).
+    Times are naive UTC."""
+
+    __tablename__ = "kbot_receipts"
+    __table_args__ = (
+        Index("ix_kbot_receipts_match", "room_id", "kind", "state"),
+        Index("ix_kbot_receipts_device_sent", "device", "sent_at"),
+        Index("ix_kbot_receipts_state_due", "state", "due_at"),
+        Index("ix_kbot_receipts_occurrence", "occurrence_id", "part_index"),
+        Index("ix_kbot_receipts_log_id", "log_id"),
+        UniqueConstraint("echo_id", name="uq_kbot_receipts_echo_id"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BIGINT_PK, primary_key=True, autoincrement=True)
+    occurrence_id: Mapped[int | None] = mapped_column(BigInteger)
+    log_id: Mapped[int | None] = mapped_column(Integer)
+    part_index: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    room_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    device: Mapped[str] = mapped_column(String(50), nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)  # text | image
+    text_key: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(12), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    echo_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class DeviceState(Base):
+    """An Iris device's breaker, shared by every kbot process: paused until ``paused_until``
+    after ``trips`` trips; ``resumed_at`` is when the last pause ended (the breaker counts
+    parts sent after it), ``recovery_told`` whether that end has been announced."""
+
+    __tablename__ = "kbot_devices"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime)
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime)
+    pause_reason: Mapped[str | None] = mapped_column(String(300))
+    resumed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recovery_told: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=true())
+    trips: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DeviceSend(Base):
+    """The per-device send ledger behind the account budgets (``max_per_minute`` ...): one row
+    per request a device was allowed to send, kept a day."""
+
+    __tablename__ = "kbot_device_sends"
+    __table_args__ = (
+        Index("ix_kbot_device_sends_device_sent", "device", "sent_at"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BIGINT_PK, primary_key=True, autoincrement=True)
+    device: Mapped[str] = mapped_column(String(50), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # naive UTC
+
+
+class RoomDevice(Base):
+    """A device whose KakaoTalk account is known to be in a room: ``seen`` (an event of the
+    room came through that device's webhook URL) or ``operator`` (``kbot room add --standby``)."""
+
+    __tablename__ = "kbot_room_devices"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    room_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    device: Mapped[str] = mapped_column(String(50), primary_key=True)
+    source: Mapped[str] = mapped_column(String(10), nullable=False)  # seen | operator
+    seen_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

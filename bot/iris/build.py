@@ -26,21 +26,31 @@ DEFAULT_DEVICE = "default"
 ROOM_DEVICE_REFRESH_S = 30
 
 
+_PER_DEVICE = (
+    "text_gap_ms",
+    "image_gap_ms",
+    "jitter_ms",
+    "max_per_minute",
+    "max_per_hour",
+    "max_per_day",
+    "breaker_unconfirmed",
+    "breaker_pause_s",
+    "standby",
+)
+
+
 def iris_devices(cfg: Config) -> list[IrisDevice]:
+    """``[bot.iris]`` as the device "default", then each ``[[bot.iris.devices]]``, whose keys
+    left out take ``[bot.iris]``'s values (config validation checked the standby names)."""
     iris = cfg.bot.iris
-    devices = [
-        IrisDevice(DEFAULT_DEVICE, iris.url, iris.text_gap_ms, iris.image_gap_ms, iris.timeout_s)
-    ]
+    defaults = {key: getattr(iris, key) for key in _PER_DEVICE}
+    devices = [IrisDevice(DEFAULT_DEVICE, iris.url, timeout_s=iris.timeout_s, **defaults)]
     for extra in iris.devices:
-        devices.append(
-            IrisDevice(
-                extra.name,
-                extra.url.rstrip("/"),
-                iris.text_gap_ms if extra.text_gap_ms is None else extra.text_gap_ms,
-                iris.image_gap_ms if extra.image_gap_ms is None else extra.image_gap_ms,
-                iris.timeout_s,
-            )
-        )
+        own = {key: getattr(extra, key) for key in _PER_DEVICE}
+        values = {key: defaults[key] if own[key] is None else own[key] for key in _PER_DEVICE}
+        if extra.standby is None:
+            values["standby"] = ""  # the default device's standby is its own, not inherited
+        devices.append(IrisDevice(extra.name, extra.url, timeout_s=iris.timeout_s, **values))
     return devices
 
 

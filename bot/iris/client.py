@@ -22,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.iris.devices import DeviceQueue, IrisDevice
+from bot.iris.devices import DeviceQueue, Gate, IrisDevice, Job
 from bot.sender import (
     PRIORITY_SCHEDULED,
     BotSender,
@@ -54,9 +54,11 @@ class IrisSender(BotSender):
 
     Each device has its own ``DeviceQueue`` (pacing: ``bot.iris.devices``; replies before
     scheduled sends: ``bot.sender``); ``room_device`` maps a room to a device name
-    (``None``: the first device). ``start()`` launches the queue workers; ``close()`` stops
-    them and fails whatever was still waiting (retryable). The session is not closed here:
-    its owner closes it.
+    (``None``: the first device). ``gates`` hold every device's queue (breaker pause,
+    budgets: ``bot.iris.devices``); while a device is held, ``standby_for(room, device)``
+    names a device that may take that room's waiting request instead (None: it waits).
+    ``start()`` launches the queue workers; ``close()`` stops them and fails whatever was
+    still waiting (retryable). The session is not closed here: its owner closes it.
     """
 
     def __init__(
@@ -65,6 +67,9 @@ class IrisSender(BotSender):
         devices: Sequence[IrisDevice],
         clock: Clock,
         room_device: Callable[[str], str | None] = lambda room: None,
+        *,
+        gates: Sequence[Gate] = (),
+        standby_for: Callable[[str, str], str | None] = lambda room, device: None,
     ) -> None:
         if not devices:
             raise ValueError("IrisSender needs at least one device")
@@ -76,7 +81,17 @@ class IrisSender(BotSender):
         self._default = devices[0].name
         self._clock = clock
         self._room_device = room_device
-        self._queues = {name: DeviceQueue(name, clock) for name in names}
+        self._standby_for = standby_for
+        self._queues = {
+            device.name: DeviceQueue(
+                device.name,
+                clock,
+                jitter_ms=device.jitter_ms,
+                gates=gates,
+                handoff=self._handoff(device.name),
+            )
+            for device in devices
+        }
         self.last_config_ok: dict[str, datetime | None] = dict.fromkeys(names)
 
     async def start(self) -> None:
@@ -90,15 +105,35 @@ class IrisSender(BotSender):
     def queue_depth(self, device: str) -> int:
         return self._queues[device].depth()
 
+    def held_s(self, device: str) -> float:
+        """How long the gates hold ``device`` now (0: it sends)."""
+        return self._queues[device].held_s
+
+    @property
+    def devices(self) -> list[IrisDevice]:
+        return list(self._devices.values())
+
     async def send_text(
-        self, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        text: str,
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         check_text(text)
         payload = {"type": "text", "room": room_id, "data": text}
-        return await self._submit(room_id, payload, image=False, priority=priority)
+        return await self._submit(
+            room_id, payload, image=False, priority=priority, deadline=deadline
+        )
 
     async def send_images(
-        self, room_id: str, images: Sequence[bytes], *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        images: Sequence[bytes],
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         check_images(images)
         encoded = [base64.b64encode(image).decode("ascii") for image in images]
@@ -107,7 +142,9 @@ class IrisSender(BotSender):
             if len(encoded) == 1
             else {"type": "image_multiple", "room": room_id, "data": encoded}
         )
-        return await self._submit(room_id, payload, image=True, priority=priority)
+        return await self._submit(
+            room_id, payload, image=True, priority=priority, deadline=deadline
+        )
 
     def device_for(self, room_id: str) -> str:
         """The name of the device that sends to ``room_id``."""
@@ -138,7 +175,13 @@ class IrisSender(BotSender):
         return body
 
     async def _submit(
-        self, room_id: str, payload: dict[str, Any], *, image: bool, priority: int
+        self,
+        room_id: str,
+        payload: dict[str, Any],
+        *,
+        image: bool,
+        priority: int,
+        deadline: datetime | None,
     ) -> SendResult:
         if not _ROOM_ID.fullmatch(room_id):
             raise SendError(
@@ -147,10 +190,31 @@ class IrisSender(BotSender):
                 failure=Failure.BAD_ROOM,
             )
         device = self._device(self.device_for(room_id))
+        # The gap is the device's that sends it: a standby taking the request over paces it.
         gap_ms = device.image_gap_ms if image else device.text_gap_ms
+        start_by = None
+        if deadline is not None:
+            left = (deadline - self._clock.now()).total_seconds()
+            start_by = self._clock.monotonic() + left
+
+        async def request(queue: DeviceQueue) -> SendResult:
+            return await self._post_reply(self._devices[queue.name], payload)
+
         return await self._queues[device.name].submit(
-            lambda: self._post_reply(device, payload), gap_s=gap_ms / 1000, priority=priority
+            request, gap_s=gap_ms / 1000, priority=priority, room=room_id, deadline=start_by
         )
+
+    def _handoff(self, name: str) -> Callable[[Job], bool]:
+        def handoff(job: Job) -> bool:
+            standby = self._standby_for(job.room, name) if job.room else None
+            queue = self._queues.get(standby) if standby else None
+            if queue is None or queue.held_s > 0:
+                return False
+            log.info("Iris %s is held: its request to room %s goes to %s", name, job.room, standby)
+            queue.adopt(job)
+            return True
+
+        return handoff
 
     async def _post_reply(self, device: IrisDevice, payload: dict[str, Any]) -> SendResult:
         try:
@@ -167,7 +231,7 @@ class IrisSender(BotSender):
             )
             raise
         log.debug("Iris %s: %s to room %s queued", device.name, payload["type"], payload["room"])
-        return result
+        return SendResult(result.ok, result.raw, result.status, device=device.name)
 
     def _device(self, name: str) -> IrisDevice:
         try:

@@ -3,12 +3,20 @@
 An Iris device keeps only the newest waiting request and silently drops requests that
 arrive while it is busy, so every request to one device goes through one ``DeviceQueue``:
 one request at a time, and after each request (success or failure) the queue waits the
-request's gap, measured on the injected clock, before starting the next one.
+request's gap plus a random jitter (0 to ``jitter_ms``), measured on the injected clock,
+before starting the next one.
 
 Order: lowest ``priority`` first, first-in first-out within a priority (see
 ``bot.sender`` for the reply/scheduled policy). The queue picks the next request only after
 the gap has passed, so a reply that arrives during a gap still goes before scheduled
 requests that were already waiting.
+
+Gates: before a picked request goes out, each of the queue's ``Gate``s is asked in turn
+(the breaker's pause, then the account budgets). A gate answers how long the device must
+still wait (0: go; a budget gate has then reserved the send). While a gate holds the device,
+the queue offers the request to its ``handoff`` (a standby device that may take the room);
+a request the handoff does not take waits, and one whose ``deadline`` would pass meanwhile
+fails at once with ``Failure.LATE`` (never sent), so the caller applies its misfire rule.
 """
 
 from __future__ import annotations
@@ -18,15 +26,18 @@ import contextlib
 import itertools
 import logging
 import math
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.sender import Failure, SendError, SendResult
 from core.clock import Clock
 
 log = logging.getLogger("kbot.iris")
 
-Request = Callable[[], Awaitable[SendResult]]
+Request = Callable[["DeviceQueue"], Awaitable[SendResult]]
+GATE_RECHECK_S = 5.0  # a held queue looks again at least this often (a reply may have come)
 
 
 @dataclass(frozen=True)
@@ -36,46 +47,98 @@ class IrisDevice:
     text_gap_ms: int = 300
     image_gap_ms: int = 5000
     timeout_s: float = 10
+    jitter_ms: int = 0
+    max_per_minute: int = 0
+    max_per_hour: int = 0
+    max_per_day: int = 0
+    breaker_unconfirmed: int = 5
+    breaker_pause_s: int = 600
+    standby: str = ""
+
+    @property
+    def budgeted(self) -> bool:
+        return bool(self.max_per_minute or self.max_per_hour or self.max_per_day)
+
+
+class Gate(Protocol):
+    async def hold_s(self, device: str) -> float:
+        """Seconds ``device`` must still wait before its next send; 0 lets it go (and, for a
+        budget, counts that send)."""
+        ...
 
 
 @dataclass(order=True)
-class _Job:
+class Job:
     priority: int
     seq: int
     gap_s: float = field(compare=False)
     request: Request = field(compare=False)
     future: asyncio.Future[SendResult] = field(compare=False)
+    room: str = field(default="", compare=False)
+    deadline: float | None = field(default=None, compare=False)  # clock.monotonic() scale
+
+
+Handoff = Callable[[Job], bool]  # True: another queue took the job
 
 
 class DeviceQueue:
     """Runs one device's requests one at a time, paced and by priority, in its own task."""
 
-    def __init__(self, name: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        name: str,
+        clock: Clock,
+        *,
+        jitter_ms: int = 0,
+        gates: Sequence[Gate] = (),
+        handoff: Handoff | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.name = name
         self._clock = clock
-        self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
+        self._jitter_s = jitter_ms / 1000
+        self._gates = list(gates)
+        self._handoff = handoff
+        self._rng = rng or random.Random()
+        self._queue: asyncio.PriorityQueue[Job] = asyncio.PriorityQueue()
         self._seq = itertools.count()
         self._ready_at = -math.inf
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self.held_s = 0.0  # how long the gates hold the device now (0: not held)
 
     def start(self) -> None:
         if self._task is None and not self._closed:
             self._task = asyncio.create_task(self._run(), name=f"iris-queue-{self.name}")
 
-    def submit(self, request: Request, *, gap_s: float, priority: int) -> Awaitable[SendResult]:
-        """Queue ``request``; the returned future resolves to its result or ``SendError``.
+    def submit(
+        self,
+        request: Request,
+        *,
+        gap_s: float,
+        priority: int,
+        room: str = "",
+        deadline: float | None = None,
+    ) -> Awaitable[SendResult]:
+        """Queue ``request`` (called with the queue that runs it); the returned future
+        resolves to its result or ``SendError``.
 
-        ``gap_s`` is how long the device must stay untouched after this request.
+        ``gap_s`` is how long the device must stay untouched after this request;
+        ``deadline`` (monotonic) the latest start before it fails with ``Failure.LATE``.
         Cancelling the future before the request starts withdraws it.
         """
+        future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
+        self.adopt(Job(priority, next(self._seq), gap_s, request, future, room, deadline))
+        return future
+
+    def adopt(self, job: Job) -> None:
+        """Take over ``job`` (from this queue's ``submit`` or another queue's handoff)."""
         if self._closed:
             raise SendError(
                 f"Iris device {self.name}: sender is closed", retryable=True, failure=Failure.CLOSED
             )
-        future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Job(priority, next(self._seq), gap_s, request, future))
-        return future
+        job.seq = next(self._seq)
+        self._queue.put_nowait(job)
 
     def depth(self) -> int:
         """Requests waiting, not counting one on the wire."""
@@ -97,19 +160,56 @@ class DeviceQueue:
     async def _run(self) -> None:
         while True:
             job = await self._queue.get()
+            if job.future.done():  # withdrawn by the caller
+                continue
             delay = self._ready_at - self._clock.monotonic()
             if delay > 0:
                 # Put it back and pick again after the gap: something more urgent may come.
                 self._queue.put_nowait(job)
                 await self._clock.sleep(delay)
                 continue
-            if job.future.done():  # withdrawn by the caller
+            held = await self._held()
+            self.held_s = held
+            if held > 0:
+                if self._handoff is not None and self._handoff(job):
+                    continue
+                if self._late(job, held):
+                    continue
+                self._queue.put_nowait(job)
+                await self._clock.sleep(min(held, GATE_RECHECK_S))
+                continue
+            if self._late(job, 0):
                 continue
             await self._execute(job)
 
-    async def _execute(self, job: _Job) -> None:
+    async def _held(self) -> float:
+        for gate in self._gates:
+            try:
+                wait = await gate.hold_s(self.name)
+            except Exception:
+                log.exception("Iris device %s: gate %r failed; holding the device", self.name, gate)
+                wait = GATE_RECHECK_S
+            if wait > 0:
+                return wait
+        return 0.0
+
+    def _late(self, job: Job, wait_s: float) -> bool:
+        """Fail ``job`` with ``Failure.LATE`` when it cannot start before its deadline."""
+        if job.deadline is None or self._clock.monotonic() + wait_s <= job.deadline:
+            return False
+        if not job.future.done():
+            job.future.set_exception(
+                SendError(
+                    f"Iris device {self.name}: held (pause or budget) past the send's deadline",
+                    retryable=False,
+                    failure=Failure.LATE,
+                )
+            )
+        return True
+
+    async def _execute(self, job: Job) -> None:
         try:
-            result = await job.request()
+            result = await job.request(self)
         except SendError as exc:
             self._finish(job, exc)
         except asyncio.CancelledError:
@@ -122,9 +222,10 @@ class DeviceQueue:
         else:
             self._finish(job, result)
 
-    def _finish(self, job: _Job, outcome: SendResult | SendError) -> None:
+    def _finish(self, job: Job, outcome: SendResult | SendError) -> None:
         # Pace from when the device answered (or gave up): it starts sending on receipt.
-        self._ready_at = self._clock.monotonic() + job.gap_s
+        jitter = self._rng.uniform(0, self._jitter_s) if self._jitter_s > 0 else 0.0
+        self._ready_at = self._clock.monotonic() + job.gap_s + jitter
         if job.future.done():
             return
         if isinstance(outcome, SendError):

@@ -88,7 +88,9 @@ def spawn(coro: Awaitable[SendResult]) -> asyncio.Task[SendResult]:
 async def test_text_payload(make_sender: MakeSender, iris: FakeIris) -> None:
     sender = await make_sender()
     result = await sender.send_text(ROOM, "안녕하세요\n둘째 줄")
-    assert result == SendResult(ok=True, raw={"success": True, "message": "success"}, status=200)
+    assert result == SendResult(
+        ok=True, raw={"success": True, "message": "success"}, status=200, device="main"
+    )
     assert iris.bodies == [{"type": "text", "room": ROOM, "data": "안녕하세요\n둘째 줄"}]
 
 

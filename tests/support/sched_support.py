@@ -60,12 +60,22 @@ class RecordingSender:
     calls: int = 0
 
     async def send_text(
-        self, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        text: str,
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         return self._send(room_id, "text", text)
 
     async def send_images(
-        self, room_id: str, images: Sequence[bytes], *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        images: Sequence[bytes],
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         return self._send(room_id, "image", b"".join(images))
 

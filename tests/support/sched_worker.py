@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -41,12 +42,22 @@ class FileSender:
         self._calls = 0
 
     async def send_text(
-        self, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        text: str,
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         return await self._send(f"{room_id}\t{text}")
 
     async def send_images(
-        self, room_id: str, images: Sequence[bytes], *, priority: int = PRIORITY_SCHEDULED
+        self,
+        room_id: str,
+        images: Sequence[bytes],
+        *,
+        priority: int = PRIORITY_SCHEDULED,
+        deadline: datetime | None = None,
     ) -> SendResult:
         return await self._send(f"{room_id}\t{b''.join(images).removeprefix(PNG_MAGIC).decode()}")
 
