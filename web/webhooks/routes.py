@@ -7,7 +7,9 @@ works in a tracked background task that sends each reply text to the event's roo
 ``PRIORITY_REPLY``. It ignores the bot's own messages (``isMine``, or the sender is the bot's
 user id: ``bot.iris.bot_id``, else Iris ``GET /config`` at start-up), feed events, and events
 whose Iris ``_id`` it saw recently in the same room (Iris re-delivery: logged at INFO once per
-event, further repeats at DEBUG).
+event, further repeats at DEBUG). Before that filter, every parsed Iris event goes to the
+``WebhookState.observers`` (delivery receipts, which devices see which rooms) in a background
+task, with the URL's optional ``device`` parameter.
 
 Kakao's answer is the HTTP body and must come within 5 s, so ``/webhook/kakao-skill`` waits
 for the handler up to ``WebhookState.skill_timeout_s`` of clock time; then, when the request
@@ -66,6 +68,9 @@ async def iris_webhook(request: web.Request) -> web.Response:
         event = await _event(request, app[keys.CONFIG].bot, parse_iris)
     except Refused as refused:
         return refused.response()
+    if state.observers:
+        device = request.query.get("device")
+        state.tasks.spawn(_observe(state, event, device), name=f"iris-observe-{event.event_id}")
     ignored = _ignored_because(event, state)
     if ignored is not None:
         level, reason = ignored
@@ -155,6 +160,14 @@ def _ignored_because(event: ChatEvent, state: WebhookState) -> tuple[int, str] |
         if before > 1:
             return logging.DEBUG, f"delivered before ({before + 1} deliveries)"
     return None
+
+
+async def _observe(state: WebhookState, event: ChatEvent, device: str | None) -> None:
+    for observer in state.observers:
+        try:
+            await observer(event, device)
+        except Exception:
+            log.exception("observer %r failed on an event of room %s", observer, event.room_id)
 
 
 async def _decide(handler: CommandHandler, event: ChatEvent, cid: str) -> list[str] | None:

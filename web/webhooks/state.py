@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Coroutine, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -140,9 +140,15 @@ class BackgroundTasks:
             log.error("webhook task %s failed", task.get_name(), exc_info=task.exception())
 
 
+Observer = Callable[[ChatEvent, str | None], Awaitable[None]]
+
+
 @dataclass
 class WebhookState:
     bot_id: str | None  # the bot account's user_id, when known
+    # told of every parsed Iris event (the bot's own echoes included) with the ``device``
+    # query parameter of its URL, in a background task, before the event is filtered
+    observers: list[Observer] = field(default_factory=list)
     recent: RecentIds = field(default_factory=RecentIds)
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     skill_timeout_s: float = SKILL_TIMEOUT_S
