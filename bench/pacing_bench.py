@@ -1,6 +1,6 @@
 """Pacing proof: with pacing on, kbot reaches the physical limit of its Iris devices.
 
-    python bench/pacing_bench.py [--rooms 400] [--devices 4] [--gap-ms 300]
+    python bench/pacing_bench.py [--rooms 400] [--devices 4] [--gap-ms 300] [--iris-delay-ms 0]
         [--db-url sqlite+aiosqlite:///... | mysql+aiomysql://root@127.0.0.1:3306/test]
 
 R rooms (``--rooms``), one text schedule each, all due at the same second, spread
@@ -18,6 +18,11 @@ over the devices), kbot's finish time (last arrival minus first arrival, per dev
 largest over the devices), efficiency = bound / finish time (the issue asks >= 0.97), the
 spacing between two consecutive requests on one device (min, median, p99, max: the min must
 be >= G), kbot's own cost per send (mean spacing minus G) and how late the first request was.
+
+A device's gap runs from when it answered (``bot.iris.devices``: Iris answers before it sends),
+so each spacing is G plus one round trip plus kbot's wake-up: efficiency is about
+G / (G + round trip + ~1 ms). Over loopback the round trip is ~2 ms; ``--iris-delay-ms`` makes
+the fake Iris answer that much later, as a phone on Wi-Fi does, to show what that costs.
 
 The database is new for the run: the default is a SQLite file in a temporary directory. A
 MySQL/MariaDB URL names the server and credentials only: the bench works in a database of its
@@ -64,10 +69,11 @@ class PacedIris:
     """Answers ``POST /{device}/reply`` at once (and ``GET /{device}/config``) and records
     the arrival time of every ``/reply`` per device, on the system-wide monotonic clock."""
 
-    def __init__(self, expected: int) -> None:
+    def __init__(self, expected: int, delay_s: float = 0.0) -> None:
         self.arrivals: dict[str, list[float]] = defaultdict(list)
         self.all_arrived = asyncio.Event()
         self._expected = expected
+        self._delay_s = delay_s
         self._count = 0
         self.url = ""
         self._runner: web.AppRunner | None = None
@@ -93,18 +99,20 @@ class PacedIris:
         self._count += 1
         if self._count >= self._expected:
             self.all_arrived.set()
+        if self._delay_s > 0:
+            await asyncio.sleep(self._delay_s)
         return web.json_response({"success": True, "message": "success"})
 
     async def _config(self, request: web.Request) -> web.Response:
         return web.json_response({"bot_id": 1, "bot_name": "bench"})
 
 
-def serve_iris(expected: int, conn: Connection) -> None:
+def serve_iris(expected: int, delay_s: float, conn: Connection) -> None:
     """The fake Iris's own process (a real device does not share the bot's CPU): sends its
     URL, then the arrivals per device once ``expected`` requests have come."""
 
     async def run() -> None:
-        iris = PacedIris(expected)
+        iris = PacedIris(expected, delay_s)
         await iris.start()
         conn.send(iris.url)
         await iris.all_arrived.wait()
@@ -204,6 +212,7 @@ class Figures:
     spacings: list[float]
     first_late_s: float
     logged_success: int
+    delay_ms: int
 
     @property
     def efficiency(self) -> float:
@@ -216,7 +225,7 @@ class Figures:
         verdict = "OK" if self.efficiency >= 0.97 and gaps[0] >= self.gap_s else "BELOW TARGET"
         return (
             f"{dialect}: R={self.rooms} rooms, K={self.devices} devices, "
-            f"G={1000 * self.gap_s:.0f} ms\n"
+            f"G={1000 * self.gap_s:.0f} ms, Iris answers after {self.delay_ms} ms\n"
             f"  bound (R/K - 1) x G      {self.bound_s:.3f} s\n"
             f"  kbot finish (max/device) {self.finish_s:.3f} s\n"
             f"  efficiency               {self.efficiency:.4f}  (target >= 0.97: {verdict})\n"
@@ -230,7 +239,12 @@ class Figures:
 
 
 def figures(
-    arrivals: dict[str, list[float]], rooms: int, gap_s: float, due_mono: float, success: int
+    arrivals: dict[str, list[float]],
+    rooms: int,
+    gap_s: float,
+    due_mono: float,
+    success: int,
+    delay_ms: int,
 ) -> Figures:
     bound = finish = 0.0
     spacings: list[float] = []
@@ -240,7 +254,9 @@ def figures(
         finish = max(finish, times[-1] - times[0])
         spacings += [b - a for a, b in itertools.pairwise(times)]
     first = min(min(times) for times in arrivals.values())
-    return Figures(rooms, len(arrivals), gap_s, bound, finish, spacings, first - due_mono, success)
+    return Figures(
+        rooms, len(arrivals), gap_s, bound, finish, spacings, first - due_mono, success, delay_ms
+    )
 
 
 @asynccontextmanager
@@ -272,11 +288,11 @@ async def database(url: str | None, mysql_db: str) -> AsyncIterator[str]:
             cur.execute(f"DROP DATABASE IF EXISTS `{mysql_db}`")
 
 
-async def run(db_url: str, rooms: int, devices: int, gap_ms: int) -> Figures:
+async def run(db_url: str, rooms: int, devices: int, gap_ms: int, delay_ms: int) -> Figures:
     loop = asyncio.get_running_loop()
     conn, child_conn = multiprocessing.Pipe()
     iris = multiprocessing.get_context("spawn").Process(
-        target=serve_iris, args=(rooms, child_conn), daemon=True
+        target=serve_iris, args=(rooms, delay_ms / 1000, child_conn), daemon=True
     )
     iris.start()
     iris_url: str = await loop.run_in_executor(None, conn.recv)
@@ -300,14 +316,14 @@ async def run(db_url: str, rooms: int, devices: int, gap_ms: int) -> Figures:
         query = select(func.count()).where(ScheduleLog.status == "success")
         success = int((await s.execute(query)).scalar_one())
     await engine.dispose()
-    return figures(arrivals, rooms, gap_ms / 1000, due_mono, success)
+    return figures(arrivals, rooms, gap_ms / 1000, due_mono, success, delay_ms)
 
 
 async def main(args: argparse.Namespace) -> None:
     if args.rooms < args.devices or args.devices < 1 or args.gap_ms <= 0:
         raise SystemExit("need --devices >= 1, --rooms >= --devices and --gap-ms > 0")
     async with database(args.db_url, args.mysql_db) as url:
-        result = await run(url, args.rooms, args.devices, args.gap_ms)
+        result = await run(url, args.rooms, args.devices, args.gap_ms, args.iris_delay_ms)
         dialect = make_url(url).get_backend_name()
     print(result.report(dialect))
 
@@ -317,6 +333,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rooms", type=int, default=400, help="R (default 400)")
     parser.add_argument("--devices", type=int, default=4, help="K (default 4)")
     parser.add_argument("--gap-ms", type=int, default=300, help="text_gap_ms G (default 300)")
+    parser.add_argument(
+        "--iris-delay-ms",
+        type=int,
+        default=0,
+        help="the fake Iris answers this late (a phone on Wi-Fi); default 0",
+    )
     parser.add_argument("--db-url", help="default: a SQLite file in a temporary directory")
     parser.add_argument(
         "--mysql-db",
