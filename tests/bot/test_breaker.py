@@ -185,7 +185,8 @@ async def test_a_confirmed_part_or_a_breaker_of_zero_keeps_the_device_going(
         await add_receipts(sessions, "main", ["unconfirmed"] * 2, at=clock.now())
         await safety.check()
         assert safety.pause.left_s("main") == 0  # confirmed is still among the last three
-        await add_receipts(sessions, "main", ["unconfirmed"], at=clock.now() + timedelta(seconds=10))
+        later = clock.now() + timedelta(seconds=10)
+        await add_receipts(sessions, "main", ["unconfirmed"], at=later)
         await safety.check()
         assert safety.pause.left_s("main") == 600
         await safety.breaker.wait_told()
