@@ -214,4 +214,3 @@ async def test_a_device_without_budgets_never_touches_the_ledger(
         await sender.close()
     assert len(iris.calls) == 20
     assert await ledger_rows(sessions) == 0
-
