@@ -55,8 +55,10 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 def devices(main: FakeIris, spare: FakeIris, *, breaker: int = 3) -> list[IrisDevice]:
-    common = {"text_gap_ms": 0, "breaker_unconfirmed": breaker, "breaker_pause_s": 600}
-    return [IrisDevice("main", main.url, **common), IrisDevice("spare", spare.url, **common)]
+    return [
+        IrisDevice(name, fake.url, text_gap_ms=0, breaker_unconfirmed=breaker, breaker_pause_s=600)
+        for name, fake in (("main", main), ("spare", spare))
+    ]
 
 
 async def process(

@@ -49,9 +49,20 @@ async def budgeted_sender(
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
     url: str,
-    **budget: int,
+    max_per_minute: int = 0,
+    max_per_hour: int = 0,
+    max_per_day: int = 0,
 ) -> IrisSender:
-    devices = [IrisDevice("main", url, text_gap_ms=0, **budget)]
+    devices = [
+        IrisDevice(
+            "main",
+            url,
+            text_gap_ms=0,
+            max_per_minute=max_per_minute,
+            max_per_hour=max_per_hour,
+            max_per_day=max_per_day,
+        )
+    ]
     sender = IrisSender(http, devices, clock, gates=[BudgetGate(sessions, devices, clock)])
     await sender.start()
     return sender
