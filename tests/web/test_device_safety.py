@@ -79,7 +79,7 @@ def safety_cfg(cfg: Config, iris: FakeIris, ops_iris: FakeIris) -> Config:
 
 async def start(aiohttp_client: Client, cfg: Config, clock: FakeClock) -> TestClient[Any, Any]:
     app = await init_app(cfg, clock=clock)
-    return await aiohttp_client(app)  # type: ignore[no-any-return]
+    return await aiohttp_client(app)
 
 
 async def metric(client: TestClient[Any, Any], name: str, **labels: str) -> float | None:
