@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, false, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, and_, case, false, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import from_utc_naive, to_utc_naive
@@ -116,9 +116,27 @@ async def trip(
     return bool(outcome.rowcount == 1)  # type: ignore[attr-defined]
 
 
+# when a pause ended: its end, or its start when an operator ended it early by hand
+_RESUMED_AT = case(
+    (
+        or_(_DEVICES.c.paused_at.is_(None), _DEVICES.c.paused_until > _DEVICES.c.paused_at),
+        _DEVICES.c.paused_until,
+    ),
+    else_=_DEVICES.c.paused_at,
+)
+
+
+def resumed_at(row: DeviceRow) -> datetime | None:
+    """``_RESUMED_AT`` of ``row``."""
+    if row.paused_at is None or row.paused_until is None or row.paused_until > row.paused_at:
+        return row.paused_until
+    return row.paused_at
+
+
 async def claim_recovery(session: AsyncSession, device: str, now: datetime) -> bool:
-    """Mark the end of ``device``'s pause as told (``resumed_at`` = its end); True for the one
-    caller that did and now tells it."""
+    """Mark the end of ``device``'s pause as told (``resumed_at`` = its end, or its start when
+    it was ended early by hand, so the parts that tripped it do not count again); True for
+    the one caller that did and now tells it."""
     outcome = await session.execute(
         update(_DEVICES)
         .where(
@@ -126,7 +144,7 @@ async def claim_recovery(session: AsyncSession, device: str, now: datetime) -> b
             _DEVICES.c.recovery_told == false(),
             _DEVICES.c.paused_until <= to_utc_naive(now),
         )
-        .values(recovery_told=True, resumed_at=_DEVICES.c.paused_until)
+        .values(recovery_told=True, resumed_at=_RESUMED_AT)
     )
     return bool(outcome.rowcount == 1)  # type: ignore[attr-defined]
 

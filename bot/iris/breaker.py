@@ -163,7 +163,8 @@ class Breaker:
     async def _resume(self, row: DeviceRow, now: datetime) -> None:
         async with self._sessions() as session, session.begin():
             won = await device_states.claim_recovery(session, row.name, now)
-        self.view.rows[row.name] = replace(row, recovery_told=True, resumed_at=row.paused_until)
+        resumed = device_states.resumed_at(row)
+        self.view.rows[row.name] = replace(row, recovery_told=True, resumed_at=resumed)
         if won:
             log.warning("Iris device %s resumed", row.name)
             self._tell(f"✅ 봇 기기 '{row.name}'의 일시정지가 끝나 발송을 다시 시작합니다.")

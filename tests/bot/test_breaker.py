@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.iris.client import IrisSender
@@ -196,3 +197,34 @@ async def test_a_confirmed_part_or_a_breaker_of_zero_keeps_the_device_going(
         await safety.breaker.close()
         await sender.close()
     assert len(spare_iris.calls) == 1 and main_iris.calls == []
+
+
+async def test_a_pause_ended_early_by_hand_is_told_once_and_does_not_trip_again(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    main_iris: FakeIris,
+    spare_iris: FakeIris,
+    http: aiohttp.ClientSession,
+) -> None:
+    await add_receipts(sessions, "main", ["unconfirmed"] * 3, at=clock.now())
+    await clock.advance(5)
+    sender, safety = await process(http, sessions, clock, devices(main_iris, spare_iris))
+    try:
+        await safety.check()
+        await safety.breaker.wait_told()
+        async with sessions() as s, s.begin():  # the operator ends it (docs/operations.md)
+            await s.execute(
+                update(DeviceState)
+                .values(paused_until=datetime(2026, 1, 1))
+                .where(DeviceState.name == "main")
+            )
+        for _ in range(3):
+            await safety.check()
+            await safety.breaker.wait_told()
+        assert safety.pause.left_s("main") == 0
+    finally:
+        await safety.breaker.close()
+        await sender.close()
+    told = texts(spare_iris) + texts(main_iris)
+    assert len(told) == 2 and "다시 시작" in told[1]
+    assert (await state(sessions, "main")).trips == 1
