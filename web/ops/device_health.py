@@ -51,12 +51,18 @@ def devices_section(
                 for window, (used, limit) in used_share(state.usage, state.limits).items()
             },
             "waiting": queues.queue_depth(device),
-            "held_s": round(queues.held_s(device), 3),
+            "held_s": round(_held_s(queues, device), 3),
             "paused_until": _local(state.paused_until, tz),
             "pause_reason": state.pause_reason,
             "trips": state.trips,
         }
     return section
+
+
+def _held_s(queues: DeviceQueues, device: str) -> float:
+    """How long the gates hold the device, while something waits (the queue keeps the last
+    answer it got, also after its last waiting request gave up)."""
+    return queues.held_s(device) if queues.queue_depth(device) else 0.0
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -113,7 +119,7 @@ class DeviceCollector(Collector):
             for window, (count, most) in used_share(state.usage, state.limits).items():
                 used.add_metric([device, window], count)
                 limit.add_metric([device, window], most)
-            held.add_metric([device], queues.held_s(device))
+            held.add_metric([device], _held_s(queues, device))
             until = state.paused_until
             paused.add_metric([device], until.timestamp() if until is not None else 0.0)
             trips.add_metric([device], state.trips)
