@@ -23,9 +23,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat_kinds import EventChatKinds
-from bot.iris.build import open_sender
+from bot.iris.build import device_safety, open_sender
 from bot.iris.monitor import IrisMonitor
 from bot.iris.rooms import IrisRoomKinds
+from bot.iris.safety import DeviceSafety
 from bot.sender import SendError, chat_alerts
 from commands.context import build_context
 from commands.router import handle_event
@@ -72,6 +73,7 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
     app[keys.METRICS] = Metrics(
         clock, heartbeat if cfg.scheduler.enabled else None, lambda: app.get(keys.IRIS)
     )
+    app[keys.METRICS].watch_devices(lambda: app.get(keys.IRIS), lambda: app.get(keys.DEVICE_SAFETY))
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_sender)
@@ -117,12 +119,25 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _sender(app: web.Application) -> AsyncIterator[None]:
-    opened = open_sender(app[keys.CONFIG], app[keys.HTTP], app[keys.SESSIONS], app[keys.CLOCK])
+    safety = _device_safety(app)
+    opened = open_sender(
+        app[keys.CONFIG], app[keys.HTTP], app[keys.SESSIONS], app[keys.CLOCK], safety=safety
+    )
     async with opened as (sender, iris):
         app[keys.SENDER] = sender
         if iris is not None:
             app[keys.IRIS] = iris
         yield
+
+
+def _device_safety(app: web.Application) -> DeviceSafety | None:
+    """The Iris devices' pause, breaker and budgets (Iris transport only), kept on the app for
+    /healthz, /metrics and the restriction-notice observer."""
+    cfg = app[keys.CONFIG]
+    if cfg.bot.transport != "iris":
+        return None
+    app[keys.DEVICE_SAFETY] = safety = device_safety(cfg, app[keys.SESSIONS], app[keys.CLOCK])
+    return safety
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
@@ -197,6 +212,8 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
 
 async def _webhooks(app: web.Application) -> AsyncIterator[None]:
     state = WebhookState(bot_id=await _bot_id(app))
+    if keys.DEVICE_SAFETY in app:  # KakaoTalk restriction notices pause their device
+        state.observers.append(app[keys.DEVICE_SAFETY].observe)
     app[keys.WEBHOOKS] = state
     yield
     await state.tasks.drain(DRAIN_TIMEOUT_S)

@@ -47,9 +47,14 @@ class Attempt:
         attempt = 0
         while True:
             try:
+                # a transport that holds the send (pause, budget) fails it past the deadline
                 if payload is None:
-                    return await sender.send_text(self.room, part.text, priority=PRIORITY_SCHEDULED)
-                return await sender.send_images(self.room, [payload], priority=PRIORITY_SCHEDULED)
+                    return await sender.send_text(
+                        self.room, part.text, priority=PRIORITY_SCHEDULED, deadline=self.deadline
+                    )
+                return await sender.send_images(
+                    self.room, [payload], priority=PRIORITY_SCHEDULED, deadline=self.deadline
+                )
             except SendError as exc:
                 responses.append(exc.detail())  # technical detail: api_response, not the error
                 delay = deps.settings.retry_base_s * 2**attempt

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.sender import BotSender, SendError
+from bot.sender import BotSender, Failure, SendError
 from core.human import duration
 from core.timeutil import from_local_naive, from_utc_naive
 from scheduler.attempts import INTERACTIVE_RETRIES, Attempt, Interrupted, Pause, Progress
@@ -156,7 +156,7 @@ async def _send_parts(
             result.error = str(exc)
             return
         except SendError as exc:
-            result.error = f"{part.describe()}: {exc.reason}"
+            result.error = _failed_part(part, exc, sent_before=index > 0)
             return
         except Interrupted:
             raise
@@ -169,6 +169,16 @@ async def _send_parts(
         result.parts_done = index + 1
         if result.parts_done < len(parts):  # the last one is recorded with the log
             await _progress(deps, occ.id, result.parts_done, len(parts), result.responses)
+
+
+def _failed_part(part: Part, exc: SendError, *, sent_before: bool) -> str:
+    """The log's reason for a part that failed. A part the device held (pause, budget) past
+    the misfire deadline follows the misfire rule: with nothing sent yet, the occurrence is
+    a skip; after earlier parts, it is partial (by the parts done)."""
+    reason = f"{part.describe()}: {exc.reason}"
+    if exc.failure is Failure.LATE and not sent_before:
+        return f"{SKIPPED}{reason}"
+    return reason
 
 
 def _summarise(result: Result, parts: list[Part]) -> None:

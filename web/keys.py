@@ -6,6 +6,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.iris.client import IrisSender
+from bot.iris.safety import DeviceSafety
 from bot.sender import BotSender
 from core.clock import Clock
 from core.config import Config
@@ -26,6 +27,8 @@ HTTP = web.AppKey("http", ClientSession)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 SENDER = web.AppKey("sender", BotSender)
 IRIS = web.AppKey("iris", IrisSender)  # only with transport "iris"
+# the Iris devices' pause, breaker and budgets; only with transport "iris"
+DEVICE_SAFETY = web.AppKey("device_safety", DeviceSafety)
 SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
 # the chat command layer the webhooks call; set by the composition root
 COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")

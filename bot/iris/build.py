@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dryrun import DryRunSender
 from bot.iris.client import IrisSender
 from bot.iris.devices import IrisDevice
+from bot.iris.safety import DeviceSafety
 from bot.sender import BotSender, SendError
 from core.background import running
 from core.clock import Clock
@@ -54,6 +55,15 @@ def iris_devices(cfg: Config) -> list[IrisDevice]:
     return devices
 
 
+def device_safety(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], clock: Clock
+) -> DeviceSafety:
+    """The pause, breaker and budgets of the configured Iris devices."""
+    return DeviceSafety(
+        sessions, iris_devices(cfg), clock, ops_room_id=cfg.alerts.ops_room_id, tz=cfg.tz
+    )
+
+
 class RoomDevices:
     """Which Iris device serves a room (``kbot_rooms.device``), kept in memory for the
     sender's synchronous lookup and refreshed from the database periodically."""
@@ -83,10 +93,14 @@ async def open_sender(
     http: aiohttp.ClientSession,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
+    *,
+    safety: DeviceSafety | None = None,
 ) -> AsyncIterator[tuple[BotSender, IrisSender | None]]:
     """The sender for the block, and the same sender as an ``IrisSender`` when the transport
     is Iris (None in a dry run). Iris's room devices are refreshed from the database, and every
-    device's ``GET /config`` asked, every ``ROOM_DEVICE_REFRESH_S`` while the block runs."""
+    device's ``GET /config`` asked, every ``ROOM_DEVICE_REFRESH_S`` while the block runs.
+    The devices' pause and budgets (``safety``, built here when not given) hold the sender's
+    queues, and their checks run while the block runs."""
     if cfg.bot.transport == "dryrun":
         log.info("transport: dryrun (sends are logged, not delivered)")
         yield DryRunSender(), None
@@ -94,12 +108,16 @@ async def open_sender(
     devices = iris_devices(cfg)
     room_devices = RoomDevices({d.name for d in devices})
     await room_devices.refresh(sessions)
-    sender = IrisSender(http, devices, clock, room_device=room_devices)
+    safety = safety or device_safety(cfg, sessions, clock)
+    sender = IrisSender(http, devices, clock, room_device=room_devices, gates=safety.gates)
     await sender.start()
     log.info("transport: iris (%s)", ", ".join(f"{d.name}={d.url}" for d in devices))
     try:
         refresh = _refresh_loop(sender, room_devices, sessions, clock)
-        async with running(refresh, name="room-devices"):
+        async with (
+            running(refresh, name="room-devices"),
+            running(safety.run(sender), name="device-safety"),
+        ):
             yield sender, sender
     finally:
         await sender.close()

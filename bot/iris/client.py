@@ -146,6 +146,17 @@ class IrisSender(BotSender):
             room_id, payload, image=True, priority=priority, deadline=deadline
         )
 
+    async def send_text_via(
+        self, device: str, room_id: str, text: str, *, priority: int = PRIORITY_SCHEDULED
+    ) -> SendResult:
+        """``send_text`` through the named device, whatever device serves the room (the
+        breaker's alerts go through a device that is not paused)."""
+        check_text(text)
+        payload = {"type": "text", "room": room_id, "data": text}
+        return await self._submit(
+            room_id, payload, image=False, priority=priority, deadline=None, via=device
+        )
+
     def device_for(self, room_id: str) -> str:
         """The name of the device that sends to ``room_id``."""
         return self._room_device(room_id) or self._default
@@ -182,6 +193,7 @@ class IrisSender(BotSender):
         image: bool,
         priority: int,
         deadline: datetime | None,
+        via: str | None = None,
     ) -> SendResult:
         if not _ROOM_ID.fullmatch(room_id):
             raise SendError(
@@ -189,7 +201,7 @@ class IrisSender(BotSender):
                 retryable=False,
                 failure=Failure.BAD_ROOM,
             )
-        device = self._device(self.device_for(room_id))
+        device = self._device(via or self.device_for(room_id))
         # The gap is the device's that sends it: a standby taking the request over paces it.
         gap_ms = device.image_gap_ms if image else device.text_gap_ms
         start_by = None

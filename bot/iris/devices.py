@@ -6,10 +6,12 @@ one request at a time, and after each request (success or failure) the queue wai
 request's gap plus a random jitter (0 to ``jitter_ms``), measured on the injected clock,
 before starting the next one.
 
-Order: lowest ``priority`` first, first-in first-out within a priority (see
-``bot.sender`` for the reply/scheduled policy). The queue picks the next request only after
-the gap has passed, so a reply that arrives during a gap still goes before scheduled
-requests that were already waiting.
+Order: lowest ``priority`` first (see ``bot.sender`` for the reply/scheduled policy), then
+earliest ``due``: a request's deadline when it has one (a scheduled send's deadline is its
+scheduled time plus the same grace for all, so this is the order of their scheduled times),
+else when it was submitted; first-in first-out among equals. The queue picks the next
+request only after the gap has passed, so a reply that arrives during a gap still goes
+before scheduled requests that were already waiting.
 
 Gates: before a picked request goes out, each of the queue's ``Gate``s is asked in turn
 (the breaker's pause, then the account budgets). A gate answers how long the device must
@@ -70,6 +72,7 @@ class Gate(Protocol):
 @dataclass(order=True)
 class Job:
     priority: int
+    due: float  # clock.monotonic() scale: the deadline, else the submission time
     seq: int
     gap_s: float = field(compare=False)
     request: Request = field(compare=False)
@@ -128,7 +131,8 @@ class DeviceQueue:
         Cancelling the future before the request starts withdraws it.
         """
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
-        self.adopt(Job(priority, next(self._seq), gap_s, request, future, room, deadline))
+        due = deadline if deadline is not None else self._clock.monotonic()
+        self.adopt(Job(priority, due, next(self._seq), gap_s, request, future, room, deadline))
         return future
 
     def adopt(self, job: Job) -> None:
@@ -168,6 +172,8 @@ class DeviceQueue:
                 self._queue.put_nowait(job)
                 await self._clock.sleep(delay)
                 continue
+            if self._late(job, 0):  # before the gates: a budget would count it
+                continue
             held = await self._held()
             self.held_s = held
             if held > 0:
@@ -177,8 +183,6 @@ class DeviceQueue:
                     continue
                 self._queue.put_nowait(job)
                 await self._clock.sleep(min(held, GATE_RECHECK_S))
-                continue
-            if self._late(job, 0):
                 continue
             await self._execute(job)
 

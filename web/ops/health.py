@@ -1,7 +1,8 @@
 """``GET /healthz``: database reachability and scheduler heartbeat; with the iris transport
 also whether each Iris device answered ``GET /config`` lately (reported only: an Iris outage
 is the alerts' job and does not make the process unhealthy) and when it last did, in the
-configured ``timezone`` with its offset (``2026-11-27T09:12:00+09:00``)."""
+configured ``timezone`` with its offset (``2026-11-27T09:12:00+09:00``), and each device's
+budget use and pause (``web.ops.device_health``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.human import local_iso
 from web import keys
 from web.json_out import json_response
+from web.ops.device_health import devices_section
 
 log = logging.getLogger("kbot.health")
 DB_PING_TIMEOUT_S = 3
@@ -36,13 +38,15 @@ async def healthz(request: web.Request) -> web.Response:
         scheduler_ok = heartbeat.healthy()
         scheduler.update(ok=scheduler_ok, heartbeat_age_s=None if age is None else round(age, 3))
     healthy = db_ok and scheduler_ok
-    body = {
+    body: dict[str, object] = {
         "status": "ok" if healthy else "unhealthy",
         "database": {"ok": db_ok, "backend": app[keys.ENGINE].dialect.name},
         "scheduler": scheduler,
     }
     if keys.IRIS in app:
         body["iris"] = _iris(app[keys.IRIS].last_config_ok, app[keys.CLOCK].now(), cfg.tz)
+        if keys.DEVICE_SAFETY in app:
+            body["devices"] = devices_section(app[keys.IRIS], app[keys.DEVICE_SAFETY], cfg.tz)
     return json_response(body, status=200 if healthy else 503)
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.events import ChatEvent
 from core.clock import Clock
 from scheduler.heartbeat import Heartbeat
+from web.ops.device_health import DeviceCollector, DeviceQueues, DeviceStates
 from web.webhooks.state import CommandHandler
 
 SEND_STATUSES = ("success", "failed", "partial")  # skipped sends are logged as failed
@@ -102,6 +103,12 @@ class Metrics:
         for source in DB_ERROR_SOURCES:
             self.database_errors.labels(source)
         self.registry.register(_StateCollector(clock, heartbeat, iris))
+
+    def watch_devices(
+        self, queues: Callable[[], DeviceQueues | None], safety: Callable[[], DeviceStates | None]
+    ) -> None:
+        """Also show each Iris device's budget use, hold and pause (``web.ops.device_health``)."""
+        self.registry.register(DeviceCollector(self._clock, queues, safety))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
