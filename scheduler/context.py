@@ -34,6 +34,15 @@ def worker_id() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Confirm:
+    """Delivery receipts (the Iris transport only): how long a part waits for its echo, and
+    the device a room's request is meant for (recorded on a failed part)."""
+
+    timeout_s: float
+    device_for: Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
 class Deps:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
@@ -45,6 +54,8 @@ class Deps:
     ops_room_id: str = ""
     notify: Notify | None = None
     on_outcome: OnOutcome | None = None
+    confirm: Confirm | None = None  # None: confirmation does not apply (dry run)
+    resend_uncertain: bool = False  # resend a part whose request timed out (it may be there)
 
     def report(self, status: str, lateness_s: float) -> None:
         """Tell ``on_outcome`` that an occurrence finished; its failure never stops a send."""
