@@ -18,7 +18,9 @@ from tests.support.waits import wait_until
 from web import keys
 
 # the app's loops (task names), each parked on the clock between its rounds
-LOOPS = frozenset({"scheduler-loop", "scheduler-leases", "iris-monitor", "room-devices"})
+LOOPS = frozenset(
+    {"scheduler-loop", "scheduler-leases", "iris-monitor", "room-devices", "receipt-sweep"}
+)
 # work the scheduler runs in tasks of its own (task name prefixes)
 SENDS = ("occurrence-", "send-now-")
 T = TypeVar("T")
