@@ -10,25 +10,25 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
-from storage.kbot_models import Receipt
-from storage.models import ScheduleLog
-from tests.support.api import Api, make_api
 from tests.support.command_world import BR1_ROOM, BR1_USER, START
-from tests.support.driver import Driver
+from tests.support.echo_app import (
+    TEXT,
+    Sessions,
+    api_log,
+    api_response_becomes,
+    chat_log_line,
+    metric,
+    post_echo,
+    receipts,
+    send_now,
+    start,
+    states_become,
+)
 from tests.support.echoes import echo_body, forged
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.pages import Site
-from tests.support.waits import wait_until
-from web import keys
-
-Sessions = async_sessionmaker[AsyncSession]
-TOKEN = "echo-token"
-TEXT = "이번 주 특가 상품을 안내드립니다."
 
 
 @pytest.fixture
@@ -40,109 +40,6 @@ def clock() -> FakeClock:
 async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
     async with FakeIris(clock) as fake:
         yield fake
-
-
-def echoing(cfg: Config, iris: FakeIris) -> Config:
-    """``cfg`` sending through ``iris`` without pacing, receipts due after 30 s."""
-    device = cfg.bot.iris.model_copy(
-        update={"url": iris.url, "text_gap_ms": 0, "image_gap_ms": 0, "bot_id": iris.bot_id}
-    )
-    bot = cfg.bot.model_copy(
-        update={
-            "transport": "iris",
-            "iris": device,
-            "webhook_token": SecretStr(TOKEN),
-            "confirm_timeout_s": 30,
-            "replies_per_sender_per_minute": 1000,
-            "replies_per_room_per_minute": 1000,
-        }
-    )
-    scheduler = cfg.scheduler.model_copy(update={"room_min_interval_s": 0})
-    return cfg.model_copy(update={"bot": bot, "scheduler": scheduler})
-
-
-async def start(
-    aiohttp_client: Any, cfg: Config, sessions: Sessions, clock: FakeClock, iris: FakeIris
-) -> tuple[Api, Driver]:
-    api = await make_api(aiohttp_client, echoing(cfg, iris), sessions, clock)
-    iris.echo_to = webhook_url(api)
-    driver = Driver(clock, iris)
-    await driver.started(api.client.app)
-    return api, driver
-
-
-def webhook_url(api: Api) -> str:
-    return str(api.client.make_url("/webhook/iris").with_query(token=TOKEN))
-
-
-async def send_now(api: Api, schedule_id: int) -> dict[str, Any]:
-    status, body = await api.call("POST", f"/api/schedules/{schedule_id}/send")
-    assert status == 200 and body["status"] == "success", body
-    return dict(body)
-
-
-async def receipts(sessions: Sessions) -> list[Receipt]:
-    async with sessions() as s:
-        return list(await s.scalars(select(Receipt).order_by(Receipt.id)))
-
-
-async def states_become(sessions: Sessions, *expected: str) -> list[Receipt]:
-    """The receipts once their states are ``expected`` (the echo is handled in the
-    background: a bounded real wait)."""
-
-    async def reached() -> list[Receipt] | None:
-        rows = await receipts(sessions)
-        return rows if tuple(r.state for r in rows) == expected else None
-
-    return await wait_until(reached, f"receipts {expected}")
-
-
-async def log_row(sessions: Sessions, log_id: int) -> ScheduleLog:
-    async with sessions() as s:
-        row = await s.get(ScheduleLog, log_id)
-    assert row is not None
-    return row
-
-
-async def api_log(api: Api, log_id: int) -> dict[str, Any]:
-    status, body = await api.call("GET", "/api/logs/send")
-    assert status == 200
-    [item] = [item for item in body["logs"] if item["id"] == log_id]
-    return dict(item)
-
-
-async def chat_log_line(api: Api, iris: FakeIris, schedule_id: int) -> str:
-    """The bot's answer to ``!스케줄 로그 ID`` typed in BR1's room."""
-    before = len(iris.calls)
-    body = json_command(f"!스케줄 로그 {schedule_id}", event_id=f"cmd{before}")
-    resp = await api.client.post("/webhook/iris", json=body, params={"token": TOKEN})
-    assert resp.status == 200
-    calls = await iris.wait_for_calls(before + 1)
-    return str(calls[before].body["data"])
-
-
-def json_command(text: str, *, event_id: str) -> dict[str, Any]:
-    body = echo_body(BR1_ROOM, bot_id=BR1_USER, at=START, text=text)
-    body["json"]["_id"] = event_id
-    body["json"]["v"] = body["json"]["v"].replace('"isMine": true', '"isMine": false')
-    body["sender"] = "김지점장"
-    return body
-
-
-async def post_echo(api: Api, body: dict[str, Any]) -> None:
-    """Post an echo as Iris does and wait until kbot has handled it in the background."""
-    resp = await api.client.post("/webhook/iris", json=body, params={"token": TOKEN})
-    assert resp.status == 200
-    tasks = api.client.app[keys.WEBHOOKS].tasks
-    await wait_until(lambda: len(tasks) == 0, "the echo handled")
-
-
-async def metric(api: Api, name: str) -> float:
-    text = await (await api.client.get("/metrics")).text()
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 async def test_an_echoed_text_and_image_are_confirmed_with_their_echo_ids_everywhere(
@@ -162,21 +59,16 @@ async def test_an_echoed_text_and_image_are_confirmed_with_their_echo_ids_everyw
     assert {text_receipt.device, image_receipt.device} == {"default"}
     assert text_receipt.log_id == image_receipt.log_id == sent["id"]
 
-    async def rewritten() -> ScheduleLog | None:
-        row = await log_row(sessions, sent["id"])
-        return row if row.api_response["confirmation"] == "confirmed" else None
-
-    row = await wait_until(rewritten, "the log row rewritten as confirmed")
-    assert row.api_response["confirmed"] is True
+    value = await api_response_becomes(sessions, sent["id"], "confirmed")
+    assert value["confirmed"] is True
     assert [
-        (p["part"], p["kind"], p["device"], p["confirmed"], p["echo_id"])
-        for p in row.api_response["parts"]
+        (p["part"], p["kind"], p["device"], p["confirmed"], p["echo_id"]) for p in value["parts"]
     ] == [
         (0, "text", "default", True, text_echo["json"]["id"]),
         (1, "image", "default", True, image_echo["json"]["id"]),
     ]
-    assert all(p["latency_ms"] == 0 for p in row.api_response["parts"])  # the clock stood still
-    assert len(row.api_response["responses"]) == 2
+    assert all(p["latency_ms"] == 0 for p in value["parts"])  # the clock stood still
+    assert len(value["responses"]) == 2
     item = await api_log(api, sent["id"])
     assert (item["confirmed"], item["confirmation"]) == (True, "confirmed")
     assert "성공 · 확인됨" in await chat_log_line(api, iris, created["id"])
