@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.echo import Echo, echo_of
@@ -65,7 +66,10 @@ class ReceiptBook:
                 await receipts.refresh_logs(session, {claimed.log_id})
             return claimed
 
-        claimed = await in_transaction(deps, work)
+        try:
+            claimed = await in_transaction(deps, work)
+        except IntegrityError:  # another process recorded the same echo meanwhile
+            claimed = "duplicate"
         if claimed == "duplicate":
             log.debug("room %s: echo %s seen before", echo.room_id, echo.echo_id)
             return "duplicate"
