@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
@@ -22,6 +22,9 @@ from core.clock import Clock
 from core.config import SchedulerConfig
 from core.timeutil import to_local_naive, to_utc_naive
 from scheduler.image_files import ImageFiles
+
+if TYPE_CHECKING:
+    from scheduler.handover import ReceiptWriter
 
 log = logging.getLogger("kbot.scheduler")
 T = TypeVar("T")
@@ -40,6 +43,7 @@ class Confirm:
 
     timeout_s: float
     device_for: Callable[[str], str]
+    writer: ReceiptWriter  # the receipts' batched writes
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable
 from typing import Literal
 
@@ -29,6 +30,7 @@ from scheduler.claims import Claimed, claim, claimed_id
 from scheduler.context import Confirm, Deps, OnOutcome, in_transaction, log, worker_id
 from scheduler.cutoff import CutOffSender
 from scheduler.delivery import Outcome, deliver
+from scheduler.handover import ReceiptWriter
 from scheduler.heartbeat import Heartbeat
 from scheduler.image_files import ImageFiles
 from scheduler.interactive import ANSWER_WITHIN_S, InteractiveSends
@@ -71,9 +73,12 @@ class Scheduler:
             ops_room_id=cfg.alerts.ops_room_id,
             notify=notify,
             on_outcome=on_outcome,
-            confirm=None if device_for is None else Confirm(cfg.bot.confirm_timeout_s, device_for),
             resend_uncertain=cfg.bot.resend_uncertain,
         )
+        if device_for is not None:  # the writer's own deps need no receipts
+            writer = ReceiptWriter(self.deps)
+            confirm = Confirm(cfg.bot.confirm_timeout_s, device_for, writer)
+            self.deps = dataclasses.replace(self.deps, confirm=confirm)
         self.receipts = None if device_for is None else ReceiptBook(self.deps, on_receipt)
         # closing lingers a few event-loop turns so that sends finishing meanwhile share its
         # transaction (fewer, bigger log writes)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, and_, case, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.kbot_models import Receipt
@@ -47,64 +47,83 @@ _CANDIDATES = 5  # rows tried per echo before giving up (each lost to another pr
 Kind = Literal["text", "image"]
 
 
-async def open_receipt(
-    session: AsyncSession,
-    *,
-    occurrence_id: int | None,
-    part_index: int,
-    room_id: str,
-    kind: Kind,
-    text_key: str | None,
-    now: datetime,
-) -> int:
-    """A ``sending`` row for a part about to be handed to the sender; its id."""
-    values = {
-        "occurrence_id": occurrence_id,
-        "part_index": part_index,
-        "room_id": room_id,
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """A part about to be handed to the sender."""
+
+    occurrence_id: int | None
+    part_index: int
+    room_id: str
+    kind: Kind
+    text_key: str | None
+    at: datetime
+
+
+def opening_row(item: Opening) -> dict[str, Any]:
+    """The ``sending`` row of ``item`` (inserted by the caller, many at once)."""
+    return {
+        "occurrence_id": item.occurrence_id,
+        "part_index": item.part_index,
+        "room_id": item.room_id,
         "device": "",
-        "kind": kind,
-        "text_key": text_key if kind == "text" else None,
+        "kind": item.kind,
+        "text_key": item.text_key if item.kind == "text" else None,
         "state": "sending",
-        "sent_at": now,
+        "sent_at": item.at,
     }
-    result = await session.execute(insert(RECEIPTS).values(values).returning(RECEIPTS.c.id))
-    return int(result.scalar_one())
 
 
-async def accepted(
-    session: AsyncSession, receipt_id: int, *, device: str, now: datetime, timeout_s: float
-) -> None:
-    """Iris took the part: ``pending`` until ``now + timeout_s``. An echo may have confirmed
-    it already: then only the device is recorded."""
+@dataclass(frozen=True, slots=True)
+class Settling:
+    """What became of a handed-over request: ``accepted`` by ``device`` at ``at`` (pending
+    until ``due``), ``failed`` at ``device`` ('' when unknown), or ``dropped`` (it never
+    reached a device: the row goes)."""
+
+    receipt_id: int
+    outcome: Literal["accepted", "failed", "dropped"]
+    device: str = ""
+    at: datetime | None = None
+    due: datetime | None = None
+
+
+async def settle_many(session: AsyncSession, items: list[Settling]) -> None:
+    """Record what became of each request, only on rows still ``sending`` (an echo may have
+    confirmed one first: then only its device is recorded)."""
     t = RECEIPTS.c
-    waiting = await session.execute(
-        update(RECEIPTS)
-        .where(t.id == receipt_id, t.state == "sending")
-        .values(
-            state="pending", device=device, sent_at=now, due_at=now + timedelta(seconds=timeout_s)
-        )
-    )
-    if waiting.rowcount == 0:  # type: ignore[attr-defined]
+    accepted = [i for i in items if i.outcome == "accepted"]
+    if accepted:
+        ids = [i.receipt_id for i in accepted]
         await session.execute(
-            update(RECEIPTS).where(t.id == receipt_id, t.device == "").values(device=device)
+            update(RECEIPTS)
+            .where(t.id.in_(ids), t.state == "sending")
+            .values(
+                state="pending",
+                device=_per_row({i.receipt_id: i.device for i in accepted}),
+                sent_at=_per_row({i.receipt_id: i.at for i in accepted}),
+                due_at=_per_row({i.receipt_id: i.due for i in accepted}),
+            )
         )
+        await session.execute(
+            update(RECEIPTS)
+            .where(t.id.in_(ids), t.device == "")
+            .values(device=_per_row({i.receipt_id: i.device for i in accepted}))
+        )
+    failed = {i.receipt_id: i.device for i in items if i.outcome == "failed"}
+    if failed:
+        await session.execute(
+            update(RECEIPTS)
+            .where(t.id.in_(list(failed)), t.state == "sending")
+            .values(state="failed", device=_per_row(failed))
+        )
+    dropped = [i.receipt_id for i in items if i.outcome == "dropped"]
+    if dropped:
+        await session.execute(delete(RECEIPTS).where(t.id.in_(dropped), t.state == "sending"))
 
 
-async def failed(session: AsyncSession, receipt_id: int, *, device: str) -> None:
-    """The request failed at ``device`` ('' when unknown)."""
-    await session.execute(
-        update(RECEIPTS)
-        .where(RECEIPTS.c.id == receipt_id, RECEIPTS.c.state == "sending")
-        .values(state="failed", device=device)
-    )
-
-
-async def drop(session: AsyncSession, receipt_id: int) -> None:
-    """The request never reached a device: no receipt."""
-    await session.execute(
-        delete(RECEIPTS).where(RECEIPTS.c.id == receipt_id, RECEIPTS.c.state == "sending")
-    )
+def _per_row(values: dict[int, Any]) -> Any:
+    """One value for every row, or ``CASE id WHEN ... END``."""
+    distinct = set(values.values())
+    return next(iter(distinct)) if len(distinct) == 1 else case(values, value=RECEIPTS.c.id)
 
 
 async def handed_parts(session: AsyncSession, occurrence_id: int) -> set[int]:
