@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.echo import Echo, echo_of
 from bot.events import ChatEvent
 from core.timeutil import to_utc_naive
+from scheduler.batching import Coalescer
 from scheduler.context import Deps, in_transaction
 from storage import receipts
 
@@ -26,6 +27,7 @@ SWEEP_S = 1.0
 PRUNE_EVERY_S = 3600.0
 # (state, latency_s): 'confirmed' with the seconds from acceptance to echo, or 'unconfirmed'
 OnReceipt = Callable[[str, float | None], None]
+Claim = receipts.Claimed | Literal["duplicate"] | None
 EchoOutcome = Literal["confirmed", "late", "duplicate", "unmatched", "not_uploaded"]
 
 
@@ -34,6 +36,7 @@ class ReceiptBook:
         self._deps = deps
         self._on_receipt = on_receipt
         self._pruned_at: float | None = None
+        self._claims: Coalescer[Echo, Claim] = Coalescer("echoes", self._claim_many, 200, 2)
 
     async def on_event(self, event: ChatEvent, bot_id: str | None) -> EchoOutcome | None:
         """Confirm what the event's echo matches; None when it is no echo of the bot."""
@@ -48,26 +51,8 @@ class ReceiptBook:
                 echo.echo_id,
             )
             return "not_uploaded"
-        deps = self._deps
-        now = deps.utc_now()
-        echo_at = to_utc_naive(echo.written_at) if echo.written_at is not None else now
-
-        async def work(session: AsyncSession) -> receipts.Claimed | str | None:
-            claimed = await receipts.claim_echo(
-                session,
-                room_id=echo.room_id,
-                kind=echo.kind,
-                text_key=echo.text_key,
-                echo_id=echo.echo_id,
-                echo_at=echo_at,
-                now=now,
-            )
-            if isinstance(claimed, receipts.Claimed) and claimed.log_id is not None:
-                await receipts.refresh_logs(session, {claimed.log_id})
-            return claimed
-
         try:
-            claimed = await in_transaction(deps, work)
+            claimed = await self._claims.run(echo)
         except IntegrityError:  # another process recorded the same echo meanwhile
             claimed = "duplicate"
         if claimed == "duplicate":
@@ -88,6 +73,32 @@ class ReceiptBook:
             )
             return "late"
         return "confirmed"
+
+    async def _claim_many(self, echoes: list[Echo]) -> list[Claim]:
+        """Claim the receipts the echoes match, in one transaction (the same echo twice in
+        a batch: the second is a duplicate); the logs whose parts changed are rewritten."""
+        deps = self._deps
+        now = deps.utc_now()
+
+        async def work(session: AsyncSession) -> list[Claim]:
+            found: list[Claim] = []
+            for echo in echoes:
+                echo_at = to_utc_naive(echo.written_at) if echo.written_at is not None else now
+                claimed = await receipts.claim_echo(
+                    session,
+                    room_id=echo.room_id,
+                    kind=echo.kind,
+                    text_key=echo.text_key,
+                    echo_id=echo.echo_id,
+                    echo_at=echo_at,
+                    now=now,
+                )
+                found.append(claimed)
+            logs = {c.log_id for c in found if isinstance(c, receipts.Claimed) and c.log_id}
+            await receipts.refresh_logs(session, logs)
+            return found
+
+        return await in_transaction(deps, work)
 
     async def sweep(self) -> int:
         """Expire overdue receipts (and now and then prune old ones); how many expired."""
