@@ -38,12 +38,12 @@ def worker_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
-    """Delivery receipts (the Iris transport only): how long a part waits for its echo, and
-    the device a room's request is meant for (recorded on a failed part)."""
+    """Delivery receipts (the Iris transport only): the device a room's request is meant for
+    (recorded on a failed part) and the receipts' batched writes (which know how long a part
+    waits for its echo)."""
 
-    timeout_s: float
     device_for: Callable[[str], str]
-    writer: ReceiptWriter  # the receipts' batched writes
+    writer: ReceiptWriter
 
 
 @dataclass(frozen=True, slots=True)

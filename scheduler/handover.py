@@ -11,7 +11,6 @@ and one update per batch, not one transaction per part."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import cast
 
 from sqlalchemy import Table
@@ -35,8 +34,9 @@ LINGER = 2  # event-loop turns a batch waits for more receipts to join it
 class ReceiptWriter:
     """The receipts' writes, batched across the sends in flight."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, timeout_s: float) -> None:
         self._deps = deps
+        self.timeout_s = timeout_s  # bot.confirm_timeout_s
         self.opens: Coalescer[Opening, int] = Coalescer("receipts-open", self._open, 500, LINGER)
         self.settles: Coalescer[Settling, None] = Coalescer(
             "receipts-settle", self._settle, 500, LINGER
@@ -52,7 +52,10 @@ class ReceiptWriter:
         return await in_transaction(self._deps, work)
 
     async def _settle(self, items: list[Settling]) -> list[None]:
-        await in_transaction(self._deps, lambda s: receipts.settle_many(s, items))
+        now, timeout_s = self._deps.utc_now(), self.timeout_s
+        await in_transaction(
+            self._deps, lambda s: receipts.settle_many(s, items, now=now, timeout_s=timeout_s)
+        )
         return [None] * len(items)
 
 
@@ -83,9 +86,7 @@ async def handover(
     if result.device is None:  # a transport without echoes
         await confirm.writer.settles.run(Settling(receipt_id, "dropped"))
         return result
-    now = deps.utc_now()
-    due = now + timedelta(seconds=confirm.timeout_s)
-    await confirm.writer.settles.run(Settling(receipt_id, "accepted", result.device, now, due))
+    await confirm.writer.settles.run(Settling(receipt_id, "accepted", result.device))
     log.debug("room %s part %d handed to %s (receipt %d)", room, index, result.device, receipt_id)
     return result
 

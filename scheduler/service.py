@@ -76,8 +76,8 @@ class Scheduler:
             resend_uncertain=cfg.bot.resend_uncertain,
         )
         if device_for is not None:  # the writer's own deps need no receipts
-            writer = ReceiptWriter(self.deps)
-            confirm = Confirm(cfg.bot.confirm_timeout_s, device_for, writer)
+            writer = ReceiptWriter(self.deps, cfg.bot.confirm_timeout_s)
+            confirm = Confirm(device_for, writer)
             self.deps = dataclasses.replace(self.deps, confirm=confirm)
         self.receipts = None if device_for is None else ReceiptBook(self.deps, on_receipt)
         # closing lingers a few event-loop turns so that sends finishing meanwhile share its

@@ -75,55 +75,43 @@ def opening_row(item: Opening) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Settling:
-    """What became of a handed-over request: ``accepted`` by ``device`` at ``at`` (pending
-    until ``due``), ``failed`` at ``device`` ('' when unknown), or ``dropped`` (it never
-    reached a device: the row goes)."""
+    """What became of a handed-over request: ``accepted`` by ``device``, ``failed`` at
+    ``device`` ('' when unknown), or ``dropped`` (it never reached a device: the row goes)."""
 
     receipt_id: int
     outcome: Literal["accepted", "failed", "dropped"]
     device: str = ""
-    at: datetime | None = None
-    due: datetime | None = None
 
 
-async def settle_many(session: AsyncSession, items: list[Settling]) -> None:
+async def settle_many(
+    session: AsyncSession, items: list[Settling], *, now: datetime, timeout_s: float
+) -> None:
     """Record what became of each request, only on rows still ``sending`` (an echo may have
-    confirmed one first: then only its device is recorded)."""
+    confirmed one first: then only its device is recorded). Accepted ones are pending from
+    ``now`` for ``timeout_s``. One statement per device and outcome."""
     t = RECEIPTS.c
-    accepted = [i for i in items if i.outcome == "accepted"]
-    if accepted:
-        ids = [i.receipt_id for i in accepted]
+    due = now + timedelta(seconds=timeout_s)
+    for (outcome, device), ids in _grouped(items).items():
+        if outcome == "dropped":
+            await session.execute(delete(RECEIPTS).where(t.id.in_(ids), t.state == "sending"))
+            continue
+        values: dict[str, Any] = {"state": "failed", "device": device}
+        if outcome == "accepted":
+            values = {"state": "pending", "device": device, "sent_at": now, "due_at": due}
         await session.execute(
-            update(RECEIPTS)
-            .where(t.id.in_(ids), t.state == "sending")
-            .values(
-                state="pending",
-                device=_per_row({i.receipt_id: i.device for i in accepted}),
-                sent_at=_per_row({i.receipt_id: i.at for i in accepted}),
-                due_at=_per_row({i.receipt_id: i.due for i in accepted}),
+            update(RECEIPTS).where(t.id.in_(ids), t.state == "sending").values(**values)
+        )
+        if outcome == "accepted":  # confirmed before Iris answered: the device only
+            await session.execute(
+                update(RECEIPTS).where(t.id.in_(ids), t.device == "").values(device=device)
             )
-        )
-        await session.execute(
-            update(RECEIPTS)
-            .where(t.id.in_(ids), t.device == "")
-            .values(device=_per_row({i.receipt_id: i.device for i in accepted}))
-        )
-    failed = {i.receipt_id: i.device for i in items if i.outcome == "failed"}
-    if failed:
-        await session.execute(
-            update(RECEIPTS)
-            .where(t.id.in_(list(failed)), t.state == "sending")
-            .values(state="failed", device=_per_row(failed))
-        )
-    dropped = [i.receipt_id for i in items if i.outcome == "dropped"]
-    if dropped:
-        await session.execute(delete(RECEIPTS).where(t.id.in_(dropped), t.state == "sending"))
 
 
-def _per_row(values: dict[int, Any]) -> Any:
-    """One value for every row, or ``CASE id WHEN ... END``."""
-    distinct = set(values.values())
-    return next(iter(distinct)) if len(distinct) == 1 else case(values, value=RECEIPTS.c.id)
+def _grouped(items: list[Settling]) -> dict[tuple[str, str], list[int]]:
+    groups: dict[tuple[str, str], list[int]] = {}
+    for item in items:
+        groups.setdefault((item.outcome, item.device), []).append(item.receipt_id)
+    return groups
 
 
 async def handed_parts(session: AsyncSession, occurrence_id: int) -> set[int]:
