@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from core.human import duration as duration  # re-exported: the web pages' filter
 from core.particles import attach, pick
+from services.logs import confirmation_label
 from services.schedule_labels import clock, rule, when
 from storage.image_uses import image_ids
 from storage.kbot_models import Room
@@ -124,12 +125,16 @@ LOG_REASON_LIMIT = 80  # characters of a log's error shown per line
 
 
 def log_lines(logs: list[tuple[ScheduleLog, str]], today: date) -> list[str]:
-    """One line per (log row, kind of send): the scheduled time, the kind, the result, the
-    time it was sent when that is another minute, and why it did not fully succeed."""
+    """One line per (log row, kind of send): the scheduled time, the kind, the result and
+    whether the bot's own echo confirmed it, the time it was sent when that is another
+    minute, and why it did not fully succeed."""
     out = []
     for log, kind in logs:
         line = f"{when(log.scheduled_at, today)} {KIND_LABELS.get(kind, kind)} "
         line += _LOG.get(log.status, log.status)
+        confirmation = confirmation_label(log)
+        if confirmation is not None:
+            line += f" · {confirmation}"
         sent = log.started_at
         if sent.replace(second=0) != log.scheduled_at.replace(second=0):
             same_day = sent.date() == log.scheduled_at.date()

@@ -17,12 +17,14 @@ import functools
 import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat_kinds import EventChatKinds
+from bot.events import ChatEvent
 from bot.iris.build import device_safety, open_sender
 from bot.iris.monitor import IrisMonitor
 from bot.iris.rooms import IrisRoomKinds
@@ -78,6 +80,7 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
     app.cleanup_ctx.append(_http_client)
     app.cleanup_ctx.append(_sender)
     app.cleanup_ctx.append(_scheduler)
+    app.cleanup_ctx.append(_receipt_sweep)  # with Iris: unconfirmed parts, old receipts
     app.cleanup_ctx.append(_iris_monitor)  # Iris outages told to the ops room
     app.cleanup_ctx.append(_commands)
     app.cleanup_ctx.append(image_checks_ctx)  # uploads are decoded on it, a bounded number at once
@@ -155,6 +158,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
         heartbeat=app[keys.HEARTBEAT],
         notify=AlertGate(chat_alerts(sender), app[keys.CLOCK], cfg.alerts.min_interval_s),
         on_outcome=app[keys.METRICS].observe_send,  # kbot_sends_total, lateness histogram
+        **_receipt_hooks(app),
     )
     app[keys.SCHEDULER] = scheduler
     if cfg.scheduler.enabled:
@@ -167,6 +171,25 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await scheduler.stop()  # also ends the sends people asked for (API, chat)
+
+
+def _receipt_hooks(app: web.Application) -> dict[str, Any]:
+    """Delivery receipts for the scheduler, with the Iris transport only (a dry run
+    confirms nothing)."""
+    iris = app.get(keys.IRIS)
+    if iris is None:
+        return {}
+    return {"device_for": iris.device_for, "on_receipt": app[keys.METRICS].observe_receipt}
+
+
+async def _receipt_sweep(app: web.Application) -> AsyncIterator[None]:
+    """Parts whose echo is overdue become unconfirmed, every second on the clock."""
+    book = app[keys.SCHEDULER].receipts
+    if book is None:
+        yield
+        return
+    async with running(book.run(), name="receipt-sweep"):
+        yield
 
 
 async def _iris_monitor(app: web.Application) -> AsyncIterator[None]:
@@ -215,8 +238,21 @@ async def _webhooks(app: web.Application) -> AsyncIterator[None]:
     if keys.DEVICE_SAFETY in app:  # KakaoTalk restriction notices pause their device
         state.observers.append(app[keys.DEVICE_SAFETY].observe)
     app[keys.WEBHOOKS] = state
+    _observe_echoes(app, state)
     yield
     await state.tasks.drain(DRAIN_TIMEOUT_S)
+
+
+def _observe_echoes(app: web.Application, state: WebhookState) -> None:
+    """The bot's own echoes confirm the parts they match (``scheduler.receipt_book``)."""
+    book = app[keys.SCHEDULER].receipts
+    if book is None:
+        return
+
+    async def observe(event: ChatEvent, device: str | None) -> None:
+        await book.on_event(event, state.bot_id)
+
+    state.observers.append(observe)
 
 
 async def _bot_id(app: web.Application) -> str | None:

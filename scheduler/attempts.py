@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.sender import PRIORITY_SCHEDULED, BotSender, SendError, SendResult
+from bot.sender import PRIORITY_SCHEDULED, BotSender, Failure, SendError, SendResult
 from scheduler.context import Deps, log
-from scheduler.parts import Part, load_image
+from scheduler.handover import handover
+from scheduler.parts import Part, PartError, load_image
 
 Pause = Callable[[float], Awaitable[bool]]  # waits; False when the scheduler is stopping
 INTERACTIVE_RETRIES = 2  # a person is waiting for a manual or test send: a couple of retries
+NOT_RESENT = "전달되었을 수 있어 다시 보내지 않았습니다"  # after a timeout (bot.resend_uncertain)
 
 
 class Interrupted(Exception):
@@ -31,10 +33,15 @@ class Progress:
 @dataclass(slots=True)
 class Attempt:
     """One part, sent and retried: retryable errors again after ``retry_base_s * 2**n`` while
-    that stays before ``deadline``, and at most ``retries`` times (None: no count limit)."""
+    that stays before ``deadline``, and at most ``retries`` times (None: no count limit).
+    A request that timed out may have been delivered: it is not sent again (``PartError``
+    with the reason) unless ``Deps.resend_uncertain``. Each request keeps its delivery
+    receipt (``scheduler.handover``)."""
 
     deps: Deps
     pause: Pause
+    occurrence_id: int
+    index: int  # of the part in the send
     room: str
     part: Part
     deadline: datetime
@@ -47,16 +54,18 @@ class Attempt:
         attempt = 0
         while True:
             try:
-                # a transport that holds the send (pause, budget) fails it past the deadline
-                if payload is None:
-                    return await sender.send_text(
-                        self.room, part.text, priority=PRIORITY_SCHEDULED, deadline=self.deadline
-                    )
-                return await sender.send_images(
-                    self.room, [payload], priority=PRIORITY_SCHEDULED, deadline=self.deadline
+                return await handover(
+                    deps,
+                    self.occurrence_id,
+                    self.index,
+                    self.room,
+                    part,
+                    self._send(sender, payload),
                 )
             except SendError as exc:
                 responses.append(exc.detail())  # technical detail: api_response, not the error
+                if exc.failure == Failure.TIMEOUT and not deps.resend_uncertain:
+                    raise PartError(f"{part.describe()}: {exc.reason}. {NOT_RESENT}") from exc
                 delay = deps.settings.retry_base_s * 2**attempt
                 if (
                     not exc.retryable
@@ -71,3 +80,18 @@ class Attempt:
                 attempt += 1
                 if not await self.pause(delay):
                     raise Interrupted from exc
+
+    def _send(
+        self, sender: BotSender, payload: bytes | None
+    ) -> Callable[[], Awaitable[SendResult]]:
+        # a transport that holds the send (pause, budget) fails it past the deadline
+        def send() -> Awaitable[SendResult]:
+            if payload is None:
+                return sender.send_text(
+                    self.room, self.part.text, priority=PRIORITY_SCHEDULED, deadline=self.deadline
+                )
+            return sender.send_images(
+                self.room, [payload], priority=PRIORITY_SCHEDULED, deadline=self.deadline
+            )
+
+        return send

@@ -186,7 +186,14 @@ class _Plan:
         occ = self._occurrence(_due(row, at, "skipped"))
         now = self.deps.local_now()
         entry = log_values(
-            row.id, row.send_order, row.target_room_id, at, Result(error=reason), now, now
+            row.id,
+            row.send_order,
+            row.target_room_id,
+            at,
+            Result(error=reason),
+            now,
+            now,
+            applicable=self.deps.confirm is not None,
         )
         self.skips.append((occ, entry))
 

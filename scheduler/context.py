@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError
@@ -23,6 +23,9 @@ from core.config import SchedulerConfig
 from core.timeutil import to_local_naive, to_utc_naive
 from scheduler.image_files import ImageFiles
 
+if TYPE_CHECKING:
+    from scheduler.handover import ReceiptWriter
+
 log = logging.getLogger("kbot.scheduler")
 T = TypeVar("T")
 OnOutcome = Callable[[str, float], None]  # (status, lateness_s) of a finished occurrence
@@ -31,6 +34,16 @@ _TRANSIENT_DB_CODES = (1205, 1213)  # MySQL lock wait timeout, deadlock
 
 def worker_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Confirm:
+    """Delivery receipts (the Iris transport only): the device a room's request is meant for
+    (recorded on a failed part) and the receipts' batched writes (which know how long a part
+    waits for its echo)."""
+
+    device_for: Callable[[str], str]
+    writer: ReceiptWriter
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +58,8 @@ class Deps:
     ops_room_id: str = ""
     notify: Notify | None = None
     on_outcome: OnOutcome | None = None
+    confirm: Confirm | None = None  # None: confirmation does not apply (dry run)
+    resend_uncertain: bool = False  # resend a part whose request timed out (it may be there)
 
     def report(self, status: str, lateness_s: float) -> None:
         """Tell ``on_outcome`` that an occurrence finished; its failure never stops a send."""

@@ -23,6 +23,7 @@ from core.human import duration
 from core.timeutil import from_local_naive, from_utc_naive
 from scheduler.attempts import INTERACTIVE_RETRIES, Attempt, Interrupted, Pause, Progress
 from scheduler.context import Deps, in_transaction, log
+from scheduler.handover import handed_parts
 from scheduler.held import Held
 from scheduler.logbook import SKIPPED, Finished, Result
 from scheduler.parts import Part, PartError, build_parts
@@ -144,12 +145,22 @@ async def _send_parts(
 ) -> None:
     occ, row = begun.occ, begun.row
     retries = None if occ.kind == "scheduled" else INTERACTIVE_RETRIES
+    handed = await handed_parts(deps, occ.id) if begun.slot is None else set()  # resumed
     for index in range(result.parts_done, len(parts)):
+        if index in handed:  # resumed after a crash: it may be in the room already
+            log.info(
+                "occurrence %d: part %d was handed to Iris before, not sent again", occ.id, index
+            )
+            result.responses.append({"resumed": "handed over before", "part": index})
+            result.parts_done = index + 1
+            continue
         gap = (row.send_interval_seconds or 0) if index > 0 else 0
         if not await pause(gap):  # also: no part begins once the scheduler is stopping
             raise Interrupted
         part = parts[index]
-        attempt = Attempt(deps, pause, occ.target_room_id, part, deadline, retries, progress)
+        attempt = Attempt(
+            deps, pause, occ.id, index, occ.target_room_id, part, deadline, retries, progress
+        )
         try:
             sent = await attempt.run(sender, result.responses)
         except PartError as exc:  # its message names the part

@@ -25,8 +25,10 @@ from scheduler.context import Deps
 from scheduler.failures import alert_rooms, count_failure
 from scheduler.held import Held, SendColumns
 from scheduler.refusals import new_refusals
+from storage import receipts
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
+from storage.send_record import record
 
 SKIPPED = "건너뜀: "  # a deliberately unsent occurrence; not a failure of the schedule
 
@@ -73,8 +75,13 @@ def log_values(
     result: Result,
     started: datetime,
     completed: datetime,
+    *,
+    applicable: bool,
+    parts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The ``kb_schedule_logs`` row; the times are naive local."""
+    """The ``kb_schedule_logs`` row; the times are naive local. ``api_response`` has the
+    shape ``storage.send_record`` describes: ``parts`` are the parts handed to Iris (their
+    receipts), ``applicable`` whether delivery receipts apply (not in a dry run)."""
     return {
         "schedule_id": row_id,
         "target_room_id": room_id,
@@ -83,7 +90,7 @@ def log_values(
         "send_order": send_order,
         "status": result.status,
         "error_message": result.error,
-        "api_response": result.responses,
+        "api_response": record(result.responses, parts or [], applicable=applicable),
         "scheduled_at": scheduled_at,
         "started_at": started,
         "completed_at": completed,
@@ -113,8 +120,17 @@ async def close_many(
     owned = set((await session.execute(owned_query)).scalars())
     mine = [item for item in items if item.occ.id in owned]
     completed = deps.local_now()
-    rows = [_log_row(deps, item, completed) for item in mine]
+    parts = {}
+    if deps.confirm is not None:  # the receipts' rows wait (MariaDB) until they name the log
+        occ_ids = [item.occ.id for item in mine]
+        parts = await receipts.parts_by_occurrence(session, occ_ids, lock=deps.mysql)
+    rows = [_log_row(deps, item, completed, parts.get(item.occ.id, [])) for item in mine]
     log_ids = await insert_logs(session, deps, rows)
+    if parts:
+        await receipts.attach_logs(
+            session,
+            {item.occ.id: log_id for item, log_id in zip(mine, log_ids, strict=True)},
+        )
     await update_rows(
         session,
         occurrences,
@@ -165,7 +181,9 @@ async def close_many(
     return [closed.get(item.occ.id) for item in items]
 
 
-def _log_row(deps: Deps, item: Finished, completed: datetime) -> dict[str, Any]:
+def _log_row(
+    deps: Deps, item: Finished, completed: datetime, parts: list[dict[str, Any]]
+) -> dict[str, Any]:
     started_at = item.occ.started_at
     started = (
         to_local_naive(from_utc_naive(started_at), deps.tz) if started_at is not None else completed
@@ -179,6 +197,8 @@ def _log_row(deps: Deps, item: Finished, completed: datetime) -> dict[str, Any]:
         item.result,
         min(started, completed),
         completed,
+        applicable=deps.confirm is not None,
+        parts=parts,
     )
 
 

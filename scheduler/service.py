@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+from collections.abc import Callable
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,14 +27,16 @@ from core.config import Config
 from scheduler import room_ledger
 from scheduler.attempts import Progress
 from scheduler.claims import Claimed, claim, claimed_id
-from scheduler.context import Deps, OnOutcome, in_transaction, log, worker_id
+from scheduler.context import Confirm, Deps, OnOutcome, in_transaction, log, worker_id
 from scheduler.cutoff import CutOffSender
 from scheduler.delivery import Outcome, deliver
+from scheduler.handover import ReceiptWriter
 from scheduler.heartbeat import Heartbeat
 from scheduler.image_files import ImageFiles
 from scheduler.interactive import ANSWER_WITHIN_S, InteractiveSends
 from scheduler.leases import create_send_now, release, renew
 from scheduler.pipeline import Pipeline
+from scheduler.receipt_book import OnReceipt, ReceiptBook
 from scheduler.wake import next_wake, sleep_unless
 
 LEDGER_PRUNE_S = 3600.0
@@ -51,9 +55,13 @@ class Scheduler:
         notify: Notify | None = None,
         owner: str | None = None,
         on_outcome: OnOutcome | None = None,
+        device_for: Callable[[str], str] | None = None,
+        on_receipt: OnReceipt | None = None,
     ) -> None:
         """``on_outcome(status, lateness_s)`` is called once per finished occurrence (its
-        errors are logged, never raised)."""
+        errors are logged, never raised). ``device_for`` (the Iris transport: the device a
+        room's request is meant for) turns delivery receipts on: ``receipts`` is then the
+        book that echoes confirm (``on_receipt`` counts each resolved part)."""
         self.deps = Deps(
             sessions=sessions,
             clock=clock,
@@ -65,7 +73,13 @@ class Scheduler:
             ops_room_id=cfg.alerts.ops_room_id,
             notify=notify,
             on_outcome=on_outcome,
+            resend_uncertain=cfg.bot.resend_uncertain,
         )
+        if device_for is not None:  # the writer's own deps need no receipts
+            writer = ReceiptWriter(self.deps, cfg.bot.confirm_timeout_s)
+            confirm = Confirm(device_for, writer)
+            self.deps = dataclasses.replace(self.deps, confirm=confirm)
+        self.receipts = None if device_for is None else ReceiptBook(self.deps, on_receipt)
         # closing lingers a few event-loop turns so that sends finishing meanwhile share its
         # transaction (fewer, bigger log writes)
         self._pipeline = Pipeline(self.deps, linger=20)

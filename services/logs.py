@@ -21,8 +21,22 @@ from core.timeutil import to_local_naive
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
 from storage.send_kinds import KIND, Ts, with_kind
+from storage.send_record import Confirmation, confirmation_of
 
 TargetRoom = aliased(Room, name="target_room")
+# whether the bot's own echo confirmed a send (``storage.send_record``), as every door says it
+CONFIRMATION_LABELS: dict[Confirmation, str] = {
+    "confirmed": "확인됨",
+    "unconfirmed": "확인 안 됨",
+    "pending": "확인 중",
+    "not_applicable": "확인 없음(드라이런)",
+}
+
+
+def confirmation_label(log: ScheduleLog) -> str | None:
+    """확인됨 / 확인 안 됨 / 확인 중 / 확인 없음(드라이런); None when no part reached a device
+    or the row predates delivery receipts."""
+    return CONFIRMATION_LABELS.get(confirmation_of(log.api_response))
 
 
 def visible_to(org_ids: set[int] | None) -> ColumnElement[bool]:
@@ -102,6 +116,10 @@ class LogRow:
     title: str | None
     room_name: str | None  # None: the room it went to is not registered
     kind: str  # scheduled | manual | test
+
+    @property
+    def confirmation(self) -> str | None:
+        return confirmation_label(self.log)
 
 
 def matching(query: Select[*Ts], org_ids: set[int] | None, where: LogFilter) -> Select[*Ts]:

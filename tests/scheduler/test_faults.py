@@ -24,6 +24,7 @@ from core.config import Config, IrisDeviceConfig
 from kbot.bootstrap import init_app
 from storage.models import Schedule, ScheduleLog
 from storage.rooms import add_room
+from storage.send_record import responses_of
 from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.sched_support import ROOM, START, add_schedule, logs, make_world
@@ -52,7 +53,14 @@ async def ops_iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
         yield fake
 
 
-def with_faults(cfg: Config, iris: FakeIris, ops_iris: FakeIris, **alerts: Any) -> Config:
+def with_faults(
+    cfg: Config,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    *,
+    resend_uncertain: bool = False,
+    **alerts: Any,
+) -> Config:
     """Two Iris devices (``default`` for the rooms, ``ops`` for rooms registered on it)."""
     iris_cfg = cfg.bot.iris.model_copy(
         update={
@@ -64,7 +72,12 @@ def with_faults(cfg: Config, iris: FakeIris, ops_iris: FakeIris, **alerts: Any) 
         }
     )
     bot = cfg.bot.model_copy(
-        update={"transport": "iris", "iris": iris_cfg, "webhook_token": SecretStr("faults")}
+        update={
+            "transport": "iris",
+            "iris": iris_cfg,
+            "webhook_token": SecretStr("faults"),
+            "resend_uncertain": resend_uncertain,
+        }
     )
     scheduler = cfg.scheduler.model_copy(
         update={"room_min_interval_s": 0, "retry_base_s": 2, "misfire_grace_s": 60}
@@ -163,7 +176,7 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     reason = "텍스트: Iris가 요청을 거절했습니다 (HTTP 500)"  # what people read
     assert {e.error_message for e in entries} == {reason}
     assert all(
-        e.api_response and "Iris answered HTTP 500" in e.api_response[-1]["error"] for e in entries
+        "Iris answered HTTP 500" in responses_of(e.api_response)[-1]["error"] for e in entries
     )
     assert len(iris.calls) >= 6 and set(map(str, iris.bodies)) == {str(TEXT)}  # retried daily
     async with sessions() as s:
@@ -177,7 +190,7 @@ async def test_a_schedule_failing_every_day_alerts_once_then_once_for_the_error_
     assert (await sends(client))["failed"] == 3
 
 
-async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once(
+async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once_when_resends_are_allowed(
     cfg: Config,
     sessions: async_sessionmaker[AsyncSession],
     clock: FakeClock,
@@ -188,7 +201,9 @@ async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once(
     await ops_world(sessions, ops_device="ops")
     await add_schedule(sessions)
     iris.hang_next(1)
-    _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock, iris)
+    _, driver = await start(
+        aiohttp_client, with_faults(cfg, iris, ops_iris, resend_uncertain=True), clock, iris
+    )
 
     async def arrived() -> bool:
         return len(iris.calls) == 1
@@ -203,9 +218,38 @@ async def test_a_hanging_iris_is_given_up_on_and_the_send_retried_once(
     await driver.until(logged)
     await driver.run_for(120)
     [entry] = await logs(sessions)
-    assert entry.status == "success"
+    assert (entry.status, entry.error_message) == ("success", None)
     assert iris.bodies == [TEXT, TEXT]  # the hung attempt and the retry, nothing after
     assert ops_iris.calls == []
+
+
+async def test_a_hanging_iris_is_given_up_on_and_not_resent(
+    cfg: Config,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    iris: FakeIris,
+    ops_iris: FakeIris,
+    aiohttp_client: Client,  # last: the app shuts down before the database goes away
+) -> None:
+    """Iris may have taken a request it never answered: without bot.resend_uncertain the
+    part is not sent again, and the log says why in Korean."""
+    await ops_world(sessions, ops_device="ops")
+    await add_schedule(sessions)
+    iris.hang_next(1)
+    _, driver = await start(aiohttp_client, with_faults(cfg, iris, ops_iris), clock, iris)
+
+    async def logged() -> bool:
+        return await log_count(sessions) == 1
+
+    await driver.until(logged)
+    await driver.run_for(120)
+    [entry] = await logs(sessions)
+    assert entry.status == "failed"
+    assert entry.error_message == (
+        f"텍스트: Iris가 응답하지 않습니다 ({HANG_TIMEOUT_S:g}초). "
+        "전달되었을 수 있어 다시 보내지 않았습니다"
+    )
+    assert iris.bodies == [TEXT]  # the hung attempt only
 
 
 async def test_an_iris_outage_is_logged_and_told_to_the_ops_room_once_it_is_back(

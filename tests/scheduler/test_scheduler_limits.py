@@ -17,6 +17,7 @@ from core.timeutil import to_utc_naive
 from scheduler.room_gate import RoomBusy
 from storage.kbot_models import Occurrence, Room, RoomSend, ScheduleMeta
 from storage.models import Schedule
+from storage.send_record import responses_of
 from tests.support.fakes import FakeClock
 from tests.support.sched_support import (
     OTHER_ROOM,
@@ -277,7 +278,7 @@ async def test_send_now_is_retried_only_a_couple_of_times_and_answers_in_korean(
     assert outcome.error == "텍스트: 카카오톡 봇 기기(Iris)에 연결할 수 없습니다"
     [entry] = await logs(sessions)
     assert entry.error_message == outcome.error
-    assert entry.api_response == [
+    assert responses_of(entry.api_response) == [
         {"error": down, "failure": "unreachable", "status": None} for _ in range(3)
     ]
 

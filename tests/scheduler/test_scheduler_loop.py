@@ -96,7 +96,12 @@ async def test_loop_survives_an_unexpected_error_and_logs_it(
     assert sorted(entries) == ["failed", "success"]
     failed = entries["failed"]  # people read a Korean reason; the bug is in the detail
     assert failed.error_message == "텍스트: 알 수 없는 오류로 보내지 못했습니다"
-    assert failed.api_response == [{"error": "RuntimeError('transport bug')"}]
+    assert failed.api_response == {
+        "responses": [{"error": "RuntimeError('transport bug')"}],
+        "parts": [],
+        "confirmed": None,
+        "confirmation": "not_applicable",  # no Iris: nothing confirms a send
+    }
 
 
 async def test_stop_finishes_the_part_in_flight_and_gives_the_claim_back(
@@ -155,5 +160,19 @@ async def test_end_to_end_through_the_app_to_a_fake_iris(
         async with sessions() as s:
             entry = await s.scalar(select(ScheduleLog))
         assert entry is not None and entry.status == "success"
-        assert entry.api_response == [{"success": True, "message": "success"}]
+        assert entry.api_response == {
+            "responses": [{"success": True, "message": "success"}],
+            "parts": [
+                {
+                    "part": 0,
+                    "kind": "text",
+                    "device": "default",
+                    "confirmed": None,  # its echo has not come back (yet)
+                    "echo_id": None,
+                    "latency_ms": None,
+                }
+            ],
+            "confirmed": None,
+            "confirmation": "pending",
+        }
         await client.close()  # stop the scheduler while the database still exists

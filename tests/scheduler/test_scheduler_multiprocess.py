@@ -25,6 +25,7 @@ from storage.engine import create_engine, session_factory
 from storage.kbot_models import Occurrence, Org, Room
 from storage.migrate import upgrade
 from storage.models import Schedule, ScheduleLog
+from storage.send_record import responses_of
 from tests.support.sched_support import image_file
 from tests.support.waits import wait_until
 
@@ -155,7 +156,11 @@ async def test_a_killed_worker_is_taken_over_without_resending_confirmed_parts(
     async with session_factory(mysql_engine)() as s:
         [entry] = (await s.scalars(select(ScheduleLog))).all()
     assert entry.status == "success"
-    assert entry.api_response == [{"pid": victim.pid}, {"pid": taker.pid}, {"pid": taker.pid}]
+    assert responses_of(entry.api_response) == [
+        {"pid": victim.pid},
+        {"pid": taker.pid},
+        {"pid": taker.pid},
+    ]
 
 
 async def _send_until(out: Path, parts: int, worker: asyncio.subprocess.Process) -> None:
@@ -240,7 +245,7 @@ async def test_twenty_kills_mid_send_resend_no_recorded_part_and_lose_nothing(
     assert mid_send  # the kills did land between the parts of occurrences
     assert sends[-1]  # and the last worker still had work to take over
     logs = await _assert_one_success_log_each(mysql_engine, schedules)
-    assert {len(entry.api_response or []) for entry in logs} == {4}
+    assert {len(responses_of(entry.api_response)) for entry in logs} == {4}
     async with session_factory(mysql_engine)() as s:
         states = Counter((await s.scalars(select(Occurrence.state))).all())
     assert states == Counter({"done": schedules})

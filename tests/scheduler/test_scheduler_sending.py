@@ -19,6 +19,7 @@ from scheduler.claims import claim, claimed_id
 from scheduler.delivery import deliver
 from storage.kbot_models import Occurrence, ScheduleMeta
 from storage.models import Schedule
+from storage.send_record import responses_of
 from tests.conftest import PHP_IMAGES
 from tests.support.fakes import FakeClock
 from tests.support.sched_support import (
@@ -82,7 +83,9 @@ async def test_send_orders_with_the_interval_between_parts(
     assert entry.started_at == local(2026, 12, 1, 9, 30)
     assert entry.completed_at == local(2026, 12, 1, 9, 30, 3 * (len(expected) - 1))
     assert entry.duration_ms == 3000 * (len(expected) - 1)
-    assert entry.api_response == [{"n": n + 1, "kind": k} for n, k in enumerate(kinds)]
+    assert responses_of(entry.api_response) == [
+        {"n": n + 1, "kind": k} for n, k in enumerate(kinds)
+    ]
     has_text = "안녕하세요" in expected
     assert entry.sent_message_text == ("안녕하세요" if has_text else None)
     async with sessions() as s:
@@ -138,7 +141,7 @@ async def test_a_permanent_error_is_not_retried(
     [entry] = await logs(sessions)
     assert entry.status == "failed"
     assert entry.error_message == "텍스트: 알 수 없는 오류로 보내지 못했습니다"
-    assert entry.api_response == [
+    assert responses_of(entry.api_response) == [
         {"error": "bad room", "failure": "unknown", "status": 400, "body": {"message": "x"}}
     ]
 
@@ -225,7 +228,7 @@ async def test_a_crashed_send_resumes_after_its_last_confirmed_part(
     assert outcome.status == "success"
     assert [s.payload for s in sender.sent] == [image_bytes("IMG2"), image_bytes("IMG3")]
     [entry] = await logs(sessions)
-    assert entry.api_response == [
+    assert responses_of(entry.api_response) == [
         {"n": 1, "kind": "text"},
         {"n": 2, "kind": "image"},
         {"n": 1, "kind": "image"},

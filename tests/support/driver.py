@@ -19,7 +19,14 @@ from web import keys
 
 # the app's loops (task names), each parked on the clock between its rounds
 LOOPS = frozenset(
-    {"scheduler-loop", "scheduler-leases", "iris-monitor", "room-devices", "device-safety"}
+    {
+        "scheduler-loop",
+        "scheduler-leases",
+        "iris-monitor",
+        "room-devices",
+        "device-safety",
+        "receipt-sweep",
+    }
 )
 # work the scheduler runs in tasks of its own (task name prefixes)
 SENDS = ("occurrence-", "send-now-")

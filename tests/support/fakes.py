@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from core.clock import Clock
+from tests.support.echoes import echo_body, kakao_text
 
 
 class FakeClock:
@@ -106,6 +107,12 @@ class FakeIris:
     ``{"data": [{"type": ...}]}`` from ``room_types`` (chat id -> "DirectChat", "MultiChat",
     ...), ``{"data": []}`` for a room not in it, and Iris's HTTP 500 error shape for any other
     query or while ``query_error`` is set. Every request body is recorded in ``queries``.
+
+    ``mode``: "silent" (the default) answers ``/reply`` and does nothing more; "echo" then
+    posts the bot's own echo of the message (``tests.support.echoes``: the text as KakaoTalk
+    shows it, or a photo) to ``echo_to`` (kbot's ``/webhook/iris?token=...``) after
+    ``echo_delay_s`` real seconds, recording each body in ``echoes``; "fail" answers every
+    ``/reply`` with Iris's HTTP 500 error shape.
     """
 
     def __init__(self, clock: Clock | None = None, *, bot_id: str = "9900112233") -> None:
@@ -118,6 +125,12 @@ class FakeIris:
         self.queries: list[dict[str, Any]] = []
         self.query_error: str | None = None
         self.url = ""
+        self.mode: Literal["silent", "echo", "fail"] = "silent"
+        self.echo_to = ""
+        self.echo_delay_s = 0.0
+        self.echoes: list[dict[str, Any]] = []
+        self._echoing: set[asyncio.Task[None]] = set()
+        self._http: ClientSession | None = None
         self._clock = clock
         self._script: deque[_Scripted] = deque()
         self._arrived = asyncio.Condition()
@@ -168,6 +181,10 @@ class FakeIris:
 
     async def close(self) -> None:
         self.release()
+        for task in list(self._echoing):
+            task.cancel()
+        if self._http is not None:
+            await self._http.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -189,6 +206,8 @@ class FakeIris:
         if body.get("type", "text") not in ("text", "image", "image_multiple"):
             return _iris_error("Failed to convert request body to class ReplyRequest")
         step = self._script.popleft() if self._script else None
+        if step is None and self.mode == "fail":
+            return _iris_error("fake Iris: fail mode")
         if step is not None and step.kind == "fail":
             if isinstance(step.body, str):
                 return web.Response(status=step.status, text=step.body)
@@ -201,7 +220,26 @@ class FakeIris:
                 self.holding -= 1
         if step is not None and step.kind == "slow":
             await asyncio.sleep(step.delay_s)
+        if self.mode == "echo":
+            task = asyncio.create_task(self._echo(body))
+            self._echoing.add(task)
+            task.add_done_callback(self._echoing.discard)
         return web.json_response({"success": True, "message": "success"})
+
+    async def _echo(self, sent: dict[str, Any]) -> None:
+        """Post the bot's own echo of ``sent`` to ``echo_to`` (after this answer went out)."""
+        await asyncio.sleep(self.echo_delay_s)
+        at = self._clock.now() if self._clock else datetime.now(UTC)
+        room = str(sent["room"])
+        if sent.get("type", "text") == "text":
+            body = echo_body(room, bot_id=self.bot_id, at=at, text=kakao_text(str(sent["data"])))
+        else:
+            body = echo_body(room, bot_id=self.bot_id, at=at)
+        self.echoes.append(body)
+        if self._http is None:
+            self._http = ClientSession()
+        async with self._http.post(self.echo_to, json=body) as response:
+            await response.read()
 
     async def _query(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.config import Config
 from storage.kbot_models import Occurrence, RoomSend
 from storage.models import ScheduleLog
+from storage.send_record import responses_of
 from tests.support.api import Api, make_api
 from tests.support.command_world import BR1_ROOM, START
 from tests.support.driver import Driver
@@ -148,8 +149,8 @@ async def test_a_send_iris_refuses_fails_within_15_s_after_two_retries_with_a_ko
         assert len(iris.calls) == 3  # two quick retries (2 s, 4 s), then the answer
     [entry] = await logs(sessions)
     assert entry.error_message == f"텍스트: {reason}"
-    assert entry.api_response is not None
-    assert len(entry.api_response) == 3 and detail in entry.api_response[-1]["error"]
+    responses = responses_of(entry.api_response)
+    assert len(responses) == 3 and detail in responses[-1]["error"]
     status, listed = await api.call("GET", f"/api/schedules/{created['id']}/logs")
     assert [item["error_message"] for item in listed["logs"]] == [f"텍스트: {reason}"]
 
@@ -162,7 +163,10 @@ async def test_shutdown_ends_a_send_still_going_on_with_its_log_row(
     aiohttp_client: Any,  # last: the app shuts down before the database goes away
 ) -> None:
     slow_retry = through_iris(cfg, iris.url, timeout_s=0.2, retry_base_s=100)
-    api = await make_api(aiohttp_client, slow_retry, sessions, clock)
+    resending = slow_retry.bot.model_copy(update={"resend_uncertain": True})  # timeouts too
+    api = await make_api(
+        aiohttp_client, slow_retry.model_copy(update={"bot": resending}), sessions, clock
+    )
     created = await api.create()
     driver = await idle(clock, api, iris)
     iris.hang_next(1)
@@ -179,7 +183,7 @@ async def test_shutdown_ends_a_send_still_going_on_with_its_log_row(
         "failed",
         "kbot이 종료되어 발송을 마치지 못했습니다",
     )
-    assert [r["failure"] for r in entry.api_response or []] == ["timeout"]
+    assert [r["failure"] for r in responses_of(entry.api_response)] == ["timeout"]
     assert len(iris.calls) == 1
     async with sessions() as s:
         [occ] = list(await s.scalars(select(Occurrence)))

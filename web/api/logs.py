@@ -16,6 +16,7 @@ from services.errors import ServiceError
 from services.permissions import Operation, visible_org_ids
 from storage.kbot_models import Admin
 from storage.models import ScheduleLog
+from storage.send_record import confirmation_of, confirmed_of
 from storage.types import LOG_STATUSES
 from web import keys
 from web.api.auth import require_admin
@@ -49,7 +50,9 @@ def log_dict(row: ScheduleLog, kind: str, tz: ZoneInfo) -> dict[str, Any]:
         "send_order": row.send_order,
         "status": row.status,
         "error_message": row.error_message,
-        "api_response": row.api_response,
+        "api_response": row.api_response,  # shape: storage.send_record
+        "confirmed": confirmed_of(row.api_response),
+        "confirmation": confirmation_of(row.api_response),
         "scheduled_at": iso(row.scheduled_at, tz),
         "started_at": iso(row.started_at, tz),
         "completed_at": iso(row.completed_at, tz),

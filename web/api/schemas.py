@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from core.config import Config
 from storage.send_kinds import KINDS
+from storage.send_record import CONFIRMATIONS
 from storage.types import LOG_STATUSES, ORG_TYPES, SCHEDULE_STATUSES
 from web.api.models import ScheduleCreateIn, ScheduleIn, SendIn, TestSendIn
 
@@ -121,6 +122,11 @@ def schemas(cfg: Config) -> JSON:
                 "status": {"type": "string", "enum": list(LOG_STATUSES)},
                 "error_message": opt_text,
                 "api_response": {},
+                # true: every part handed to Iris came back as the bot's own echo; false: one
+                # did not within bot.confirm_timeout_s; null: waiting, nothing handed over,
+                # not applicable (dry run) or a row from before delivery receipts
+                "confirmed": _t("boolean", True),
+                "confirmation": {"type": "string", "enum": list(CONFIRMATIONS)},
                 "scheduled_at": text,
                 "started_at": text,
                 "completed_at": opt_text,

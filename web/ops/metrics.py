@@ -41,6 +41,7 @@ DB_ERROR_SOURCES = ("healthz", "webhook", "scheduler", "api", "web", "other")
 # which part of kbot the database work in this context belongs to (the metrics' source label)
 DB_SOURCE: ContextVar[str] = ContextVar("kbot_db_source", default="other")
 LATENESS_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
+CONFIRM_BUCKETS = (0.5, 1, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300)
 SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 
@@ -103,6 +104,7 @@ class Metrics:
         for source in DB_ERROR_SOURCES:
             self.database_errors.labels(source)
         self.registry.register(_StateCollector(clock, heartbeat, iris))
+        self.confirmed, self.unconfirmed, self.confirm_seconds = _receipt_instruments(self.registry)
 
     def watch_devices(
         self, queues: Callable[[], DeviceQueues | None], safety: Callable[[], DeviceStates | None]
@@ -117,6 +119,15 @@ class Metrics:
         """One finished occurrence (the scheduler's ``on_outcome`` signature)."""
         self.sends.labels(status).inc()
         self.lateness.observe(max(0.0, lateness_s))
+
+    def observe_receipt(self, state: str, latency_s: float | None) -> None:
+        """One sent part resolved by this process (``scheduler.receipt_book.OnReceipt``)."""
+        if state == "confirmed":
+            self.confirmed.inc()
+            if latency_s is not None:
+                self.confirm_seconds.observe(max(0.0, latency_s))
+        elif state == "unconfirmed":
+            self.unconfirmed.inc()
 
     def watch_database(self, engine: AsyncEngine) -> None:
         """Count ``engine``'s connection-level errors into ``kbot_database_errors_total``."""
@@ -143,6 +154,28 @@ class Metrics:
                 seconds.observe(clock.monotonic() - started)
 
         return observed_handler
+
+
+def _receipt_instruments(registry: CollectorRegistry) -> tuple[Counter, Counter, Histogram]:
+    """The delivery receipts' instruments: parts (not sends) resolved by this process."""
+    confirmed = Counter(
+        "kbot_sends_confirmed",
+        "Sent parts confirmed by the bot's own echo (counted once, by the process that "
+        "matched the echo; a late echo after unconfirmed counts here too)",
+        registry=registry,
+    )
+    unconfirmed = Counter(
+        "kbot_sends_unconfirmed",
+        "Sent parts whose echo did not come within bot.confirm_timeout_s",
+        registry=registry,
+    )
+    seconds = Histogram(
+        "kbot_send_confirm_seconds",
+        "Seconds from Iris accepting a part to its echo",
+        buckets=CONFIRM_BUCKETS,
+        registry=registry,
+    )
+    return confirmed, unconfirmed, seconds
 
 
 class _StateCollector(Collector):
