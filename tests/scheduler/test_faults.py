@@ -59,9 +59,11 @@ def with_faults(
     ops_iris: FakeIris,
     *,
     resend_uncertain: bool = False,
+    breaker: int = 0,
     **alerts: Any,
 ) -> Config:
-    """Two Iris devices (``default`` for the rooms, ``ops`` for rooms registered on it)."""
+    """Two Iris devices (``default`` for the rooms, ``ops`` for rooms registered on it); the
+    breaker is off unless ``breaker`` (tests/bot/test_breaker.py is about it)."""
     iris_cfg = cfg.bot.iris.model_copy(
         update={
             "url": iris.url,
@@ -69,6 +71,7 @@ def with_faults(
             "timeout_s": HANG_TIMEOUT_S,
             "bot_id": iris.bot_id,
             "devices": [IrisDeviceConfig(name="ops", url=ops_iris.url)],
+            "breaker_unconfirmed": breaker,
         }
     )
     bot = cfg.bot.model_copy(
