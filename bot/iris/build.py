@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.dryrun import DryRunSender
 from bot.iris.client import IrisSender
 from bot.iris.devices import IrisDevice
+from bot.iris.standby import RoomReach
 from bot.sender import BotSender, SendError
 from core.background import running
 from core.clock import Clock
@@ -83,10 +84,14 @@ async def open_sender(
     http: aiohttp.ClientSession,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
+    *,
+    reach: RoomReach | None = None,
 ) -> AsyncIterator[tuple[BotSender, IrisSender | None]]:
     """The sender for the block, and the same sender as an ``IrisSender`` when the transport
-    is Iris (None in a dry run). Iris's room devices are refreshed from the database, and every
-    device's ``GET /config`` asked, every ``ROOM_DEVICE_REFRESH_S`` while the block runs."""
+    is Iris (None in a dry run). Iris's room devices and which devices are in which rooms
+    (``reach``, for standby failover; built here when not given) are refreshed from the
+    database, and every device's ``GET /config`` asked, every ``ROOM_DEVICE_REFRESH_S`` while
+    the block runs."""
     if cfg.bot.transport == "dryrun":
         log.info("transport: dryrun (sends are logged, not delivered)")
         yield DryRunSender(), None
@@ -94,11 +99,15 @@ async def open_sender(
     devices = iris_devices(cfg)
     room_devices = RoomDevices({d.name for d in devices})
     await room_devices.refresh(sessions)
-    sender = IrisSender(http, devices, clock, room_device=room_devices)
+    reach = reach or RoomReach(devices)
+    await reach.refresh(sessions)
+    sender = IrisSender(
+        http, devices, clock, room_device=room_devices, standby_for=reach.standby_for
+    )
     await sender.start()
     log.info("transport: iris (%s)", ", ".join(f"{d.name}={d.url}" for d in devices))
     try:
-        refresh = _refresh_loop(sender, room_devices, sessions, clock)
+        refresh = _refresh_loop(sender, room_devices, sessions, clock, reach)
         async with running(refresh, name="room-devices"):
             yield sender, sender
     finally:
@@ -110,10 +119,12 @@ async def _refresh_loop(
     room_devices: RoomDevices,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
+    reach: RoomReach,
 ) -> None:
     while True:
         try:
             await room_devices.refresh(sessions)
+            await reach.refresh(sessions)
             for device in list(sender.last_config_ok):
                 with contextlib.suppress(SendError):
                     await sender.fetch_config(device)
