@@ -23,9 +23,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat_kinds import EventChatKinds
-from bot.iris.build import open_sender
+from bot.iris.build import iris_devices, open_sender
 from bot.iris.monitor import IrisMonitor
 from bot.iris.rooms import IrisRoomKinds
+from bot.iris.standby import MembershipRecorder, RoomReach
 from bot.sender import SendError, chat_alerts
 from commands.context import build_context
 from commands.router import handle_event
@@ -117,7 +118,10 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _sender(app: web.Application) -> AsyncIterator[None]:
-    opened = open_sender(app[keys.CONFIG], app[keys.HTTP], app[keys.SESSIONS], app[keys.CLOCK])
+    app[keys.ROOM_REACH] = reach = RoomReach(iris_devices(app[keys.CONFIG]))
+    opened = open_sender(
+        app[keys.CONFIG], app[keys.HTTP], app[keys.SESSIONS], app[keys.CLOCK], reach=reach
+    )
     async with opened as (sender, iris):
         app[keys.SENDER] = sender
         if iris is not None:
@@ -197,9 +201,17 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
 
 async def _webhooks(app: web.Application) -> AsyncIterator[None]:
     state = WebhookState(bot_id=await _bot_id(app))
+    if keys.IRIS in app:  # which device sees which room: where a standby may take over
+        state.observers.append(_room_membership(app))
     app[keys.WEBHOOKS] = state
     yield
     await state.tasks.drain(DRAIN_TIMEOUT_S)
+
+
+def _room_membership(app: web.Application) -> MembershipRecorder:
+    """Records which device forwarded an event of which room (``&device=NAME`` in the Iris
+    webhook URL): the rooms a standby may take over."""
+    return MembershipRecorder(app[keys.SESSIONS], app[keys.ROOM_REACH], app[keys.CLOCK])
 
 
 async def _bot_id(app: web.Application) -> str | None:

@@ -6,6 +6,7 @@ from aiohttp import ClientSession, web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.iris.client import IrisSender
+from bot.iris.standby import RoomReach
 from bot.sender import BotSender
 from core.clock import Clock
 from core.config import Config
@@ -26,6 +27,8 @@ HTTP = web.AppKey("http", ClientSession)
 HEARTBEAT = web.AppKey("heartbeat", Heartbeat)
 SENDER = web.AppKey("sender", BotSender)
 IRIS = web.AppKey("iris", IrisSender)  # only with transport "iris"
+# which Iris devices are known to be in which rooms (standby failover), learned from webhooks
+ROOM_REACH = web.AppKey("room_reach", RoomReach)
 SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
 # the chat command layer the webhooks call; set by the composition root
 COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")

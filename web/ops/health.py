@@ -1,7 +1,8 @@
 """``GET /healthz``: database reachability and scheduler heartbeat; with the iris transport
 also whether each Iris device answered ``GET /config`` lately (reported only: an Iris outage
 is the alerts' job and does not make the process unhealthy) and when it last did, in the
-configured ``timezone`` with its offset (``2026-11-27T09:12:00+09:00``)."""
+configured ``timezone`` with its offset (``2026-11-27T09:12:00+09:00``), and which devices
+can reach which rooms (``standby``: ``web.ops.room_reach``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.human import local_iso
 from web import keys
 from web.json_out import json_response
+from web.ops.room_reach import standby_report
 
 log = logging.getLogger("kbot.health")
 DB_PING_TIMEOUT_S = 3
@@ -43,6 +45,7 @@ async def healthz(request: web.Request) -> web.Response:
     }
     if keys.IRIS in app:
         body["iris"] = _iris(app[keys.IRIS].last_config_ok, app[keys.CLOCK].now(), cfg.tz)
+        body["standby"] = standby_report(app[keys.IRIS], app[keys.ROOM_REACH])
     return json_response(body, status=200 if healthy else 503)
 
 
