@@ -56,7 +56,8 @@ class RoomReach:
         return dict(self._members.get(room, {}))
 
     def note(self, room: str, device: str, source: str) -> None:
-        """What this process just learned, before the database has it."""
+        """What this process just learned; told after the database write, so that a refresh
+        which read the database before the write keeps it too."""
         self._members.setdefault(room, {})[device] = source
         if self._noted is not None:
             self._noted.append((room, device, source))
@@ -96,21 +97,24 @@ class MembershipRecorder:
         name = self._device(device)
         if name is None:
             return
-        self._reach.note(event.room_id, name, room_devices.SEEN)
         pair = (event.room_id, name)
         now = self._clock.monotonic()
         last = self._written.get(pair)
-        if last is not None and now - last < SEEN_WRITE_EVERY_S:
-            return
-        self._remember(pair, now)
-        try:
-            async with self._sessions.begin() as s:
-                await room_devices.note_seen(s, event.room_id, name, at=self._clock.now())
-        except SQLAlchemyError as exc:
-            self._written.pop(pair, None)  # the next event of the pair tries again
-            log.warning(
-                "could not record that Iris %s sees room %s: %s", name, pair[0], type(exc).__name__
-            )
+        if last is None or now - last >= SEEN_WRITE_EVERY_S:
+            self._remember(pair, now)
+            try:
+                async with self._sessions.begin() as s:
+                    await room_devices.note_seen(s, event.room_id, name, at=self._clock.now())
+            except SQLAlchemyError as exc:
+                self._written.pop(pair, None)  # the next event of the pair tries again
+                log.warning(
+                    "could not record that Iris %s sees room %s: %s",
+                    name,
+                    pair[0],
+                    type(exc).__name__,
+                )
+        # after the write: a refresh that read the database before it keeps this too
+        self._reach.note(event.room_id, name, room_devices.SEEN)
 
     def _device(self, param: str | None) -> str | None:
         """The configured device the URL names; with no name, the only device if there is one."""

@@ -28,7 +28,7 @@ def standby_report(iris: IrisSender, reach: RoomReach) -> dict[str, object]:
     for room in reach.rooms:
         own = iris.device_for(room)
         devices = {own: "own", **{d: how for d, how in reach.members(room).items() if d != own}}
-        reaching.update(devices)
+        reaching.update(devices.keys())
         if reach.standby_for(room, own) is not None:
             continue
         entry: dict[str, object] = {"room_id": room, "devices": devices}
