@@ -25,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat_kinds import EventChatKinds
 from bot.events import ChatEvent
-from bot.iris.build import device_safety, open_sender
+from bot.iris.build import device_safety, iris_devices, open_sender
 from bot.iris.monitor import IrisMonitor
 from bot.iris.rooms import IrisRoomKinds
 from bot.iris.safety import DeviceSafety
+from bot.iris.standby import MembershipRecorder, RoomReach
 from bot.sender import SendError, chat_alerts
 from commands.context import build_context
 from commands.router import handle_event
@@ -123,8 +124,14 @@ async def _http_client(app: web.Application) -> AsyncIterator[None]:
 
 async def _sender(app: web.Application) -> AsyncIterator[None]:
     safety = _device_safety(app)
+    app[keys.ROOM_REACH] = reach = RoomReach(iris_devices(app[keys.CONFIG]))
     opened = open_sender(
-        app[keys.CONFIG], app[keys.HTTP], app[keys.SESSIONS], app[keys.CLOCK], safety=safety
+        app[keys.CONFIG],
+        app[keys.HTTP],
+        app[keys.SESSIONS],
+        app[keys.CLOCK],
+        safety=safety,
+        reach=reach,
     )
     async with opened as (sender, iris):
         app[keys.SENDER] = sender
@@ -237,6 +244,8 @@ async def _webhooks(app: web.Application) -> AsyncIterator[None]:
     state = WebhookState(bot_id=await _bot_id(app))
     if keys.DEVICE_SAFETY in app:  # KakaoTalk restriction notices pause their device
         state.observers.append(app[keys.DEVICE_SAFETY].observe)
+    if keys.IRIS in app:  # which device sees which room: where a standby may take over
+        state.observers.append(_room_membership(app))
     app[keys.WEBHOOKS] = state
     _observe_echoes(app, state)
     yield
@@ -253,6 +262,12 @@ def _observe_echoes(app: web.Application, state: WebhookState) -> None:
         await book.on_event(event, state.bot_id)
 
     state.observers.append(observe)
+
+
+def _room_membership(app: web.Application) -> MembershipRecorder:
+    """Records which device forwarded an event of which room (``&device=NAME`` in the Iris
+    webhook URL): the rooms a standby may take over."""
+    return MembershipRecorder(app[keys.SESSIONS], app[keys.ROOM_REACH], app[keys.CLOCK])
 
 
 async def _bot_id(app: web.Application) -> str | None:

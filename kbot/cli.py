@@ -21,6 +21,7 @@ from core.logs import setup_logging
 from core.timeutil import to_local_naive
 from kbot.bootstrap import database
 from kbot.cli_access import add_access_commands
+from kbot.cli_standby import add_standby, add_standby_commands, check_room_devices, devices_of
 from kbot.cli_support import (
     CliError,
     Ctx,
@@ -110,6 +111,7 @@ async def admin_list(ctx: Ctx, args: argparse.Namespace) -> None:
 
 
 async def room_add(ctx: Ctx, args: argparse.Namespace) -> None:
+    check_room_devices(ctx, args.device, args.standby)
     async with ctx.sessions.begin() as s:
         room = await rooms.add_room(
             s,
@@ -122,18 +124,17 @@ async def room_add(ctx: Ctx, args: argparse.Namespace) -> None:
             actor=CLI_ACTOR,
         )
     print(f"room {room.chat_id} ({room.room_type}) added for org {args.org}: {room.name}")
+    await add_standby(ctx, room.chat_id, args.standby)
 
 
 async def room_list(ctx: Ctx, args: argparse.Namespace) -> None:
     async with ctx.sessions() as s:
         rows = await rooms.list_rooms(s)
         codes = {o.id: o.code for o in await orgs.list_orgs(s)}
+    devices = await devices_of(ctx)
     table(
-        ["chat_id", "name", "type", "org", "device", "active"],
-        [
-            [r.chat_id, r.name, r.room_type, codes[r.org_id], r.device or "default", r.active]
-            for r in rows
-        ],
+        ["chat_id", "name", "type", "org", "devices", "active"],
+        [[r.chat_id, r.name, r.room_type, codes[r.org_id], devices(r), r.active] for r in rows],
     )
 
 
@@ -259,7 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--org", required=True, help="owning org code")
     a.add_argument("--type", default="live", choices=ROOM_TYPES)
     a.add_argument("--device", help="Iris device name (default: the first device)")
-    cmd(room_sub, "list", "list rooms", room_list)
+    a.add_argument("--standby", help="another Iris device whose account is in the room")
+    cmd(room_sub, "list", "list rooms and the devices that can reach them", room_list)
 
     tok = cmd(sub, "token", "REST API tokens", None).add_subparsers(dest="sub", required=True)
     a = cmd(tok, "create", "create a bearer token (printed once)", token_create)
@@ -267,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--name", default="api", metavar="LABEL")
     numeric_options(a, admin="--admin")
     add_access_commands(cmd, org=org_sub, admin=adm_sub, room=room_sub, token=tok)
+    add_standby_commands(cmd, room=room_sub)
     a = cmd(sub, "web-login", "print a one-time login link to the web page", web_login)
     a.add_argument("--admin", required=True, metavar="KAKAO_USER_ID")
     numeric_options(a, admin="--admin")

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.iris.client import IrisSender
 from bot.iris.safety import DeviceSafety
+from bot.iris.standby import RoomReach
 from bot.sender import BotSender
 from core.clock import Clock
 from core.config import Config
@@ -29,6 +30,8 @@ SENDER = web.AppKey("sender", BotSender)
 IRIS = web.AppKey("iris", IrisSender)  # only with transport "iris"
 # the Iris devices' pause, breaker and budgets; only with transport "iris"
 DEVICE_SAFETY = web.AppKey("device_safety", DeviceSafety)
+# which Iris devices are known to be in which rooms (standby failover), learned from webhooks
+ROOM_REACH = web.AppKey("room_reach", RoomReach)
 SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
 # the chat command layer the webhooks call; set by the composition root
 COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")

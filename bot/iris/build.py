@@ -16,6 +16,7 @@ from bot.dryrun import DryRunSender
 from bot.iris.client import IrisSender
 from bot.iris.devices import IrisDevice
 from bot.iris.safety import DeviceSafety
+from bot.iris.standby import RoomReach
 from bot.sender import BotSender, SendError
 from core.background import running
 from core.clock import Clock
@@ -95,12 +96,14 @@ async def open_sender(
     clock: Clock,
     *,
     safety: DeviceSafety | None = None,
+    reach: RoomReach | None = None,
 ) -> AsyncIterator[tuple[BotSender, IrisSender | None]]:
     """The sender for the block, and the same sender as an ``IrisSender`` when the transport
-    is Iris (None in a dry run). Iris's room devices are refreshed from the database, and every
-    device's ``GET /config`` asked, every ``ROOM_DEVICE_REFRESH_S`` while the block runs.
-    The devices' pause and budgets (``safety``, built here when not given) hold the sender's
-    queues, and their checks run while the block runs."""
+    is Iris (None in a dry run). Iris's room devices and which devices are in which rooms
+    (``reach``, for standby failover; built here when not given) are refreshed from the
+    database, and every device's ``GET /config`` asked, every ``ROOM_DEVICE_REFRESH_S`` while
+    the block runs. The devices' pause and budgets (``safety``, built here when not given)
+    hold the sender's queues, and their checks run while the block runs."""
     if cfg.bot.transport == "dryrun":
         log.info("transport: dryrun (sends are logged, not delivered)")
         yield DryRunSender(), None
@@ -109,11 +112,20 @@ async def open_sender(
     room_devices = RoomDevices({d.name for d in devices})
     await room_devices.refresh(sessions)
     safety = safety or device_safety(cfg, sessions, clock)
-    sender = IrisSender(http, devices, clock, room_device=room_devices, gates=safety.gates)
+    reach = reach or RoomReach(devices)
+    await reach.refresh(sessions)
+    sender = IrisSender(
+        http,
+        devices,
+        clock,
+        room_device=room_devices,
+        gates=safety.gates,
+        standby_for=reach.standby_for,
+    )
     await sender.start()
     log.info("transport: iris (%s)", ", ".join(f"{d.name}={d.url}" for d in devices))
     try:
-        refresh = _refresh_loop(sender, room_devices, sessions, clock)
+        refresh = _refresh_loop(sender, room_devices, sessions, clock, reach)
         async with (
             running(refresh, name="room-devices"),
             running(safety.run(sender), name="device-safety"),
@@ -128,10 +140,12 @@ async def _refresh_loop(
     room_devices: RoomDevices,
     sessions: async_sessionmaker[AsyncSession],
     clock: Clock,
+    reach: RoomReach,
 ) -> None:
     while True:
         try:
             await room_devices.refresh(sessions)
+            await reach.refresh(sessions)
             for device in list(sender.last_config_ok):
                 with contextlib.suppress(SendError):
                     await sender.fetch_config(device)

@@ -16,7 +16,8 @@ import base64
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -202,26 +203,27 @@ class IrisSender(BotSender):
                 failure=Failure.BAD_ROOM,
             )
         device = self._device(via or self.device_for(room_id))
-        # The gap is the device's that sends it: a standby taking the request over paces it.
-        gap_ms = device.image_gap_ms if image else device.text_gap_ms
         start_by = None
         if deadline is not None:
             left = (deadline - self._clock.now()).total_seconds()
             start_by = self._clock.monotonic() + left
-
-        async def request(queue: DeviceQueue) -> SendResult:
-            return await self._post_reply(self._devices[queue.name], payload)
-
+        request = _Reply(self._post_reply, self._devices, payload, image)
         return await self._queues[device.name].submit(
-            request, gap_s=gap_ms / 1000, priority=priority, room=room_id, deadline=start_by
+            request, gap_s=request.gap_s(device), priority=priority, room=room_id, deadline=start_by
         )
 
     def _handoff(self, name: str) -> Callable[[Job], bool]:
+        """While ``name`` is held: give a waiting request to its standby when the standby is
+        known to be in the room and not held itself. The request moves (one future, one
+        ``/reply``), paced by the standby's own gap; nothing already sent is repeated."""
+
         def handoff(job: Job) -> bool:
             standby = self._standby_for(job.room, name) if job.room else None
             queue = self._queues.get(standby) if standby else None
             if queue is None or queue.held_s > 0:
                 return False
+            if isinstance(job.request, _Reply):
+                job.gap_s = job.request.gap_s(self._devices[queue.name])
             log.info("Iris %s is held: its request to room %s goes to %s", name, job.room, standby)
             queue.adopt(job)
             return True
@@ -252,6 +254,24 @@ class IrisSender(BotSender):
             raise SendError(
                 f"unknown Iris device {name!r}", retryable=False, failure=Failure.CONFIG
             ) from None
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """One ``/reply`` request, sent by whichever device's queue runs it (its own, or a
+    standby's after a handoff)."""
+
+    post: Callable[[IrisDevice, dict[str, Any]], Awaitable[SendResult]]
+    devices: Mapping[str, IrisDevice]
+    payload: dict[str, Any]
+    image: bool
+
+    def gap_s(self, device: IrisDevice) -> float:
+        """How long ``device`` stays untouched after sending it."""
+        return (device.image_gap_ms if self.image else device.text_gap_ms) / 1000
+
+    async def __call__(self, queue: DeviceQueue) -> SendResult:
+        return await self.post(self.devices[queue.name], self.payload)
 
 
 async def _exchange(

@@ -16,9 +16,9 @@ before scheduled requests that were already waiting.
 Gates: before a picked request goes out, each of the queue's ``Gate``s is asked in turn
 (the breaker's pause, then the account budgets). A gate answers how long the device must
 still wait (0: go; a budget gate has then reserved the send). While a gate holds the device,
-the queue offers the request to its ``handoff`` (a standby device that may take the room);
-a request the handoff does not take waits, and one whose ``deadline`` would pass meanwhile
-fails at once with ``Failure.LATE`` (never sent), so the caller applies its misfire rule.
+the queue offers each waiting request to its ``handoff`` (a standby device that may take
+the room); a request the handoff does not take waits, and one whose ``deadline`` would pass
+meanwhile fails at once with ``Failure.LATE`` (never sent), so the caller applies its misfire rule.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ class DeviceQueue:
         self._ready_at = -math.inf
         self._task: asyncio.Task[None] | None = None
         self._closed = False
-        self.held_s = 0.0  # how long the gates hold the device now (0: not held)
+        self._held_until = -math.inf  # clock.monotonic() when the gates' last hold ends
 
     def start(self) -> None:
         if self._task is None and not self._closed:
@@ -144,6 +144,11 @@ class DeviceQueue:
         job.seq = next(self._seq)
         self._queue.put_nowait(job)
 
+    @property
+    def held_s(self) -> float:
+        """How long the gates still hold the device, as they last answered (0: not held)."""
+        return max(0.0, self._held_until - self._clock.monotonic())
+
     def depth(self) -> int:
         """Requests waiting, not counting one on the wire."""
         return self._queue.qsize()
@@ -175,16 +180,27 @@ class DeviceQueue:
             if self._late(job, 0):  # before the gates: a budget would count it
                 continue
             held = await self._held()
-            self.held_s = held
+            self._held_until = self._clock.monotonic() + held
             if held > 0:
                 if self._handoff is not None and self._handoff(job):
                     continue
                 if self._late(job, held):
                     continue
+                self._offer_waiting()
                 self._queue.put_nowait(job)
                 await self._clock.sleep(min(held, GATE_RECHECK_S))
                 continue
             await self._execute(job)
+
+    def _offer_waiting(self) -> None:
+        """Offer every waiting request to the handoff, not only the first: a room that must
+        wait does not keep the rooms behind it from their standby."""
+        if self._handoff is None:
+            return
+        waiting = [self._queue.get_nowait() for _ in range(self._queue.qsize())]
+        for job in waiting:
+            if not job.future.done() and not self._handoff(job):
+                self._queue.put_nowait(job)
 
     async def _held(self) -> float:
         for gate in self._gates:

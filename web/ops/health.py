@@ -1,8 +1,9 @@
 """``GET /healthz``: database reachability and scheduler heartbeat; with the iris transport
 also whether each Iris device answered ``GET /config`` lately (reported only: an Iris outage
 is the alerts' job and does not make the process unhealthy) and when it last did, in the
-configured ``timezone`` with its offset (``2026-11-27T09:12:00+09:00``), and each device's
-budget use and pause (``web.ops.device_health``)."""
+configured ``timezone`` with its offset (``2026-11-27T09:12:00+09:00``), each device's
+budget use and pause (``web.ops.device_health``), and which devices can reach which rooms
+(``standby``: ``web.ops.room_reach``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from core.human import local_iso
 from web import keys
 from web.json_out import json_response
 from web.ops.device_health import devices_section
+from web.ops.room_reach import standby_report
 
 log = logging.getLogger("kbot.health")
 DB_PING_TIMEOUT_S = 3
@@ -47,6 +49,8 @@ async def healthz(request: web.Request) -> web.Response:
         body["iris"] = _iris(app[keys.IRIS].last_config_ok, app[keys.CLOCK].now(), cfg.tz)
         if keys.DEVICE_SAFETY in app:
             body["devices"] = devices_section(app[keys.IRIS], app[keys.DEVICE_SAFETY], cfg.tz)
+        if keys.ROOM_REACH in app:
+            body["standby"] = standby_report(app[keys.IRIS], app[keys.ROOM_REACH])
     return json_response(body, status=200 if healthy else 503)
 
 
