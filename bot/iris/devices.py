@@ -18,7 +18,10 @@ Gates: before a picked request goes out, each of the queue's ``Gate``s is asked 
 still wait (0: go; a budget gate has then reserved the send). While a gate holds the device,
 the queue offers each waiting request to its ``handoff`` (a standby device that may take
 the room); a request the handoff does not take waits, and one whose ``deadline`` would pass
-meanwhile fails at once with ``Failure.LATE`` (never sent), so the caller applies its misfire rule.
+meanwhile fails at once with ``Failure.LATE`` (never sent), so the caller applies its misfire
+rule; so does one that waited through a hold and finds its deadline passed when its turn
+comes. Waiting for the pacing gap alone never makes a request late: it is sent late, as the
+device's capacity allows (docs/operations.md, "Protecting the bot account").
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class Job:
     future: asyncio.Future[SendResult] = field(compare=False)
     room: str = field(default="", compare=False)
     deadline: float | None = field(default=None, compare=False)  # clock.monotonic() scale
+    submitted: float = field(default=0.0, compare=False)  # clock.monotonic() scale
 
 
 Handoff = Callable[[Job], bool]  # True: another queue took the job
@@ -109,6 +113,7 @@ class DeviceQueue:
         self._task: asyncio.Task[None] | None = None
         self._closed = False
         self._held_until = -math.inf  # clock.monotonic() when the gates' last hold ends
+        self._last_held_at = -math.inf  # clock.monotonic() when a gate last held the device
 
     def start(self) -> None:
         if self._task is None and not self._closed:
@@ -131,8 +136,9 @@ class DeviceQueue:
         Cancelling the future before the request starts withdraws it.
         """
         future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
-        due = deadline if deadline is not None else self._clock.monotonic()
-        self.adopt(Job(priority, due, next(self._seq), gap_s, request, future, room, deadline))
+        now = self._clock.monotonic()
+        due = deadline if deadline is not None else now
+        self.adopt(Job(priority, due, next(self._seq), gap_s, request, future, room, deadline, now))
         return future
 
     def adopt(self, job: Job) -> None:
@@ -177,11 +183,12 @@ class DeviceQueue:
                 self._queue.put_nowait(job)
                 await self._clock.sleep(delay)
                 continue
-            if self._late(job, 0):  # before the gates: a budget would count it
-                continue
+            if job.submitted <= self._last_held_at and self._late(job, 0):
+                continue  # it waited through a hold; checked before the gates count it
             held = await self._held()
             self._held_until = self._clock.monotonic() + held
             if held > 0:
+                self._last_held_at = self._clock.monotonic()
                 if self._handoff is not None and self._handoff(job):
                     continue
                 if self._late(job, held):
