@@ -20,6 +20,7 @@ from kbot.cli import main
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.support.command_world import build_world
+from tests.support.fakes import FakeClock, FakeIris
 from tests.support.pages import Site, make_site
 from tests.support.sched_support import make_world
 
@@ -126,3 +127,17 @@ async def site(
     """``build_world``'s orgs, rooms and admins and the web pages' app, with a client."""
     await build_world(sessions)
     return await make_site(cfg, sessions, aiohttp_client)
+
+
+# A fake Iris device on a real port, and a second one (a test's ``ops`` device), on the
+# test module's own ``clock`` fixture.
+@pytest.fixture
+async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
+    async with FakeIris(clock) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def ops_iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
+    async with FakeIris(clock) as fake:
+        yield fake

@@ -136,12 +136,6 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
-
-
-@pytest.fixture
 async def desk_iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
     async with FakeIris(clock) as fake:
         yield fake

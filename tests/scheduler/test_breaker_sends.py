@@ -6,7 +6,6 @@ FakeClock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -27,18 +26,6 @@ BREAKER = 3
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(DUE - timedelta(seconds=2))
-
-
-@pytest.fixture
-async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def ops_iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
 
 
 async def device_row(sessions: async_sessionmaker[AsyncSession]) -> DeviceState | None:

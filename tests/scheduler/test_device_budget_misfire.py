@@ -4,7 +4,6 @@ as partial after earlier parts, never sent late."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,18 +28,6 @@ LATE_REASON = "봇 기기의 발송 한도나 일시정지로 기다리다 허�
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(DUE - timedelta(seconds=2))
-
-
-@pytest.fixture
-async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def ops_iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
 
 
 def budgeted(cfg: Config, iris: FakeIris, ops_iris: FakeIris, per_hour: int) -> Config:

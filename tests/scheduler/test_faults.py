@@ -8,7 +8,6 @@ timeout (a hanging request) takes real time."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -39,18 +38,6 @@ Client = Any
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(DUE - timedelta(seconds=2))
-
-
-@pytest.fixture
-async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def ops_iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
 
 
 def with_faults(

@@ -27,10 +27,8 @@ from tests.scheduler.test_faults import Client, log_count, ops_world, start, wit
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.sched_support import add_schedule, logs
 
-# test_faults' fixtures, found by pytest under these names
+# test_faults' clock, found by pytest under this name (iris, ops_iris: tests/conftest.py)
 clock = test_faults.clock
-iris = test_faults.iris
-ops_iris = test_faults.ops_iris
 
 
 @pytest.fixture

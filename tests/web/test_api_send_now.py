@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -34,12 +33,6 @@ TEXT = "이번 주 특가 상품을 안내드립니다."
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
-
-
-@pytest.fixture
-async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
 
 
 def through_iris(cfg: Config, url: str, *, timeout_s: float = 60, **settings: Any) -> Config:

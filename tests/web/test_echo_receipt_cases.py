@@ -4,7 +4,6 @@ confirm), and two kbot instances on one database where the echo reaches the othe
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -39,12 +38,6 @@ from web import keys
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
-
-
-@pytest.fixture
-async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
 
 
 async def test_an_echo_matches_the_text_as_kakaotalk_normalises_it(

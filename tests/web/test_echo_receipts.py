@@ -6,7 +6,6 @@ row's ``api_response``, the API, the chat's ``!스케줄 로그`` and the ``/log
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -34,12 +33,6 @@ from tests.support.pages import Site
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
-
-
-@pytest.fixture
-async def iris(clock: FakeClock) -> AsyncIterator[FakeIris]:
-    async with FakeIris(clock) as fake:
-        yield fake
 
 
 async def test_an_echoed_text_and_image_are_confirmed_with_their_echo_ids_everywhere(
