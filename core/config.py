@@ -18,10 +18,11 @@ import tomllib
 from collections.abc import Mapping
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -37,6 +38,15 @@ ENV_PREFIX = "KBOT_"
 SECRET_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
 
 
+def _http_url(v: str) -> str:
+    if not v.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return v.rstrip("/")
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]  # http(s), without a trailing slash
+
+
 class ConfigError(Exception):
     """A configuration problem, worded for the operator in one line."""
 
@@ -48,15 +58,8 @@ class _Section(BaseModel):
 class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: HttpUrl = "http://127.0.0.1:8080"
     max_body_bytes: int = Field(1_048_576, ge=1024)
-
-    @field_validator("public_url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return v.rstrip("/")
 
 
 class DatabaseConfig(_Section):
@@ -85,7 +88,7 @@ class IrisDeviceConfig(_Section):
     """One more Iris device; a key left out takes its value from ``[bot.iris]``."""
 
     name: str = Field(min_length=1, max_length=50)
-    url: str
+    url: HttpUrl
     text_gap_ms: int | None = Field(None, ge=0)
     image_gap_ms: int | None = Field(None, ge=0)
     jitter_ms: int | None = Field(None, ge=0, le=600_000)
@@ -96,16 +99,9 @@ class IrisDeviceConfig(_Section):
     breaker_pause_s: int | None = Field(None, ge=1)
     standby: str | None = Field(None, max_length=50)
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return v.rstrip("/")
-
 
 class IrisConfig(_Section):
-    url: str = "http://127.0.0.1:3000"
+    url: HttpUrl = "http://127.0.0.1:3000"
     text_gap_ms: int = Field(300, ge=0)
     image_gap_ms: int = Field(5000, ge=0)
     timeout_s: float = Field(10, gt=0, le=120)
@@ -118,13 +114,6 @@ class IrisConfig(_Section):
     breaker_pause_s: int = Field(600, ge=1)
     standby: str = Field("", max_length=50)  # device taking over this one's rooms while paused
     devices: list[IrisDeviceConfig] = []  # extra Iris devices; [bot.iris] itself is "default"
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not v.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return v.rstrip("/")
 
     @model_validator(mode="after")
     def _standby_names(self) -> IrisConfig:
