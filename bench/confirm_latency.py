@@ -4,7 +4,7 @@ answers each ``/reply`` at once and, ``--echo-delay-ms`` later, posts the bot's 
 to a webhook in the bot's process; run twice on a fresh database, without receipts (as with
 the dry run) and with them (the iris transport).
 
-    python -m bench.confirm_latency [--parts 2000] [--devices 8] [--echo-delay-ms 200]
+    python bench/confirm_latency.py [--parts 2000] [--devices 8] [--echo-delay-ms 200]
         [--db-url sqlite+aiosqlite:////tmp/kbot_confirm.db | mysql+aiomysql://root@127.0.0.1/bench]
 
 The database is created from scratch each run (SQLite file removed; a MySQL database is
@@ -30,12 +30,12 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from scheduler_bench import _cpu_s, device_of, make_due, seed
 from sqlalchemy import event
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.scheduler_bench import _cpu_s, device_of, make_due, seed
 from bot.events import parse_iris
 from bot.iris.client import IrisSender
 from bot.iris.devices import IrisDevice
