@@ -53,13 +53,17 @@ async def test_failing_parts_pause_their_device_with_one_alert_and_one_recovery(
     faults = with_faults(cfg, iris, ops_iris, breaker=BREAKER, iris_down_after_s=30 * 86400)
     _, driver = await start(aiohttp_client, faults, clock)
 
-    async def paused() -> bool:
-        row = await device_row(sessions)
-        return row is not None and row.paused_until is not None
+    def pause_alerts_seen() -> list[Any]:
+        return [c for c in ops_iris.calls if "발송 일시정지" in c.body["data"]]
 
-    await driver.until(paused, limit_s=120)
+    async def paused_and_told() -> bool:
+        # the alert is its own task after the row is written: wait for both
+        row = await device_row(sessions)
+        return row is not None and row.paused_until is not None and bool(pause_alerts_seen())
+
+    await driver.until(paused_and_told, limit_s=120)
     assert await receipt_states(sessions) == [("default", "failed")] * BREAKER
-    pause_alerts = [c for c in ops_iris.calls if "발송 일시정지" in c.body["data"]]
+    pause_alerts = pause_alerts_seen()
     assert len(pause_alerts) == 1 and pause_alerts[0].body["room"] == OPS_ROOM
     assert "'default'" in pause_alerts[0].body["data"]
     assert all(c.body["room"] == OPS_ROOM for c in ops_iris.calls)
