@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 
+from services.schedule_targets import Targets
 from services.schedule_values import RoomType, ScheduleType, SendOrder, Status
 
 
@@ -15,7 +16,7 @@ class ScheduleForm:
 
     title: str | None = None
     description: str | None = None
-    room: str | None = None  # chat_id or a registered room's name, resolved later
+    room: Targets | None = None  # rooms (chat ids or names) and/or an org, resolved later
     room_type: RoomType | None = None
     test_room: str | None = None  # like room; NO_ROOM removes the test room
     schedule_type: ScheduleType | None = None
@@ -28,7 +29,9 @@ class ScheduleForm:
     send_interval_seconds: int | None = None
     image_ids: tuple[int, ...] | None = None  # in the order given; () clears the images
     status: Status | None = None
-    message_text: str | None = None
+    message_text: str | None = None  # may hold {변수} (core.message_template)
+    template: str | None = None  # a saved template's name, instead of message_text
+    spread_s: int | None = None  # a campaign's rows spread over this window after the time
 
     def given(self) -> dict[str, object]:
         """Only the fields that were provided, by attribute name."""

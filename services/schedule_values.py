@@ -208,3 +208,39 @@ def _day(token: str, raw: str) -> int:
             "월 화 수 목 금 토 일 중에서 적어 주세요."
         )
     return day
+
+
+SPREAD_MAX_SECONDS = 6 * 3600
+_SPREAD = re.compile(r"([0-9]{1,5})\s*(초|분|시간|s|sec|m|min|h|hour|hours)?")
+_SPREAD_UNITS = {"초": 1, "s": 1, "sec": 1, "분": 60, "m": 60, "min": 60}
+
+
+def parse_spread(raw: str) -> int:
+    """``분산:``'s window in seconds: ``10분``, ``90초``, ``1시간`` (a bare number is minutes);
+    ``없음`` or ``0`` for none."""
+    text = normalize(raw).replace(" ", "")
+    if text in _NO_VALUE:
+        return 0
+    match = _SPREAD.fullmatch(text)
+    if match is None:
+        raise InvalidValue(
+            f"{attach(quote(raw), '은')} 올바른 분산 시간이 아닙니다. 예) 10분, 90초, 1시간"
+        )
+    unit = match.group(2) or "분"
+    seconds = int(match.group(1)) * _SPREAD_UNITS.get(unit, 3600)
+    if seconds > SPREAD_MAX_SECONDS:
+        raise InvalidValue(f"분산은 {SPREAD_MAX_SECONDS // 3600}시간까지 쓸 수 있습니다.")
+    return seconds
+
+
+TEMPLATE_NAME_MAX_LENGTH = 50  # kbot_templates.name is varchar(50)
+
+
+def parse_template_name(raw: str) -> str:
+    """A saved template's name: one line, kept as typed, at most 50 characters."""
+    name = clean(raw).strip()
+    if not name:
+        raise InvalidValue("템플릿 이름을 적어 주세요.")
+    if len(name) > TEMPLATE_NAME_MAX_LENGTH:
+        raise InvalidValue(f"템플릿 이름은 {TEMPLATE_NAME_MAX_LENGTH}자까지입니다.")
+    return name

@@ -25,6 +25,7 @@ from scheduler.schedule_rule import rule_of
 from services import logs as log_queries
 from services import schedule_checks as checks
 from services import schedule_queries as queries
+from services.errors import Invalid
 from services.permissions import Operation, Standing, standing_of, visible
 from services.ports import SchedulerPort
 from services.schedule_form import ScheduleForm
@@ -47,6 +48,21 @@ class Deleted:
     schedule: Schedule
     archived_logs: int  # log rows written to the archive before the delete
     archive_files: list[str]  # their files' names, in the archive directory
+
+
+def single_room(form: ScheduleForm) -> str | None:
+    """The one room ``form`` names (None: not given); several rooms or an org are a campaign,
+    which ``services.campaigns`` saves, not a single schedule."""
+    if form.room is None:
+        return None
+    room = form.room.single
+    if room is None:
+        raise Invalid(
+            "room",
+            "이 스케줄은 한 방으로 보내는 스케줄이라 방을 하나만 적을 수 있습니다. 여러 방으로 "
+            "보내려면 새로 등록해 캠페인으로 만들어 주세요.",
+        )
+    return room
 
 
 def actor_label(admin: Admin) -> str:
@@ -104,7 +120,7 @@ class ScheduleService:
         async with self._sessions.begin() as s:
             standing = await standing_of(s, actor, standing)
             room = await queries.usable_room(
-                s, standing, form.room or current_room_id, prefix=self._prefix
+                s, standing, single_room(form) or current_room_id, prefix=self._prefix
             )
             org = await s.get(Org, actor.org_id)
             assert org is not None  # kbot_admins.org_id is a foreign key
@@ -159,7 +175,7 @@ class ScheduleService:
                 room = await queries.usable_room(
                     s,
                     standing,
-                    form.room,
+                    single_room(form) or "",
                     Operation.EDIT,
                     prefix=self._prefix,
                 )

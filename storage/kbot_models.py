@@ -7,7 +7,7 @@ which is local time like the seed's image JSON it is copied into.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +19,8 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
+    Time,
     UniqueConstraint,
     true,
 )
@@ -159,6 +161,46 @@ class ScheduleMeta(Base):
     test_room_id: Mapped[str | None] = mapped_column(String(100))
     consecutive_failures: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    # the campaign this row is one room of; None for a schedule of its own
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kbot_campaigns.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Campaign(Base):
+    """One message to many rooms: its ``kb_schedule`` rows (one per room) point here through
+    ``kbot_schedule_meta.campaign_id``. ``base_time`` is the set time before ``spread_s``
+    spreads the rows after it; ``target_org_id`` the org a ``방: ORG 전체`` named."""
+
+    __tablename__ = "kbot_campaigns"
+    __table_args__ = ({**MYSQL_TABLE_ARGS, **NO_ID_REUSE},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    owner_org_id: Mapped[int] = mapped_column(ForeignKey("kbot_orgs.id"), nullable=False)
+    creator_admin_id: Mapped[int | None] = mapped_column(Integer)
+    target_org_id: Mapped[int | None] = mapped_column(ForeignKey("kbot_orgs.id"))
+    spread_s: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    base_time: Mapped[time | None] = mapped_column(Time)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # naive UTC
+
+
+class MessageTemplate(Base):
+    """A saved message text (``!템플릿 저장``) of an org, usable by its whole subtree."""
+
+    __tablename__ = "kbot_templates"
+    __table_args__ = (
+        UniqueConstraint("org_id", "name", name="uq_kbot_templates_org_name"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("kbot_orgs.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by_admin_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # naive UTC
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # naive UTC
 
 
 class Occurrence(Base):

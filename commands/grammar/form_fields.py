@@ -17,6 +17,7 @@ from datetime import date
 from string import Template
 
 from commands.grammar.form_dates import example_date, parse_date, parse_datetime, parse_time
+from services.schedule_targets import parse_targets
 from services.schedule_values import (
     ROOM_TYPES,
     SCHEDULE_TYPES,
@@ -25,8 +26,9 @@ from services.schedule_values import (
     parse_description,
     parse_image_ids,
     parse_interval,
+    parse_spread,
+    parse_template_name,
     parse_test_room,
-    parse_text,
     parse_title,
     parse_weekdays,
     squash,
@@ -61,9 +63,9 @@ FIELDS: tuple[FormField, ...] = (
         "room",
         "방",
         ("톡방", "대상톡방", "room", "target_room_id"),
-        lambda raw, _: parse_text(raw),
+        lambda raw, _: parse_targets(raw),
         "257378349297847",
-        "chat_id 또는 등록된 방 이름, 비우면 이 방",
+        "chat_id 또는 방 이름, 여러 방은 쉼표로, 조직 전체는 '조직코드 전체', 비우면 이 방",
     ),
     FormField(
         "room_type",
@@ -154,6 +156,22 @@ FIELDS: tuple[FormField, ...] = (
         "올린 이미지 번호, 예) 3, 5",
     ),
     FormField(
+        "spread_s",
+        "분산",
+        ("spread", "spread_s"),
+        lambda raw, _: parse_spread(raw),
+        "10분",
+        "선택, 여러 방일 때 발송을 그 시간 동안 나눠 보냄, 예) 10분",
+    ),
+    FormField(
+        "template",
+        "템플릿",
+        ("template",),
+        lambda raw, _: parse_template_name(raw),
+        "주간특가",
+        "선택, 저장한 템플릿 이름 ('내용:' 대신)",
+    ),
+    FormField(
         "status",
         "상태",
         ("status",),
@@ -167,7 +185,8 @@ FIELDS: tuple[FormField, ...] = (
         ("메시지", "본문", "text", "message", "message_text"),
         lambda raw, _: raw,
         "이번 주 특가 상품을 안내드립니다.",
-        "보낼 메시지는 '내용:' 다음 줄부터 적어 주세요",
+        "보낼 메시지는 '내용:' 다음 줄부터 적어 주세요. {지점명} {방이름} {날짜} {요일} {시간}은 "
+        "방마다 채워집니다",
     ),
 )
 

@@ -12,6 +12,7 @@ from commands.grammar.errors import CommandError
 from commands.grammar.form import blank_form, parse_form
 from commands.grammar.form_fields import FIELDS, example_line
 from services.schedule_form import ScheduleForm
+from services.schedule_targets import Targets
 
 TODAY = date(2026, 11, 26)
 BLANK_FORM = blank_form("!", TODAY)
@@ -44,8 +45,12 @@ def test_separators_spaces_and_key_spellings(line: str) -> None:
     [
         ("설명: 12월 공지", "description", "12월 공지"),
         ("description: 12월 공지", "description", "12월 공지"),
-        ("방: 257378349297847", "room", "257378349297847"),
-        ("room: 강남 공지방", "room", "강남 공지방"),
+        ("방: 257378349297847", "room", Targets.one("257378349297847")),
+        ("room: 강남 공지방", "room", Targets.one("강남 공지방")),
+        ("방: 강남 공지방, 1234", "room", Targets(rooms=("강남 공지방", "1234"))),
+        ("방: DT01 전체", "room", Targets(org="DT01")),
+        ("분산: 10분", "spread_s", 600),
+        ("템플릿: 주간특가", "template", "주간특가"),
         ("방타입: 운영", "room_type", "live"),
         ("room_type: test", "room_type", "test"),
         ("방 타입: 테스트", "room_type", "test"),

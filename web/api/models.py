@@ -25,6 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from core.timeutil import to_local_naive
 from services.errors import ServiceError
 from services.schedule_form import ScheduleForm
+from services.schedule_targets import Targets
 from services.schedule_values import (
     DESCRIPTION_MAX_LENGTH,
     INTERVAL_MAX_SECONDS,
@@ -128,7 +129,7 @@ class ScheduleIn(BaseModel):
         return ScheduleForm(
             title=self.title,
             description=self.description,
-            room=self.target_room_id,
+            room=None if self.target_room_id is None else Targets.one(self.target_room_id),
             room_type=self.target_room_type,
             schedule_type=self.schedule_type,
             schedule_date=self.schedule_date,

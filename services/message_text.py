@@ -1,0 +1,40 @@
+"""A schedule's message text as a template (``core.message_template``): checked when it is
+saved, for every room it goes to, against ``scheduler.max_text_length``.
+
+The longest a variable can render is known (``{날짜}`` is at most ``12월 31일``, ``{요일}``
+three letters, ``{시간}`` five), so the check renders each room's text once with the widest
+date instead of for every send time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from core.message_template import Scene, TemplateError, check, render, uses_variables
+from services.errors import Invalid
+from services.schedule_checks import Limits
+
+_WIDEST = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)  # 12월 31일 수요일 23:59: the longest
+
+
+def check_text(text: str | None, places: Iterable[tuple[str, str]], limits: Limits) -> None:
+    """``Invalid`` on ``message_text`` when ``text`` has an unknown variable or a lone brace,
+    or when it renders longer than the limit for one of ``places`` ((org name, room name)
+    pairs), naming the first such room."""
+    if not text:
+        return
+    try:
+        check(text)
+    except TemplateError as exc:
+        raise Invalid("message_text", str(exc)) from None
+    if not uses_variables(text):
+        return
+    for org_name, room_name in places:
+        length = len(render(text, Scene(org_name, room_name, _WIDEST)))
+        if length > limits.max_text_length:
+            raise Invalid(
+                "message_text",
+                f"'{room_name}' 방에서는 변수를 채운 내용이 {length}자입니다. "
+                f"{limits.max_text_length}자 이하로 줄여 주세요.",
+            )
