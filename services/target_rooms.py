@@ -71,13 +71,13 @@ async def _listed(session: AsyncSession, standing: Standing, refs: Sequence[str]
     candidates = [room for room in await session.scalars(query) if allows(standing, room.org_id)]
     by_chat = {room.chat_id: room for room in candidates}
     by_name: dict[str, list[Room]] = {}
-    for room in candidates:
-        by_name.setdefault(room.name, []).append(room)
+    for candidate in candidates:
+        by_name.setdefault(candidate.name, []).append(candidate)
     chosen: list[Room] = []
     unknown: list[str] = []
     ambiguous: list[str] = []
     for ref in refs:
-        room: Room | None = by_chat.get(ref)
+        room = by_chat.get(ref)
         if room is None:
             named = by_name.get(ref, [])
             if len(named) > 1:
