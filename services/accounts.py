@@ -44,7 +44,6 @@ from services.permissions import (
     standing_of,
     visible,
 )
-from services.schedules import actor_label
 from storage import admins, audit, one_time_codes, orgs, rooms, tokens
 from storage.engine import ReadSessions
 from storage.errors import Invalid as StorageInvalid
@@ -267,7 +266,7 @@ class AccessService:
 
 def _audit_actor(actor: Admin | None) -> tuple[str, int | None]:
     """Who the audit rows name: the admin (label and id), or the CLI operator."""
-    return (audit.CLI_ACTOR, None) if actor is None else (actor_label(actor), actor.id)
+    return (audit.CLI_ACTOR, None) if actor is None else (audit.actor_label(actor), actor.id)
 
 
 async def _seen_orgs(

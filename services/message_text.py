@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core.message_template import Scene, TemplateError, check, render, uses_variables
 from services.errors import Invalid
 from services.schedule_checks import Limits
+from services.schedule_form import ScheduleForm
+from storage.kbot_models import Admin
 
 _WIDEST = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)  # 12월 31일 수요일 23:59: the longest
 
@@ -38,3 +42,12 @@ def check_text(text: str | None, places: Iterable[tuple[str, str]], limits: Limi
                 f"'{room_name}' 방에서는 변수를 채운 내용이 {length}자입니다. "
                 f"{limits.max_text_length}자 이하로 줄여 주세요.",
             )
+
+
+async def resolve_template(session: AsyncSession, form: ScheduleForm, actor: Admin) -> ScheduleForm:
+    """``form`` with ``템플릿: 이름`` replaced by that saved template's text (the actor's org's
+    template of that name, else the nearest org above it that has one); ``Invalid`` on
+    ``template`` when there is none, or when ``내용:`` is given too."""
+    if form.template is None:
+        return form
+    raise Invalid("template", "템플릿은 아직 쓸 수 없습니다.")  # TODO(templates): saved templates

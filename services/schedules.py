@@ -25,9 +25,12 @@ from scheduler.schedule_rule import rule_of
 from services import logs as log_queries
 from services import schedule_checks as checks
 from services import schedule_queries as queries
+from services.campaigns import CampaignService
 from services.errors import Invalid
+from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
 from services.ports import SchedulerPort
+from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
 from services.schedule_values import NO_ROOM
 from storage import audit
@@ -52,7 +55,7 @@ class Deleted:
 
 def single_room(form: ScheduleForm) -> str | None:
     """The one room ``form`` names (None: not given); several rooms or an org are a campaign,
-    which ``services.campaigns`` saves, not a single schedule."""
+    which ``services.campaigns`` saves, not a single schedule (nor is ``분산:``)."""
     if form.room is None:
         return None
     room = form.room.single
@@ -63,10 +66,6 @@ def single_room(form: ScheduleForm) -> str | None:
             "보내려면 새로 등록해 캠페인으로 만들어 주세요.",
         )
     return room
-
-
-def actor_label(admin: Admin) -> str:
-    return f"admin:{admin.id} ({admin.name})"
 
 
 class ScheduleService:
@@ -81,14 +80,18 @@ class ScheduleService:
         archive_dir: Path,
         prefix: str,
     ) -> None:
-        self._archive_dir = archive_dir  # where a deleted schedule's send log goes
-        self._prefix = prefix  # of the chat commands, which some messages name
+        self._deps = ScheduleDeps(
+            sessions, read_sessions, clock, tz, limits, scheduler, archive_dir, prefix
+        )
+        self._archive_dir = archive_dir
+        self._prefix = prefix
         self._sessions = sessions
         self._read_sessions = read_sessions
         self._clock = clock
         self._tz = tz
         self._limits = limits
         self._scheduler = scheduler
+        self.campaigns = CampaignService(self._deps)
 
     def resumable(self, row: Schedule) -> bool:
         """Whether ``row`` can be turned on: it is not active and a send time is left."""
@@ -135,7 +138,9 @@ class ScheduleService:
                 status="active",
                 send_count=0,
             )
+            form = await resolve_template(s, form, actor)
             await self._fill(s, row, form, standing)
+            await self._check_text(s, form, room)
             test_room = await self._form_test_room(s, standing, form)
             s.add(row)
             await s.flush()
@@ -164,6 +169,8 @@ class ScheduleService:
         async with self._sessions.begin() as s:
             standing = await standing_of(s, actor, standing)
             found = await self._load(s, schedule_id, standing, Operation.EDIT)
+            form = await resolve_template(s, form, actor)
+            room = found.room
             row = found.schedule
             before = audit.snapshot(row)
             test_room = await self._form_test_room(s, standing, form)
@@ -171,7 +178,7 @@ class ScheduleService:
                 meta = found.meta or ScheduleMeta(schedule_id=row.id)
                 meta.test_room_id = test_room or None
                 s.add(meta)
-            if form.room is not None:
+            if form.room is not None or form.spread_s:
                 room = await queries.usable_room(
                     s,
                     standing,
@@ -185,6 +192,8 @@ class ScheduleService:
             if form.status is None and row.status == "completed":
                 row.status = "active"  # a finished schedule given a new time runs again
             await self._fill(s, row, form, standing)
+            if form.message_text is not None or form.room is not None:
+                await self._check_text(s, row, room)
             self._audit(s, actor, "edit", row.id, before, audit.snapshot(row))
         self._scheduler.wake()
         return row
@@ -311,14 +320,18 @@ class ScheduleService:
         next_send = self._next_send(row)  # also checks that a send is left
         row.next_send_at = next_send if row.status == "active" else None
 
+    async def _check_text(
+        self, s: AsyncSession, source: ScheduleForm | Schedule, room: Room | None
+    ) -> None:
+        """The text as a template, rendered for ``room`` (unregistered: syntax only)."""
+        places = []
+        if room is not None:
+            org = await s.get(Org, room.org_id)
+            places.append((org.name if org else "", room.name))
+        check_text(source.message_text, places, self._limits)
+
     def _next_send(self, row: Schedule) -> datetime:
-        try:
-            found = next_occurrence(rule_of(row), self._clock.now(), self._tz)
-        except RuleError:
-            found = None
-        if found is None:
-            raise checks.no_send_left()
-        return to_local_naive(found, self._tz)
+        return self._deps.next_send(row)
 
     def _audit(
         self,
@@ -329,14 +342,4 @@ class ScheduleService:
         before: dict[str, object] | None,
         after: dict[str, object] | None,
     ) -> None:
-        audit.record(
-            s,
-            at=self._clock.now(),
-            actor=actor_label(actor),
-            actor_admin_id=actor.id,
-            action=action,
-            entity="schedule",
-            entity_id=schedule_id,
-            before=before,
-            after=after,
-        )
+        self._deps.audit(s, actor, action, schedule_id, before, after)

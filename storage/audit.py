@@ -8,10 +8,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import to_utc_naive
-from storage.kbot_models import AuditEntry
+from storage.kbot_models import Admin, AuditEntry
 from storage.models import Base
 
 CLI_ACTOR = "cli"
+
+
+def actor_label(admin: Admin) -> str:
+    """How an admin is named in the audit trail: ``admin:12 (홍길동)``."""
+    return f"admin:{admin.id} ({admin.name})"
 
 
 def snapshot(row: Base) -> dict[str, Any]:

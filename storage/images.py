@@ -52,10 +52,6 @@ def stored_path(cfg: Config, filename: str) -> Path | None:
     return upload_dir(cfg) / filename
 
 
-def actor_label(admin: Admin) -> str:
-    return f"admin:{admin.id} ({admin.name})"
-
-
 async def store_image(
     session: AsyncSession,
     *,
@@ -107,7 +103,7 @@ async def store_image(
     audit.record(
         session,
         at=at,
-        actor=actor_label(admin),
+        actor=audit.actor_label(admin),
         actor_admin_id=admin.id,
         action="create",
         entity="image",
@@ -173,7 +169,7 @@ async def delete_image(session: AsyncSession, image: Image, *, admin: Admin, at:
     audit.record(
         session,
         at=at,
-        actor=actor_label(admin),
+        actor=audit.actor_label(admin),
         actor_admin_id=admin.id,
         action="delete",
         entity="image",

@@ -19,8 +19,8 @@ from core.plain_text import clean
 from services import rooms as room_access
 from services.errors import quote
 from services.permissions import Operation, allows, require_acting, visible
-from services.schedules import actor_label
 from storage import one_time_codes, orgs, rooms
+from storage.audit import actor_label
 from storage.errors import Conflict, NotFound
 from storage.kbot_models import Admin, Org, Room
 

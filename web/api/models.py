@@ -29,9 +29,12 @@ from services.schedule_targets import Targets
 from services.schedule_values import (
     DESCRIPTION_MAX_LENGTH,
     INTERVAL_MAX_SECONDS,
+    SPREAD_MAX_SECONDS,
+    TEMPLATE_NAME_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     WEEKDAYS,
     InvalidValue,
+    parse_template_name,
     parse_test_room,
     parse_text,
     parse_weekdays,
@@ -111,6 +114,12 @@ class ScheduleIn(BaseModel):
         description="the room test sends go to (chat_id or unique name); an empty string "
         "removes it",
     )
+    template: Annotated[str, Field(min_length=1, max_length=TEMPLATE_NAME_MAX_LENGTH)] | None = (
+        Field(None, description="a saved template's name, instead of message_text")
+    )
+    spread_s: Annotated[int, Field(strict=True, ge=0, le=SPREAD_MAX_SECONDS)] | None = Field(
+        None, description="a campaign's rows spread evenly over this many seconds after the time"
+    )
 
     @field_validator("description")
     @classmethod
@@ -143,6 +152,8 @@ class ScheduleIn(BaseModel):
             status=self.status,
             message_text=self.message_text,
             test_room=None if self.test_room is None else parse_test_room(self.test_room),
+            template=None if self.template is None else parse_template_name(self.template),
+            spread_s=self.spread_s,
         )
 
 

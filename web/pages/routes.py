@@ -27,7 +27,7 @@ from aiohttp import web
 
 from core.config import Config
 from storage import admins, one_time_codes
-from storage.images import actor_label
+from storage.audit import actor_label
 from storage.kbot_models import Admin
 from web import keys
 from web.pages import access as pages_access

@@ -1,0 +1,70 @@
+"""What the schedule and campaign services share: their dependencies, and the row helpers
+both use (the next send time, the audit entry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.clock import Clock
+from core.timeutil import to_local_naive
+from scheduler.rules import RuleError, next_occurrence
+from scheduler.schedule_rule import rule_of
+from services import schedule_checks as checks
+from services.ports import SchedulerPort
+from storage import audit
+from storage.engine import ReadSessions
+from storage.kbot_models import Admin
+from storage.models import Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleDeps:
+    sessions: async_sessionmaker[AsyncSession]
+    read_sessions: ReadSessions
+    clock: Clock
+    tz: ZoneInfo
+    limits: checks.Limits
+    scheduler: SchedulerPort
+    archive_dir: Path  # where a deleted schedule's send log goes
+    prefix: str  # of the chat commands, which some messages name
+
+    def next_send(self, row: Schedule) -> datetime:
+        """The row's next send time from now (naive local); ``Invalid`` when none is left."""
+        try:
+            found = next_occurrence(rule_of(row), self.clock.now(), self.tz)
+        except RuleError:
+            found = None
+        if found is None:
+            raise checks.no_send_left()
+        return to_local_naive(found, self.tz)
+
+    def now_local(self) -> datetime:
+        return to_local_naive(self.clock.now(), self.tz)
+
+    def audit(
+        self,
+        s: AsyncSession,
+        actor: Admin,
+        action: str,
+        entity_id: int,
+        before: dict[str, object] | None,
+        after: dict[str, object] | None,
+        *,
+        entity: str = "schedule",
+    ) -> None:
+        audit.record(
+            s,
+            at=self.clock.now(),
+            actor=audit.actor_label(actor),
+            actor_admin_id=actor.id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
