@@ -29,6 +29,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from pacing_bench import (
+    FIRST_ROOM,
+    Figures,
+    bench_config,
+    database,
+    device_names,
+    figures,
+    serve_iris,
+)
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
@@ -36,8 +45,6 @@ from bot.iris.build import open_sender
 from core.clock import SystemClock
 from core.config import Config
 from core.timeutil import to_local_naive
-from pacing_bench import FIRST_ROOM, Figures, bench_config, database, device_names, figures
-from pacing_bench import serve_iris
 from scheduler.service import Scheduler
 from services.schedule_checks import Limits
 from services.schedule_form import ScheduleForm
@@ -154,7 +161,9 @@ async def run(args: argparse.Namespace, db_url: str) -> Run:
         query = select(func.count()).where(ScheduleLog.status == "success")
         success = int((await s.execute(query)).scalar_one())
     await engine.dispose()
-    return Run(registration, figures(arrivals, args.rooms, args.gap_ms / 1000, due_mono, success, 0))
+    return Run(
+        registration, figures(arrivals, args.rooms, args.gap_ms / 1000, due_mono, success, 0)
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
