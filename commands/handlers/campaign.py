@@ -79,11 +79,15 @@ async def campaign_toggle(ctx: CommandContext, who: Identity, command: ScheduleT
     )
     label = campaign_label(done.campaign.id)
     left = done.total - done.changed
+    again = f"다시 켜려면 {ctx.prefix}스케줄 켜기 {label}"
+    if command.on and not done.changed:
+        return [f"▶️ 캠페인 {label}의 방 스케줄 {done.total}개는 이미 켜져 있거나 방이 없습니다."]
+    if not done.changed:
+        return [f"⏸ 캠페인 {label}의 방 스케줄 {done.total}개는 이미 모두 꺼져 있습니다. {again}"]
     if command.on:
         why = f" ({left}개는 이미 켜져 있거나 방이 없어 건너뜀)" if left else ""
         return [f"▶️ 캠페인 {label}: {done.changed}개 방 스케줄을 켰습니다{why}."]
     why = f" ({left}개는 이미 꺼져 있음)" if left else ""
-    again = f"다시 켜려면 {ctx.prefix}스케줄 켜기 {label}"
     return [f"⏸ 캠페인 {label}: {done.changed}개 방 스케줄을 껐습니다{why}. {again}"]
 
 

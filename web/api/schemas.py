@@ -110,7 +110,7 @@ def schemas(cfg: Config) -> JSON:
                 "schedules": {"type": "array", "items": ref("Schedule")},
             }
         ),
-        "ScheduleCreated": {"oneOf": [ref("Schedule"), ref("CampaignCreated")]},
+        "ScheduleCreated": {"anyOf": [ref("Schedule"), ref("CampaignCreated")]},
         "ScheduleList": _page("schedules", "Schedule"),
         "ScheduleDeleted": _obj(
             {
