@@ -126,7 +126,7 @@ async def test_room_refresh_test_logs_and_delete(
         await rooms.add_room(
             s, chat_id="100000000000099", name="AG1 새방", org_code="AG1", at=START, actor="t"
         )
-    assert "4개 방" in await dt1.say("!스케줄 보기 C1")
+    assert "방: 4개" in await dt1.say("!스케줄 보기 C1")
     refreshed = await dt1.say("!스케줄 수정 C1\n방: DT1 전체")
     assert "5개 방" in refreshed and "방 1개 추가: AG1 새방" in refreshed, refreshed
     assert len(await rows(sessions)) == 5

@@ -37,7 +37,8 @@ async def test_org_and_listed_rooms_make_campaigns(
     # a single schedule still answers as one, with no campaign
     single = await api.create()
     assert single["campaign_id"] is None
-    status, fetched = await api.call("GET", f"/api/schedules/{created['schedules'][0]['id']}")
+    row_id = created["schedules"][0]["id"]
+    status, fetched = await api.call("GET", f"/api/schedules/{row_id}", "AG1")
     assert status == 200 and fetched["campaign_id"] == campaign_id
     # PUT stays per row
     row_path = f"/api/schedules/{listed['schedules'][0]['id']}"
