@@ -67,7 +67,7 @@ def list_lines(
 
 
 def _campaign_line(campaign_id: int, rows: Rows, today: date) -> str:
-    first, _ = rows[0]
+    first = min((row for row, _ in rows), key=lambda row: (row.schedule_time, row.id))  # the base
     due = first_due(rows)
     upcoming = next_line(due[0][0], today) if due else "다음 발송 없음"
     return (

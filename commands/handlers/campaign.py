@@ -98,8 +98,8 @@ async def campaign_delete(ctx: CommandContext, who: Identity, command: ScheduleD
             command.id, who.admin, Operation.DELETE, standing=who.standing
         )
         return [
-            f"{label} 캠페인 {view.campaign.title}(방 {len(view.rows)}개)을 정말 삭제하려면 "
-            "아래처럼 입력해 주세요. 발송 기록은 보관 파일로 옮겨 둡니다.\n"
+            f"캠페인 {label} {view.campaign.title} — 방 {len(view.rows)}개의 스케줄을 모두 "
+            "삭제하려면 아래처럼 입력해 주세요. 발송 기록은 보관 파일로 옮겨 둡니다.\n"
             f"{ctx.prefix}스케줄 삭제 {label} 확인"
         ]
     done = await ctx.schedules.campaigns.delete(command.id, who.admin, standing=who.standing)
@@ -110,7 +110,7 @@ async def campaign_delete(ctx: CommandContext, who: Identity, command: ScheduleD
         else ""
     )
     title = done.campaign.title
-    return [f"🗑 {label} 캠페인 {title}(방 {len(done.rows)}개)을 삭제했습니다.{kept}"]
+    return [f"🗑 캠페인 {label} {title} — 방 {len(done.rows)}개의 스케줄을 모두 삭제했습니다.{kept}"]
 
 
 async def campaign_test(
