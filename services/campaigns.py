@@ -18,13 +18,15 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.timeutil import to_local_naive
+from core.timeutil import to_local_naive, to_utc_naive
 from services import schedule_checks as checks
+from services import schedule_queries as queries
 from services.errors import Invalid
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
+from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
 from storage.kbot_models import Admin, Campaign, Org, ScheduleMeta
@@ -99,26 +101,29 @@ class CampaignService:
             images = None
             if form.image_ids is not None:
                 images = await checks.images_json(s, form.image_ids, visible(standing), d.limits)
+            test_room = None
+            if form.test_room is not None and form.test_room != NO_ROOM:
+                test_room = await queries.test_room(s, standing, form.test_room, prefix=d.prefix)
             target_org = None
             if targets.org is not None:
                 target_org = await _org_id(s, targets.org)
             assert form.schedule_time is not None  # check_required
-            campaign = Campaign(
-                title=(form.title or "")[:255],
-                owner_org_id=org.id,
-                creator_admin_id=actor.id,
-                target_org_id=target_org,
-                spread_s=form.spread_s or 0,
-                base_time=form.schedule_time,
-                created_at=now.replace(tzinfo=None, microsecond=0),
-            )
-            s.add(campaign)
-            await s.flush()
-            times = spread_times(form.schedule_time, campaign.spread_s, len(places))
+            spread_s = form.spread_s or 0
+            times = spread_times(form.schedule_time, spread_s, len(places))
             rows = [
                 self._new_row(form, org, actor, place, at, images, now_local)
                 for place, at in zip(places, times, strict=True)
             ]
+            campaign = Campaign(
+                title=rows[0].title,  # as the rows have it: cleaned
+                owner_org_id=org.id,
+                creator_admin_id=actor.id,
+                target_org_id=target_org,
+                spread_s=spread_s,
+                base_time=form.schedule_time,
+                created_at=to_utc_naive(now).replace(microsecond=0),
+            )
+            s.add(campaign)
             s.add_all(rows)
             await s.flush()
             s.add_all(
@@ -126,6 +131,7 @@ class CampaignService:
                     schedule_id=row.id,
                     creator_admin_id=actor.id,
                     notify_room_id=current_room_id,
+                    test_room_id=test_room.chat_id if test_room else None,
                     campaign_id=campaign.id,
                 )
                 for row in rows
