@@ -11,17 +11,27 @@ chat id), so hundreds of rooms do not reach one device in the same second.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
 from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import to_local_naive, to_utc_naive
+from services import campaign_rows
 from services import schedule_checks as checks
 from services import schedule_queries as queries
-from services.errors import Invalid
+from services.campaign_rows import (
+    CampaignDeleted,
+    CampaignNotFound,
+    CampaignSaved,
+    CampaignToggled,
+    CampaignView,
+    campaign_label,
+    load,
+    row_of_room,
+    spread_times,
+)
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
 from services.schedule_deps import ScheduleDeps
@@ -29,44 +39,19 @@ from services.schedule_form import ScheduleForm
 from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
-from storage.kbot_models import Admin, Campaign, Org, ScheduleMeta
+from storage.kbot_models import Admin, Campaign, Org, Room, ScheduleMeta
 from storage.models import Schedule
 
-DAY_S = 24 * 3600
-
-
-def campaign_label(campaign_id: int) -> str:
-    """How people see a campaign id: ``C12`` (a schedule is ``#12``)."""
-    return f"C{campaign_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignSaved:
-    """A campaign as a create or an edit left it: its rows in spread order, with their
-    rooms; on an edit that gave ``방:``, the rooms added and removed."""
-
-    campaign: Campaign
-    rows: list[Schedule]
-    places: list[Place]
-    added: list[str] = field(default_factory=list)  # room names
-    removed: list[str] = field(default_factory=list)  # room names
-
-
-def spread_times(base: time, spread_s: int, count: int) -> list[time]:
-    """``count`` times from ``base`` evenly over ``spread_s`` seconds (the first at ``base``,
-    whole seconds); ``Invalid`` on ``spread_s`` when the window would cross midnight."""
-    start = base.hour * 3600 + base.minute * 60 + base.second
-    if spread_s and start + spread_s >= DAY_S:
-        raise Invalid(
-            "spread_s",
-            "분산 구간이 자정을 넘습니다. 시간을 앞당기거나 분산을 줄여 주세요.",
-        )
-    step = spread_s / count if count else 0
-    return [_time_of(start + int(index * step)) for index in range(count)]
-
-
-def _time_of(seconds: int) -> time:
-    return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+__all__ = [
+    "CampaignDeleted",
+    "CampaignNotFound",
+    "CampaignSaved",
+    "CampaignService",
+    "CampaignToggled",
+    "CampaignView",
+    "campaign_label",
+    "spread_times",
+]
 
 
 class CampaignService:
@@ -140,6 +125,37 @@ class CampaignService:
                 d.audit(s, actor, "create", row.id, None, audit.snapshot(row))
         d.scheduler.wake()
         return CampaignSaved(campaign, rows, places)
+
+    async def get(
+        self,
+        campaign_id: int,
+        actor: Admin,
+        operation: Operation = Operation.VIEW,
+        *,
+        standing: Standing | None = None,
+    ) -> CampaignView:
+        """The campaign and its rows in spread order, when ``actor`` may do ``operation`` to
+        every row; else ``CampaignNotFound``."""
+        async with self._d.read_sessions() as s:
+            standing = await standing_of(s, actor, standing)
+            return await load(s, campaign_id, standing, operation)
+
+    async def row_for_room(
+        self,
+        campaign_id: int,
+        actor: Admin,
+        room_ref: str | None,
+        *,
+        standing: Standing | None = None,
+    ) -> tuple[Schedule, Room | None]:
+        """The campaign's row of the room ``room_ref`` names (chat id or name; None: the first
+        row in spread order); ``Invalid`` on ``room`` when the campaign has no such room."""
+        return row_of_room(await self.get(campaign_id, actor, standing=standing), room_ref)
+
+    async def campaign_ids(self, schedule_ids: Collection[int]) -> dict[int, int]:
+        """Schedule id -> campaign id for those of ``schedule_ids`` that belong to one."""
+        async with self._d.read_sessions() as s:
+            return await campaign_rows.campaign_ids(s, schedule_ids)
 
     def _new_row(
         self,
