@@ -21,6 +21,7 @@ from core.timeutil import to_local_naive, to_utc_naive
 from services import campaign_rows
 from services import schedule_checks as checks
 from services import schedule_queries as queries
+from services.campaign_edits import edit_in
 from services.campaign_rows import (
     CampaignDeleted,
     CampaignNotFound,
@@ -32,6 +33,8 @@ from services.campaign_rows import (
     row_of_room,
     spread_times,
 )
+from services.errors import Conflict
+from services.logs import LogFilter, list_logs
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
 from services.schedule_deps import ScheduleDeps
@@ -39,8 +42,9 @@ from services.schedule_form import ScheduleForm
 from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
+from storage.archive import archive_schedule
 from storage.kbot_models import Admin, Campaign, Org, Room, ScheduleMeta
-from storage.models import Schedule
+from storage.models import Schedule, ScheduleLog
 
 __all__ = [
     "CampaignDeleted",
@@ -52,6 +56,15 @@ __all__ = [
     "campaign_label",
     "spread_times",
 ]
+
+
+class _Rehearsed(Exception):
+    """An edit that deletes rows, checked and rolled back so that their send log can be
+    archived before it is done for real."""
+
+    def __init__(self, removed_ids: set[int]) -> None:
+        super().__init__(removed_ids)
+        self.removed_ids = removed_ids
 
 
 class CampaignService:
@@ -126,6 +139,104 @@ class CampaignService:
         d.scheduler.wake()
         return CampaignSaved(campaign, rows, places)
 
+    async def edit(
+        self,
+        campaign_id: int,
+        form: ScheduleForm,
+        actor: Admin,
+        *,
+        current_room_id: str,
+        standing: Standing | None = None,
+    ) -> CampaignSaved:
+        """The given fields on every row, in one transaction; ``방:`` refreshes the room set
+        (``added``/``removed`` say what changed). When rows are to go, the edit is first
+        checked and rolled back, their send log archived, then the edit done for real."""
+        d = self._d
+        try:
+            async with d.sessions.begin() as s:
+                standing = await standing_of(s, actor, standing)
+                edited = await edit_in(d, s, campaign_id, form, actor, standing, current_room_id)
+                if edited.removed_ids:
+                    raise _Rehearsed(edited.removed_ids)  # rolls the edit back
+        except _Rehearsed as rehearsed:
+            await self._archive(rehearsed.removed_ids)
+            async with d.sessions.begin() as s:
+                standing = await standing_of(s, actor, standing)
+                edited = await edit_in(d, s, campaign_id, form, actor, standing, current_room_id)
+                if not edited.removed_ids <= rehearsed.removed_ids:
+                    raise Conflict(
+                        "room", "그 사이에 캠페인의 방이 바뀌었습니다. 다시 시도해 주세요."
+                    ) from None
+        d.scheduler.wake()
+        return edited.saved
+
+    async def toggle(
+        self, campaign_id: int, actor: Admin, *, on: bool, standing: Standing | None = None
+    ) -> CampaignToggled:
+        """Every row on (active, next send computed again; a row whose room is gone or
+        inactive is skipped) or off (inactive, no next send), in one transaction."""
+        d = self._d
+        async with d.sessions.begin() as s:
+            standing = await standing_of(s, actor, standing)
+            view = await load(s, campaign_id, standing, Operation.TOGGLE)
+            changed = skipped = 0
+            updated_at = d.now_local().replace(microsecond=0)
+            for row, room in view.rows:
+                if row.status == ("active" if on else "inactive"):
+                    continue
+                if on and (room is None or not room.active):
+                    skipped += 1
+                    continue
+                before = audit.snapshot(row)
+                row.status = "active" if on else "inactive"
+                row.next_send_at = d.next_send(row) if on else None
+                row.updated_at = updated_at
+                d.audit(s, actor, "on" if on else "off", row.id, before, audit.snapshot(row))
+                changed += 1
+        d.scheduler.wake()
+        return CampaignToggled(view.campaign, changed, len(view.rows), skipped)
+
+    async def delete(
+        self, campaign_id: int, actor: Admin, *, standing: Standing | None = None
+    ) -> CampaignDeleted:
+        """Every row deleted after its send log is written to the archive, then the
+        campaign."""
+        d = self._d
+        async with d.read_sessions() as s:
+            standing = await standing_of(s, actor, standing)
+            view = await load(s, campaign_id, standing, Operation.DELETE)
+        logs, files = await self._archive({row.id for row, _ in view.rows})
+        async with d.sessions.begin() as s:
+            view = await load(s, campaign_id, standing, Operation.DELETE)
+            for row, _ in view.rows:
+                d.audit(s, actor, "delete", row.id, audit.snapshot(row), None)
+                await s.delete(row)
+            campaign = view.campaign
+            d.audit(
+                s, actor, "delete", campaign.id, audit.snapshot(campaign), None, entity="campaign"
+            )
+            await s.flush()
+            await s.delete(campaign)
+        d.scheduler.wake()
+        return CampaignDeleted(campaign, len(view.rows), logs, files)
+
+    async def logs(
+        self, campaign_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
+    ) -> list[tuple[ScheduleLog, str, Room | None]]:
+        """The newest log rows of all the campaign's rows, with the kind of each send and the
+        room it went to (None: not registered)."""
+        async with self._d.read_sessions() as s:
+            standing = await standing_of(s, actor, standing)
+            view = await load(s, campaign_id, standing, Operation.LOGS)
+            where = LogFilter(schedule_ids=tuple(row.id for row, _ in view.rows))
+            found = await list_logs(s, visible(standing), where, offset=0, limit=limit)
+            rooms = {room.chat_id: room for _, room in view.rows if room is not None}
+            others = {row.log.target_room_id for row in found} - rooms.keys()
+            if others:
+                query = select(Room).where(Room.chat_id.in_(others))
+                rooms.update((room.chat_id, room) for room in await s.scalars(query))
+            return [(row.log, row.kind, rooms.get(row.log.target_room_id)) for row in found]
+
     async def get(
         self,
         campaign_id: int,
@@ -151,6 +262,17 @@ class CampaignService:
         """The campaign's row of the room ``room_ref`` names (chat id or name; None: the first
         row in spread order); ``Invalid`` on ``room`` when the campaign has no such room."""
         return row_of_room(await self.get(campaign_id, actor, standing=standing), room_ref)
+
+    async def _archive(self, schedule_ids: set[int]) -> tuple[int, list[str]]:
+        """The send logs of ``schedule_ids`` written to the archive (before their rows are
+        deleted): how many log rows, and the files' names."""
+        engine = self._d.sessions.kw["bind"]
+        rows, files = 0, []
+        for schedule_id in sorted(schedule_ids):
+            for done in await archive_schedule(engine, schedule_id, directory=self._d.archive_dir):
+                rows += done.rows
+                files.append(done.path.name)
+        return rows, files
 
     async def campaign_ids(self, schedule_ids: Collection[int]) -> dict[int, int]:
         """Schedule id -> campaign id for those of ``schedule_ids`` that belong to one."""
