@@ -42,7 +42,7 @@ from services.schedule_form import ScheduleForm
 from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
-from storage.archive import archive_schedule
+from storage.archive import archive_schedules
 from storage.kbot_models import Admin, Campaign, Org, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
@@ -267,12 +267,8 @@ class CampaignService:
         """The send logs of ``schedule_ids`` written to the archive (before their rows are
         deleted): how many log rows, and the files' names."""
         engine = self._d.sessions.kw["bind"]
-        rows, files = 0, []
-        for schedule_id in sorted(schedule_ids):
-            for done in await archive_schedule(engine, schedule_id, directory=self._d.archive_dir):
-                rows += done.rows
-                files.append(done.path.name)
-        return rows, files
+        done = await archive_schedules(engine, list(schedule_ids), directory=self._d.archive_dir)
+        return sum(month.rows for month in done), [month.path.name for month in done]
 
     async def campaign_ids(self, schedule_ids: Collection[int]) -> dict[int, int]:
         """Schedule id -> campaign id for those of ``schedule_ids`` that belong to one."""
