@@ -82,7 +82,9 @@ async def seed(url: str, sizes: list[int]) -> dict[int, int]:
             branches = -(-size // ROOMS_PER_BRANCH)
             agencies = []
             for a in range(-(-branches // BRANCHES_PER_AGENCY)):
-                agency = Org(type="agency", code=f"AG{size}-{a}", name=f"대리점{a}", parent_id=dt.id)
+                agency = Org(
+                    type="agency", code=f"AG{size}-{a}", name=f"대리점{a}", parent_id=dt.id
+                )
                 agencies.append(agency)
             s.add_all(agencies)
             await s.flush()
@@ -100,7 +102,7 @@ async def seed(url: str, sizes: list[int]) -> dict[int, int]:
                 ],
             )
             found = await s.execute(select(Org.code, Org.id).where(Org.code.like(f"BR{size}-%")))
-            branch_ids = {code: org_id for code, org_id in found.all()}
+            branch_ids: dict[str, int] = {code: int(org_id) for code, org_id in found.all()}
             await s.execute(
                 insert(Room),
                 [

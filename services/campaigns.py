@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import to_local_naive, to_utc_naive
@@ -43,7 +43,7 @@ from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
 from storage.archive import archive_schedules
-from storage.kbot_models import Admin, Campaign, Org, Room, ScheduleMeta
+from storage.kbot_models import Admin, AuditEntry, Campaign, Org, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 
 __all__ = [
@@ -122,20 +122,18 @@ class CampaignService:
                 created_at=to_utc_naive(now).replace(microsecond=0),
             )
             s.add(campaign)
-            s.add_all(rows)
             await s.flush()
-            s.add_all(
-                ScheduleMeta(
-                    schedule_id=row.id,
-                    creator_admin_id=actor.id,
-                    notify_room_id=current_room_id,
-                    test_room_id=test_room.chat_id if test_room else None,
-                    campaign_id=campaign.id,
-                )
-                for row in rows
-            )
-            for row in rows:
-                d.audit(s, actor, "create", row.id, None, audit.snapshot(row))
+            # in bulk (a statement per table, not per row): hundreds of rooms in well under 2 s
+            await _insert_rows(s, rows)
+            meta = {
+                "creator_admin_id": actor.id,
+                "notify_room_id": current_room_id,
+                "test_room_id": test_room.chat_id if test_room else None,
+                "campaign_id": campaign.id,
+            }
+            await s.execute(insert(ScheduleMeta), [{"schedule_id": row.id, **meta} for row in rows])
+            entries = [d.audit_values(actor, "create", r.id, None, audit.snapshot(r)) for r in rows]
+            await s.execute(insert(AuditEntry), entries)
         d.scheduler.wake()
         return CampaignSaved(campaign, rows, places)
 
@@ -306,6 +304,16 @@ class CampaignService:
         next_send = self._d.next_send(row)
         row.next_send_at = next_send if row.status == "active" else None
         return row
+
+
+async def _insert_rows(s: AsyncSession, rows: list[Schedule]) -> None:
+    """``rows`` (new, not in the session) inserted in one statement; each gets its id."""
+    columns = [column.key for column in Schedule.__table__.columns if column.key != "id"]
+    values = [{key: getattr(row, key) for key in columns} for row in rows]
+    query = insert(Schedule).returning(Schedule.id, sort_by_parameter_order=True)
+    ids = list(await s.scalars(query, values))
+    for row, row_id in zip(rows, ids, strict=True):
+        row.id = row_id
 
 
 def _scenes(places: Sequence[Place]) -> list[tuple[str, str]]:
