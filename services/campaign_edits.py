@@ -7,8 +7,8 @@ the spread or the set changed. The caller archives the send log of the rows to d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,20 +93,23 @@ async def edit_in(
     images = None
     if form.image_ids is not None:
         images = await checks.images_json(s, form.image_ids, visible(standing), d.limits)
-    for row, _ in rows:
-        checks.apply(row, form, now_local=now_local)
-        if form.status is None and row.status == "completed":
-            row.status = "active"  # a finished campaign given a new time runs again
-        if images is not None or form.image_ids is not None:
-            row.message_images = images
-        if form.room is not None and form.room_type is None and row.target_room_id in places:
-            row.target_room_type = places[row.target_room_id].room.room_type
+    times: list[time | None] = [None] * len(rows)
     if form.schedule_time is not None or form.spread_s is not None or gone or new:
         base = form.schedule_time or campaign.base_time or rows[0][0].schedule_time
         spread_s = campaign.spread_s if form.spread_s is None else form.spread_s
-        for (row, _), at in zip(rows, spread_times(base, spread_s, len(rows)), strict=True):
-            row.schedule_time = at
+        times = list(spread_times(base, spread_s, len(rows)))
         campaign.base_time, campaign.spread_s = base, spread_s
+    for (row, _), at in zip(rows, times, strict=True):
+        # the row's own (spread) time, so a once row's window ends at it
+        checks.apply(
+            row, form if at is None else replace(form, schedule_time=at), now_local=now_local
+        )
+        if form.status is None and row.status == "completed":
+            row.status = "active"  # a finished campaign given a new time runs again
+        if form.image_ids is not None:
+            row.message_images = images
+        if form.room is not None and form.room_type is None and row.target_room_id in places:
+            row.target_room_type = places[row.target_room_id].room.room_type
     if form.title is not None:
         campaign.title = rows[0][0].title
     if form.message_text is not None or new:

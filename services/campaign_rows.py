@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import Invalid, NotFound, quote
-from services.permissions import Operation, Standing, allows, require_acting
+from services.permissions import Operation, Standing, reaches, require_acting, visible
 from services.target_rooms import Place
 from storage.kbot_models import Campaign, Room, ScheduleMeta
 from storage.models import Schedule
@@ -120,7 +120,8 @@ async def load(
         .where(ScheduleMeta.campaign_id == campaign_id)
     )
     rows: list[Row] = [(row, room) for row, room in (await session.execute(query)).all()]
-    if not rows or not all(allows(standing, room.org_id if room else None) for _, room in rows):
+    org_ids = visible(standing)  # once, not per row
+    if not rows or not all(reaches(org_ids, room.org_id if room else None) for _, room in rows):
         raise CampaignNotFound(campaign_id)
     rows.sort(key=lambda pair: spread_key(*pair))
     return CampaignView(campaign, rows)

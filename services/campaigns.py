@@ -12,6 +12,7 @@ chat id), so hundreds of rooms do not reach one device in the same second.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, time
 
 from sqlalchemy import insert, select
@@ -295,8 +296,8 @@ class CampaignService:
             send_count=0,
             last_sent_at=None,
         )
-        checks.apply(row, form, now_local=now_local)
-        row.schedule_time = at
+        # the row's own (spread) time, so a once row's window ends at it
+        checks.apply(row, replace(form, schedule_time=at), now_local=now_local)
         row.updated_at = now_local.replace(microsecond=0)
         row.created_at = row.updated_at
         row.message_images = images

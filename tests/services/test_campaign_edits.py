@@ -3,7 +3,7 @@ added and removed, the removed rows' send log archived first), the times spread 
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -206,3 +206,31 @@ async def test_an_edit_out_of_reach_is_not_found(
     async with sessions() as s:
         dt1_id = await s.scalar(select(Org.id).where(Org.code == "DT1"))
     assert (await campaign_of(sessions, saved.campaign.id)).target_org_id == dt1_id
+
+
+async def test_a_once_campaign_spread_ends_each_row_at_its_own_time(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A once row's window ends at its send time: the spread time, not the set time."""
+    service, _, _ = await campaign_world(cfg, sessions)
+    hq = await admin(sessions, "HQ")
+    once = form(org="AG1", schedule_type="once", schedule_date=date(2026, 11, 30), spread_s=400)
+    saved = await service.create(once, hq, current_room_id=BR1_ROOM)
+    rows = await campaign_rows(sessions, saved.campaign.id)
+    assert [row.valid_until.time() for row, _ in rows] == [
+        time(10, 0),
+        time(10, 1, 40),
+        time(10, 3, 20),
+        time(10, 5),
+    ]
+    assert all(row.next_send_at == row.valid_until for row, _ in rows)
+    edit = ScheduleForm(schedule_time=time(11, 0), spread_s=800)
+    await service.edit(saved.campaign.id, edit, hq, current_room_id=BR1_ROOM)
+    rows = await campaign_rows(sessions, saved.campaign.id)
+    assert [row.valid_until.time() for row, _ in rows] == [
+        time(11, 0),
+        time(11, 3, 20),
+        time(11, 6, 40),
+        time(11, 10),
+    ]
+    assert all(row.next_send_at == row.valid_until for row, _ in rows)
