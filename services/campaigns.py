@@ -12,8 +12,6 @@ chat id), so hundreds of rooms do not reach one device in the same second.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import replace
-from datetime import datetime, time
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +32,7 @@ from services.campaign_rows import (
     row_of_room,
     spread_times,
 )
+from services.campaign_writes import insert_rows, new_row
 from services.errors import Conflict
 from services.logs import LogFilter, list_logs
 from services.message_text import check_text, resolve_template
@@ -110,7 +109,7 @@ class CampaignService:
             spread_s = form.spread_s or 0
             times = spread_times(form.schedule_time, spread_s, len(places))
             rows = [
-                self._new_row(form, org, actor, place, at, images, now_local)
+                new_row(d, form, org, actor, place, at, images, now_local)
                 for place, at in zip(places, times, strict=True)
             ]
             campaign = Campaign(
@@ -125,7 +124,7 @@ class CampaignService:
             s.add(campaign)
             await s.flush()
             # in bulk (a statement per table, not per row): hundreds of rooms in well under 2 s
-            await _insert_rows(s, rows)
+            await insert_rows(s, rows)
             meta = {
                 "creator_admin_id": actor.id,
                 "notify_room_id": current_room_id,
@@ -204,9 +203,12 @@ class CampaignService:
         async with d.read_sessions() as s:
             standing = await standing_of(s, actor, standing)
             view = await load(s, campaign_id, standing, Operation.DELETE)
-        logs, files = await self._archive({row.id for row, _ in view.rows})
+        archived = {row.id for row, _ in view.rows}
+        logs, files = await self._archive(archived)
         async with d.sessions.begin() as s:
             view = await load(s, campaign_id, standing, Operation.DELETE)
+            if not {row.id for row, _ in view.rows} <= archived:
+                raise Conflict("id", "그 사이에 캠페인에 방이 더해졌습니다. 다시 시도해 주세요.")
             for row, _ in view.rows:
                 d.audit(s, actor, "delete", row.id, audit.snapshot(row), None)
                 await s.delete(row)
@@ -273,48 +275,6 @@ class CampaignService:
         """Schedule id -> campaign id for those of ``schedule_ids`` that belong to one."""
         async with self._d.read_sessions() as s:
             return await campaign_rows.campaign_ids(s, schedule_ids)
-
-    def _new_row(
-        self,
-        form: ScheduleForm,
-        org: Org,
-        actor: Admin,
-        place: Place,
-        at: time,
-        images: dict[str, object] | None,
-        now_local: datetime,
-    ) -> Schedule:
-        row = Schedule(
-            created_by_type=org.type,
-            created_by_id=org.code,
-            created_by_mb_id=(actor.mb_id or actor.kakao_user_id)[:50],
-            target_room_id=place.room.chat_id,
-            target_room_type=place.room.room_type,
-            send_order="text_first",
-            send_interval_seconds=1,
-            status="active",
-            send_count=0,
-            last_sent_at=None,
-        )
-        # the row's own (spread) time, so a once row's window ends at it
-        checks.apply(row, replace(form, schedule_time=at), now_local=now_local)
-        row.updated_at = now_local.replace(microsecond=0)
-        row.created_at = row.updated_at
-        row.message_images = images
-        checks.check_row(row, now_local=now_local, limits=self._d.limits)
-        next_send = self._d.next_send(row)
-        row.next_send_at = next_send if row.status == "active" else None
-        return row
-
-
-async def _insert_rows(s: AsyncSession, rows: list[Schedule]) -> None:
-    """``rows`` (new, not in the session) inserted in one statement; each gets its id."""
-    columns = [column.key for column in Schedule.__table__.columns if column.key != "id"]
-    values = [{key: getattr(row, key) for key in columns} for row in rows]
-    query = insert(Schedule).returning(Schedule.id, sort_by_parameter_order=True)
-    ids = list(await s.scalars(query, values))
-    for row, row_id in zip(rows, ids, strict=True):
-        row.id = row_id
 
 
 def _scenes(places: Sequence[Place]) -> list[tuple[str, str]]:
