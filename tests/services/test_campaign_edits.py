@@ -16,9 +16,10 @@ from services.errors import Invalid
 from services.schedule_form import ScheduleForm
 from services.schedule_targets import Targets
 from storage import rooms
-from storage.kbot_models import AuditEntry, Org
+from storage.kbot_models import AuditEntry, Org, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
 from tests.services.campaign_world import (
+    AG1_TEST,
     BR2_EXTRA,
     DT1_LIVE,
     admin,
@@ -234,3 +235,19 @@ async def test_a_once_campaign_spread_ends_each_row_at_its_own_time(
         time(11, 10),
     ]
     assert all(row.next_send_at == row.valid_until for row, _ in rows)
+
+
+async def test_a_test_room_given_on_edit_is_set_on_every_row_also_added_ones(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    service, _, _ = await campaign_world(cfg, sessions)
+    ag1 = await admin(sessions, "AG1")
+    saved = await service.create(form("AG1 공지방"), ag1, current_room_id=BR1_ROOM)
+    edit = ScheduleForm(room=Targets(org="AG1"), test_room="AG1 테스트방")
+    result = await service.edit(saved.campaign.id, edit, ag1, current_room_id=BR1_ROOM)
+    assert len(result.added) == 3
+    async with sessions() as s:
+        metas = list(await s.scalars(select(ScheduleMeta)))
+    assert len(metas) == 4
+    assert {(meta.test_room_id, meta.notify_room_id) for meta in metas} == {(AG1_TEST, BR1_ROOM)}
+    assert {meta.campaign_id for meta in metas} == {saved.campaign.id}
