@@ -78,17 +78,22 @@ async def campaign_toggle(ctx: CommandContext, who: Identity, command: ScheduleT
         command.id, who.admin, on=command.on, standing=who.standing
     )
     label = campaign_label(done.campaign.id)
-    left = done.total - done.changed
+    already = done.total - done.changed - done.skipped
     again = f"다시 켜려면 {ctx.prefix}스케줄 켜기 {label}"
-    if command.on and not done.changed:
-        return [f"▶️ 캠페인 {label}의 방 스케줄 {done.total}개는 이미 켜져 있거나 방이 없습니다."]
-    if not done.changed:
-        return [f"⏸ 캠페인 {label}의 방 스케줄 {done.total}개는 이미 모두 꺼져 있습니다. {again}"]
-    if command.on:
-        why = f" ({left}개는 이미 켜져 있거나 방이 없어 건너뜀)" if left else ""
-        return [f"▶️ 캠페인 {label}: {done.changed}개 방 스케줄을 켰습니다{why}."]
-    why = f" ({left}개는 이미 꺼져 있음)" if left else ""
-    return [f"⏸ 캠페인 {label}: {done.changed}개 방 스케줄을 껐습니다{why}. {again}"]
+    if not command.on:
+        if not done.changed:
+            return [
+                f"⏸ 캠페인 {label}의 방 스케줄 {done.total}개는 이미 모두 꺼져 있습니다. {again}"
+            ]
+        why = f" ({already}개는 이미 꺼져 있음)" if already else ""
+        return [f"⏸ 캠페인 {label}: {done.changed}개 방 스케줄을 껐습니다{why}. {again}"]
+    if not done.changed and not done.skipped:
+        return [f"▶️ 캠페인 {label}의 방 스케줄 {done.total}개는 이미 모두 켜져 있습니다."]
+    notes = [f"{already}개는 이미 켜져 있음"] if already else []
+    if done.skipped:
+        notes.append(f"{done.skipped}개는 방이 없거나 비활성이라 건너뜀")
+    why = f" ({', '.join(notes)})" if notes else ""
+    return [f"▶️ 캠페인 {label}: {done.changed}개 방 스케줄을 켰습니다{why}."]
 
 
 async def campaign_delete(ctx: CommandContext, who: Identity, command: ScheduleDelete) -> list[str]:
@@ -110,7 +115,7 @@ async def campaign_delete(ctx: CommandContext, who: Identity, command: ScheduleD
         else ""
     )
     title = done.campaign.title
-    return [f"🗑 캠페인 {label} {title} — 방 {len(done.rows)}개의 스케줄을 모두 삭제했습니다.{kept}"]
+    return [f"🗑 캠페인 {label} {title} — 방 {done.rows}개의 스케줄을 모두 삭제했습니다.{kept}"]
 
 
 async def campaign_test(

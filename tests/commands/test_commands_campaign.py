@@ -98,7 +98,8 @@ async def test_org_campaign_is_created_listed_shown_toggled_and_edited(
     again = await dt1.say("!스케줄 끄기 C1")
     assert "4개는 이미 모두 꺼져 있습니다" in again
     on = await dt1.say("!스케줄 켜기 C1")
-    assert "4개 방 스케줄을 켰습니다" in on
+    assert "4개 방 스케줄을 켰습니다." in on
+    assert "4개는 이미 모두 켜져 있습니다" in await dt1.say("!스케줄 켜기 C1")
     assert {row.status for row in await rows(sessions)} == {"active"}
 
     edited = await dt1.say("!스케줄 수정 C1\n시간: 10:00")
