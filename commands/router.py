@@ -41,7 +41,7 @@ from commands.grammar.parse import (
     WhoAmI,
     parse,
 )
-from commands.handlers import account, admins, schedule
+from commands.handlers import account, admins, campaign, schedule
 from commands.identity import Identity
 from commands.service_errors import service_error_text
 from core import request_id
@@ -136,6 +136,20 @@ async def _dispatch(
             return [ctx.help_reply]
         case ScheduleList():
             return await schedule.schedule_list(ctx, who, event)
+        case ScheduleShow(campaign=True):
+            return await campaign.campaign_show(ctx, who, command)
+        case ScheduleCreate(form=form) if campaign.is_campaign(form) and form is not None:
+            return await campaign.campaign_create(ctx, who, event, form)
+        case ScheduleEdit(campaign=True):
+            return await campaign.campaign_edit(ctx, who, event, command)
+        case ScheduleDelete(campaign=True):
+            return await campaign.campaign_delete(ctx, who, command)
+        case ScheduleToggle(campaign=True):
+            return await campaign.campaign_toggle(ctx, who, command)
+        case ScheduleTest(campaign=True):
+            return await campaign.campaign_test(ctx, who, event, command)
+        case ScheduleLogs(campaign=True):
+            return await campaign.campaign_logs(ctx, who, command)
         case ScheduleShow():
             return await schedule.schedule_show(ctx, who, command)
         case ScheduleCreate():

@@ -20,8 +20,8 @@ def service_error_text(error: ServiceError, *, prefix: str, today: date) -> str:
 
 
 def as_command_error(error: ServiceError, *, prefix: str, today: date) -> CommandError:
-    if isinstance(error, ScheduleNotFound):
-        return CommandError("ID", error.message, f"{prefix}스케줄 목록")
+    if isinstance(error, ScheduleNotFound) or (isinstance(error, NotFound) and error.field == "id"):
+        return CommandError("ID", error.message, f"{prefix}스케줄 목록")  # a schedule, a campaign
     if isinstance(error, NotATestRoom):
         return CommandError(BY_NAME["test_room"].key, error.message)
     if error.field is None:

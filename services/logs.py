@@ -92,6 +92,7 @@ class LogFilter:
     """Which log rows a door asks for; None leaves a criterion out."""
 
     schedule_id: int | None = None
+    schedule_ids: tuple[int, ...] | None = None  # any of these (a campaign's rows)
     room: str | None = None  # the chat_id the log went to
     status: str | None = None
     kinds: tuple[str, ...] | None = None  # of storage.send_kinds.KINDS
@@ -101,6 +102,8 @@ class LogFilter:
         found = self.window.conditions()
         if self.schedule_id is not None:
             found.append(ScheduleLog.schedule_id == self.schedule_id)
+        if self.schedule_ids is not None:
+            found.append(ScheduleLog.schedule_id.in_(self.schedule_ids))
         if self.room is not None:
             found.append(ScheduleLog.target_room_id == self.room)
         if self.status is not None:

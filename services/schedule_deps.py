@@ -46,6 +46,28 @@ class ScheduleDeps:
     def now_local(self) -> datetime:
         return to_local_naive(self.clock.now(), self.tz)
 
+    def audit_values(
+        self,
+        actor: Admin,
+        action: str,
+        entity_id: int,
+        before: dict[str, object] | None,
+        after: dict[str, object] | None,
+        *,
+        entity: str = "schedule",
+    ) -> dict[str, object]:
+        """``audit``'s entry as values for a bulk insert (``kbot_audit_log``)."""
+        return audit.values(
+            at=self.clock.now(),
+            actor=audit.actor_label(actor),
+            actor_admin_id=actor.id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+
     def audit(
         self,
         s: AsyncSession,

@@ -15,7 +15,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.errors import Invalid, quote
-from services.permissions import Operation, PermissionDenied, Standing, allows, check
+from services.permissions import (
+    Operation,
+    PermissionDenied,
+    Standing,
+    allows,
+    check,
+    require_acting,
+)
 from services.schedule_targets import Targets
 from storage import orgs
 from storage.kbot_models import Org, Room
@@ -39,7 +46,9 @@ async def resolve(
 ) -> list[Place]:
     """The rooms ``targets`` name, in a stable order (by room name, then chat id), each one
     active and one the actor may use for ``operation``; ``Invalid`` naming the rooms that are
-    not, and nothing is resolved then."""
+    not, and nothing is resolved then (``PermissionDenied`` for an actor who may not act at
+    all, rather than every room reported unknown)."""
+    require_acting(standing, operation)
     found: dict[int, Room] = {}
     if targets.rooms:
         for room in await _listed(session, standing, targets.rooms):

@@ -108,26 +108,37 @@ async def archive_schedule(
     """Archive the log rows of one schedule that is about to be deleted (the seed's
     ``ON DELETE CASCADE`` would erase them): one new part file per month they fall in, in the
     monthly format. The rows themselves go with the schedule, not here."""
-    query = select(func.min(LOGS.c.scheduled_at), func.max(LOGS.c.scheduled_at)).where(
-        LOGS.c.schedule_id == schedule_id
-    )
-    async with engine.connect() as conn:
-        first, last = (await conn.execute(query)).one()
-    if first is None:
-        return []
-    try:
-        await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ArchiveError(f"cannot create archive directory {directory}: {exc.strerror}") from None
+    return await archive_schedules(engine, [schedule_id], directory=directory, batch=batch)
+
+
+async def archive_schedules(
+    engine: AsyncEngine, schedule_ids: Sequence[int], *, directory: Path, batch: int = 500
+) -> list[MonthArchived]:
+    """``archive_schedule`` for several schedules at once (a campaign's rows): one new part
+    per month for every ``batch`` schedules, not one per schedule."""
     done = []
-    month = first.date().replace(day=1)
-    while month <= last.date():
-        archived = await _archive_month(
-            engine, month, directory, batch, schedule_id=schedule_id, delete_rows=False
+    for chunk in _chunks(sorted(schedule_ids), batch):
+        query = select(func.min(LOGS.c.scheduled_at), func.max(LOGS.c.scheduled_at)).where(
+            LOGS.c.schedule_id.in_(chunk)
         )
-        if archived is not None:
-            done.append(archived)
-        month = _next_month(month)
+        async with engine.connect() as conn:
+            first, last = (await conn.execute(query)).one()
+        if first is None:
+            continue
+        try:
+            await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(
+                f"cannot create archive directory {directory}: {exc.strerror}"
+            ) from None
+        month = first.date().replace(day=1)
+        while month <= last.date():
+            archived = await _archive_month(
+                engine, month, directory, batch, schedule_ids=chunk, delete_rows=False
+            )
+            if archived is not None:
+                done.append(archived)
+            month = _next_month(month)
     return done
 
 
@@ -137,10 +148,10 @@ async def _archive_month(
     directory: Path,
     batch: int,
     *,
-    schedule_id: int | None = None,
+    schedule_ids: Sequence[int] | None = None,
     delete_rows: bool = True,
 ) -> MonthArchived | None:
-    """Archive one month's rows (of one schedule, when given); None when there were none by
+    """Archive one month's rows (of those schedules, when given); None when there were none by
     the time they were read. The rows are deleted once the file is verified, unless
     ``delete_rows`` is false."""
     start = datetime.combine(month, time())
@@ -152,7 +163,7 @@ async def _archive_month(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            ids = await _write_rows(engine, start, end, fh, batch, schedule_id)
+            ids = await _write_rows(engine, start, end, fh, batch, schedule_ids)
             fh.flush()
             os.fsync(fh.fileno())
         if not ids:
@@ -182,14 +193,14 @@ async def _write_rows(
     end: datetime,
     fh: IO[bytes],
     batch: int,
-    schedule_id: int | None,
+    schedule_ids: Sequence[int] | None,
 ) -> list[int]:
-    """Stream the month's rows (of ``schedule_id`` when given), by id, into ``fh`` as gzip'd
+    """Stream the month's rows (of ``schedule_ids`` when given), by id, into ``fh`` as gzip'd
     JSON lines; return their ids."""
     ids: list[int] = []
     in_month = (RAW_LOGS.c.scheduled_at >= start) & (RAW_LOGS.c.scheduled_at < end)
-    if schedule_id is not None:
-        in_month &= RAW_LOGS.c.schedule_id == schedule_id
+    if schedule_ids is not None:
+        in_month &= RAW_LOGS.c.schedule_id.in_(schedule_ids)
     with gzip.GzipFile(fileobj=fh, mode="wb") as gz:
         while True:
             query = select(RAW_LOGS).where(in_month).order_by(RAW_LOGS.c.id).limit(batch)

@@ -46,16 +46,42 @@ def record(
 ) -> None:
     session.add(
         AuditEntry(
-            at=to_utc_naive(at),
-            actor=actor[:120],
-            actor_admin_id=actor_admin_id,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=before,
-            after=after,
+            **values(
+                at=at,
+                actor=actor,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+                actor_admin_id=actor_admin_id,
+            )
         )
     )
+
+
+def values(
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor_admin_id: int | None = None,
+) -> dict[str, Any]:
+    """An audit entry's column values (``record`` adds one; a bulk insert takes many)."""
+    return {
+        "at": to_utc_naive(at),
+        "actor": actor[:120],
+        "actor_admin_id": actor_admin_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": before,
+        "after": after,
+    }
 
 
 async def set_columns(

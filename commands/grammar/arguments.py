@@ -16,30 +16,36 @@ from services.errors import quote
 from services.schedule_form import ScheduleForm
 
 _ID = re.compile(r"#?([0-9]{1,18})번?")
+_CAMPAIGN_ID = re.compile(r"(?:c|캠페인)([0-9]{1,18})", re.IGNORECASE)
 _CONFIRM_WORDS = frozenset({"확인", "confirm"})
+ID_FORMS = "스케줄은 12나 #12, 캠페인은 C12처럼"
 
 
-def take_id(rest: str, example: str) -> tuple[int, str]:
-    """The schedule id (``12``, ``#12``, ``12번``) that ``rest`` starts with, and what follows."""
+def take_id(rest: str, example: str) -> tuple[int, bool, str]:
+    """The id that ``rest`` starts with: a schedule's (``12``, ``#12``, ``12번``) or a
+    campaign's (``C12``, ``c12``, ``캠페인12``; then the flag is True), and what follows."""
     taken = take_word(rest)
     if taken is None:
-        raise CommandError("ID", "스케줄 번호(ID)를 적어 주세요.", example)
+        raise CommandError("ID", f"번호(ID)를 적어 주세요 ({ID_FORMS}).", example)
     word, rest = taken
     match = _ID.fullmatch(word)
+    campaign = match is None
+    if match is None:
+        match = _CAMPAIGN_ID.fullmatch(word)
     if match is None or int(match.group(1)) == 0:
         raise CommandError(
             "ID",
-            f"{attach(quote(word), '은')} 올바른 스케줄 번호가 아닙니다. 숫자로 적어 주세요.",
+            f"{attach(quote(word), '은')} 올바른 번호가 아닙니다. {ID_FORMS} 적어 주세요.",
             example,
         )
-    return int(match.group(1)), rest
+    return int(match.group(1)), campaign, rest
 
 
-def only_id(rest: str, more: list[str], example: str) -> int:
-    """The schedule id when it is the only argument."""
-    found, rest = take_id(rest, example)
+def only_id(rest: str, more: list[str], example: str) -> tuple[int, bool]:
+    """The id (and whether it is a campaign's) when it is the only argument."""
+    found, campaign, rest = take_id(rest, example)
     nothing_more(rest, more, example)
-    return found
+    return found, campaign
 
 
 def take_confirmation(rest: str, example: str, then: str) -> tuple[bool, str]:

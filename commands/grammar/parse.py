@@ -21,6 +21,7 @@ from commands.grammar.arguments import (
     take_confirmation,
     take_id,
 )
+from commands.grammar.errors import CommandError
 from commands.grammar.form import parse_form
 from commands.grammar.verbs import Action, Verb, resolve
 from services.schedule_form import ScheduleForm
@@ -39,6 +40,7 @@ class ScheduleList:
 @dataclass(frozen=True, slots=True)
 class ScheduleShow:
     id: int
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,35 +52,41 @@ class ScheduleCreate:
 class ScheduleEdit:
     id: int
     form: ScheduleForm
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleDelete:
     id: int
     confirmed: bool  # "!스케줄 삭제 12 확인"
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleToggle:
     id: int
     on: bool
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleTest:
     id: int
     confirmed: bool = False  # "!스케줄 테스트 12 확인": also when the room has to wait its turn
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSend:
     id: int
     confirmed: bool = False  # "!스케줄 발송 12 확인": also when the room has to wait its turn
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduleLogs:
     id: int
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +168,17 @@ def parse(text: str, *, prefix: str = "!", today: date) -> Command | None:
     return _build(verb, rest, lines[1:], prefix, today)
 
 
+def _no_campaign_send(campaign_id: int, prefix: str) -> CommandError:
+    """A whole campaign is not sent now from chat: too many rooms for one command."""
+    return CommandError(
+        "ID",
+        f"캠페인 C{campaign_id}의 모든 방으로 지금 보내는 명령은 없습니다. 미리 보려면 "
+        f"{prefix}스케줄 테스트 C{campaign_id}, 한 방만 지금 보내려면 그 방의 스케줄 "
+        f"번호로 보내 주세요 ({prefix}스케줄 보기 C{campaign_id} 에서 확인).",
+        f"{prefix}스케줄 테스트 C{campaign_id}",
+    )
+
+
 def _starts_with_word(text: str) -> bool:
     first = text[:1]
     return "가" <= first <= "힣" or (first.isascii() and first.isalpha())
@@ -174,29 +193,31 @@ def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> 
             nothing_more(rest, more, example)
             return ScheduleList()
         case Action.SCHEDULE_SHOW:
-            return ScheduleShow(only_id(rest, more, example))
+            return ScheduleShow(*only_id(rest, more, example))
         case Action.SCHEDULE_CREATE:
             lines = form_lines(rest, more)
             return ScheduleCreate(parse_form(lines, today=today) if lines else None)
         case Action.SCHEDULE_EDIT:
-            schedule_id, rest = take_id(rest, example)
-            return ScheduleEdit(schedule_id, edit_form(rest, more, example, today))
+            found, campaign, rest = take_id(rest, example)
+            return ScheduleEdit(found, edit_form(rest, more, example, today), campaign)
         case Action.SCHEDULE_DELETE:
-            schedule_id, rest = take_id(rest, example)
+            found, campaign, rest = take_id(rest, example)
             confirmed, rest = take_confirmation(rest, example, "삭제됩니다")
             nothing_more(rest, more, example)
-            return ScheduleDelete(schedule_id, confirmed)
+            return ScheduleDelete(found, confirmed, campaign)
         case Action.SCHEDULE_ON | Action.SCHEDULE_OFF:
-            on = verb.action is Action.SCHEDULE_ON
-            return ScheduleToggle(only_id(rest, more, example), on)
+            found, campaign = only_id(rest, more, example)
+            return ScheduleToggle(found, verb.action is Action.SCHEDULE_ON, campaign)
         case Action.SCHEDULE_TEST | Action.SCHEDULE_SEND:
-            schedule_id, rest = take_id(rest, example)
+            found, campaign, rest = take_id(rest, example)
+            if campaign and verb.action is Action.SCHEDULE_SEND:
+                raise _no_campaign_send(found, prefix)
             confirmed, rest = take_confirmation(rest, example, "방이 비는 대로 보냅니다")
             nothing_more(rest, more, example)
             kind = ScheduleTest if verb.action is Action.SCHEDULE_TEST else ScheduleSend
-            return kind(schedule_id, confirmed)
+            return kind(found, confirmed, campaign)
         case Action.SCHEDULE_LOGS:
-            return ScheduleLogs(only_id(rest, more, example))
+            return ScheduleLogs(*only_id(rest, more, example))
         case Action.ROOM_REGISTER:
             code = one_word(rest, more, example, "조직코드", "등록할 조직의 코드", _ORG_CODE_MAX)
             return RoomRegister(code)

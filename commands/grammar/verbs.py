@@ -71,7 +71,7 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_SHOW,
         (_SCHEDULE, ("보기", "show")),
         "ID",
-        "스케줄 하나와 다음 발송 시각 5개를 봅니다.",
+        "스케줄 하나(캠페인은 C12)와 다음 발송 시각 5개를 봅니다.",
         "스케줄 보기 12",
     ),
     Verb(

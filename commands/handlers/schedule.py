@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
+from commands import campaign_text
 from commands import format as fmt
 from commands.context import CommandContext
 from commands.grammar.form import blank_form
@@ -29,20 +30,25 @@ LOG_COUNT = 10
 
 
 async def schedule_list(ctx: CommandContext, who: Identity, event: ChatEvent) -> list[str]:
-    """Every schedule the admin may see in a 1:1 chat with the bot; in any other room (the
-    customers of a branch read it) only those sent to that room."""
+    """Every schedule the admin may see in a 1:1 chat with the bot, a campaign's rows as one
+    line; in any other room (the customers of a branch read it) only those sent to that room."""
+    campaigns = ctx.schedules.campaigns
     if await ctx.in_direct_chat(event):
         rows = await ctx.schedules.list_visible(who.admin, standing=who.standing)
         if not rows:
             return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
-        header = f"📅 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
-        return fmt.split_messages(header, fmt.list_entries(rows, ctx.today()))
+        ids = await campaigns.campaign_ids([row.id for row, _ in rows])
+        entries = campaign_text.list_lines(rows, ids, ctx.today(), grouped=True)
+        header = f"📅 스케줄 {len(entries)}개 (자세히: {ctx.prefix}스케줄 보기 ID 또는 C번호)"
+        return fmt.split_messages(header, entries)
     rows = await ctx.schedules.list_visible(who.admin, standing=who.standing, room_id=event.room_id)
     rest = fmt.elsewhere("다른 방의 스케줄", f"{ctx.prefix}스케줄 목록")
     if not rows:
         return [f"이 방으로 보내는 스케줄이 없습니다. {rest}"]
+    ids = await campaigns.campaign_ids([row.id for row, _ in rows])
+    entries = campaign_text.list_lines(rows, ids, ctx.today(), grouped=False)
     header = f"📅 이 방의 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
-    return fmt.split_messages(header, [*fmt.list_entries(rows, ctx.today()), rest])
+    return fmt.split_messages(header, [*entries, rest])
 
 
 async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
@@ -108,24 +114,38 @@ async def schedule_toggle(ctx: CommandContext, who: Identity, command: ScheduleT
 async def schedule_test(
     ctx: CommandContext, who: Identity, event: ChatEvent, command: ScheduleTest
 ) -> list[str]:
+    again = f"스케줄 테스트 {command.id} 확인"
+    return await test_row(ctx, who, event, command.id, command.confirmed, again)
+
+
+async def test_row(
+    ctx: CommandContext,
+    who: Identity,
+    event: ChatEvent,
+    schedule_id: int,
+    confirmed: bool,
+    again: str,
+) -> list[str]:
+    """A test send of one row, worded for chat; ``again`` is the command that confirms it."""
+
     async def in_direct_chat() -> bool:
         return await ctx.chat_kinds.kind_of(event) is ChatKind.DIRECT
 
     try:
         room_id, result = await ctx.sends.test_send(
-            command.id,
+            schedule_id,
             who.admin,
             current_room_id=event.room_id,
             in_direct_chat=in_direct_chat,
-            confirmed=command.confirmed,
+            confirmed=confirmed,
             standing=who.standing,
         )
     except NotATestRoom:
-        return [replies.not_a_test_room_text(ctx.prefix, command.id)]
+        return [replies.not_a_test_room_text(ctx.prefix, schedule_id)]
     except RoomBusy as busy:
-        return [_busy(ctx, event, busy, f"스케줄 테스트 {command.id} 확인", "테스트방")]
+        return [_busy(ctx, event, busy, again, "테스트방")]
     where = _where(event, room_id, "테스트방")
-    return [replies.outcome_text(command.id, "🧪", "테스트 발송", where, result, ctx.prefix)]
+    return [replies.outcome_text(schedule_id, "🧪", "테스트 발송", where, result, ctx.prefix)]
 
 
 async def schedule_send(

@@ -304,3 +304,35 @@ def test_any_text_after_the_prefix_is_handled(text: str) -> None:
 def test_any_arguments_after_a_verb_are_handled(words: str, tail: str) -> None:
     _parse_is_total(f"!{words} {tail}")
     _parse_is_total(f"!{words}{tail}")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!스케줄 보기 C12", ScheduleShow(12, campaign=True)),
+        ("!스케줄 보기 c12", ScheduleShow(12, campaign=True)),
+        ("!스케줄 보기 캠페인12", ScheduleShow(12, campaign=True)),
+        ("!스케줄 보기 Ｃ１２", ScheduleShow(12, campaign=True)),
+        ("!스케줄 보기 #12", ScheduleShow(12)),
+        (
+            "!스케줄 수정 C3\n시간: 10:00",
+            ScheduleEdit(3, ScheduleForm(schedule_time=time(10)), campaign=True),
+        ),
+        ("!스케줄 삭제 C3 확인", ScheduleDelete(3, confirmed=True, campaign=True)),
+        ("!스케줄 켜기 C3", ScheduleToggle(3, on=True, campaign=True)),
+        ("!schedule off c3", ScheduleToggle(3, on=False, campaign=True)),
+        ("!스케줄 테스트 C3 확인", ScheduleTest(3, confirmed=True, campaign=True)),
+        ("!스케줄 로그 캠페인3", ScheduleLogs(3, campaign=True)),
+    ],
+)
+def test_campaign_ids(text: str, expected: Command) -> None:
+    assert run(text) == expected
+
+
+def test_a_campaign_is_not_sent_now_and_bad_ids_name_both_forms() -> None:
+    refused = error_of("!스케줄 발송 C3")
+    assert refused.field == "ID" and "!스케줄 테스트 C3" in refused.reply_text()
+    for text in ("!스케줄 보기 C", "!스케줄 보기 C0", "!스케줄 보기 D3", "!스케줄 보기 #C3"):
+        problem = error_of(text)
+        assert problem.field == "ID" and "#12" in problem.message and "C12" in problem.message
+    assert "C12" in error_of("!스케줄 보기").message

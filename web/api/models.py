@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from core.timeutil import to_local_naive
 from services.errors import ServiceError
 from services.schedule_form import ScheduleForm
-from services.schedule_targets import Targets
+from services.schedule_targets import MAX_LISTED_ROOMS, Targets
 from services.schedule_values import (
     DESCRIPTION_MAX_LENGTH,
     INTERVAL_MAX_SECONDS,
@@ -53,6 +53,7 @@ from web.api.validation import validated
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 ROOM_REF_MAX_LENGTH = 100  # kb_schedule.target_room_id is varchar(100)
+ORG_CODE_MAX_LENGTH = 50  # kb_schedule.created_by_id is varchar(50)
 
 # ScheduleForm attribute -> JSON field, where they differ
 _JSON_NAMES = {
@@ -81,6 +82,11 @@ ScheduleType = Literal["once", "daily", "weekly"]
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 WeekdayList = Annotated[list[Weekday], Field(min_length=1)]
 WeekdayText = Annotated[str, Field(min_length=1, max_length=100)]
+OrgCode = Annotated[
+    str,
+    Field(min_length=1, max_length=ORG_CODE_MAX_LENGTH, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(not_blank),
+]
 
 
 class ScheduleIn(BaseModel):
@@ -133,12 +139,16 @@ class ScheduleIn(BaseModel):
             return sorted(_korean(parse_weekdays, value), key=WEEKDAYS.index)
         return value
 
+    def targets(self) -> Targets | None:
+        """Where the schedule sends (one room on an edit)."""
+        return None if self.target_room_id is None else Targets.one(self.target_room_id)
+
     def to_form(self, tz: ZoneInfo) -> ScheduleForm:
         weekdays = self.schedule_weekdays
         return ScheduleForm(
             title=self.title,
             description=self.description,
-            room=None if self.target_room_id is None else Targets.one(self.target_room_id),
+            room=self.targets(),
             room_type=self.target_room_type,
             schedule_type=self.schedule_type,
             schedule_date=self.schedule_date,
@@ -158,14 +168,41 @@ class ScheduleIn(BaseModel):
 
 
 class ScheduleCreateIn(ScheduleIn):
-    """``POST /api/schedules``: what a new schedule cannot do without is required."""
+    """``POST /api/schedules``: what a new schedule cannot do without is required; its rooms
+    are ``target_room_id`` (one room: a schedule) or ``target_room_ids`` and/or
+    ``target_org`` (a campaign: one schedule per room), never both kinds."""
 
     model_config = ConfigDict(extra="forbid", title="ScheduleCreateInput")
 
     title: Title
-    target_room_id: RoomRef
+    target_room_id: RoomRef | None = Field(
+        None, description="the one room; or give target_room_ids and/or target_org instead"
+    )
+    target_room_ids: (
+        Annotated[list[RoomRef], Field(min_length=1, max_length=MAX_LISTED_ROOMS)] | None
+    ) = Field(None, description="a campaign's rooms (chat_ids or unique names)")
+    target_org: OrgCode | None = Field(
+        None, description="a campaign to every active live room of this org and those below it"
+    )
     schedule_type: ScheduleType
     schedule_time: LocalTime
+
+    @property
+    def campaign(self) -> bool:
+        """Whether the body asks for a campaign (several rooms or an org), not one room."""
+        targets = self.targets()
+        return targets is not None and targets.single is None
+
+    def targets(self) -> Targets | None:
+        if self.target_room_ids is None and self.target_org is None:
+            return super().targets()
+        return Targets(rooms=tuple(self.target_room_ids or ()), org=self.target_org)
+
+    def room_field(self) -> str:
+        """The JSON field a problem with the rooms is about."""
+        if self.target_room_ids is not None:
+            return "target_room_ids"
+        return "target_org" if self.target_org is not None else "target_room_id"
 
 
 class SendIn(BaseModel):
@@ -221,4 +258,29 @@ def schedule_in(data: object, *, create: bool = False) -> ScheduleIn:
             "보낼 순서대로 적어 주세요.",
             "message_images",
         )
-    return validated(ScheduleCreateIn if create else ScheduleIn, data)
+    body = validated(ScheduleCreateIn if create else ScheduleIn, data)
+    if isinstance(body, ScheduleCreateIn):
+        _one_kind_of_target(body)
+    return body
+
+
+def _one_kind_of_target(body: ScheduleCreateIn) -> None:
+    """Exactly one of ``target_room_id`` (a schedule) and the campaign's fields."""
+    several = body.target_room_ids is not None or body.target_org is not None
+    if body.target_room_id is not None and several:
+        field = "target_room_ids" if body.target_room_ids is not None else "target_org"
+        raise api_error(
+            422,
+            "invalid",
+            f"{field}: target_room_id와 함께 쓸 수 없습니다. 한 방이면 target_room_id만, "
+            "여러 방이나 조직 전체면 target_room_ids나 target_org만 보내 주세요.",
+            field,
+        )
+    if body.target_room_id is None and not several:
+        raise api_error(
+            422,
+            "invalid",
+            "target_room_id: 값이 필요합니다. 여러 방이면 target_room_ids(방 목록)나 "
+            "target_org(조직 코드)를 보내 주세요.",
+            "target_room_id",
+        )

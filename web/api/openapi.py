@@ -108,8 +108,9 @@ def build_openapi(cfg: Config) -> JSON:
                     "visible schedules", {200: "ScheduleList"}, (400, 401), parameters=schedule_list
                 ),
                 "post": _op(
-                    "create a schedule",
-                    {201: "Schedule"},
+                    "create a schedule (target_room_id), or a campaign: one schedule per room "
+                    "(target_room_ids and/or target_org)",
+                    {201: "ScheduleCreated"},
                     changes,
                     **_body(ref("ScheduleCreateInput")),
                 ),

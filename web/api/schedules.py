@@ -26,7 +26,7 @@ from web import keys
 from web.api.auth import require_admin
 from web.api.body import json_body
 from web.api.errors import api_error
-from web.api.models import json_field, schedule_in
+from web.api.models import ScheduleCreateIn, json_field, schedule_in
 from web.api.query import choice_param, iso, page_params, path_id, text_param
 from web.json_out import json_response
 
@@ -42,9 +42,12 @@ def setup_schedule_routes(app: web.Application) -> None:
     app.router.add_post("/api/schedules/{id}/toggle", toggle_schedule)
 
 
-def schedule_dict(row: Schedule, tz: ZoneInfo, test_room: str | None) -> dict[str, Any]:
+def schedule_dict(
+    row: Schedule, tz: ZoneInfo, test_room: str | None, campaign_id: int | None = None
+) -> dict[str, Any]:
     """Every column under its seed name, plus the input-only fields ``image_ids`` (from
-    ``message_images``) and ``test_room`` (kbot's own table)."""
+    ``message_images``) and ``test_room``, and the ``campaign_id`` of a campaign's row (null
+    for a schedule of its own) from kbot's own tables."""
     days = row.schedule_weekdays
     return {
         "id": row.id,
@@ -74,12 +77,17 @@ def schedule_dict(row: Schedule, tz: ZoneInfo, test_room: str | None) -> dict[st
         "updated_at": iso(row.updated_at, tz),
         "image_ids": image_ids(row.message_images),
         "test_room": test_room,
+        "campaign_id": campaign_id,
     }
 
 
 async def _respond(request: web.Request, rows: list[Schedule]) -> list[dict[str, Any]]:
-    rooms = await schedule_service(request).test_rooms([row.id for row in rows])
-    return [schedule_dict(row, _tz(request), rooms.get(row.id)) for row in rows]
+    service = schedule_service(request)
+    ids = [row.id for row in rows]
+    rooms = await service.test_rooms(ids)
+    campaigns = await service.campaigns.campaign_ids(ids)
+    tz = _tz(request)
+    return [schedule_dict(row, tz, rooms.get(row.id), campaigns.get(row.id)) for row in rows]
 
 
 async def list_schedules(request: web.Request) -> web.Response:
@@ -99,15 +107,29 @@ async def list_schedules(request: web.Request) -> web.Response:
 
 
 async def create_schedule(request: web.Request) -> web.Response:
+    """``POST /api/schedules``: one room (``target_room_id``) is a schedule, answered as one;
+    several rooms or an org (``target_room_ids``, ``target_org``) a campaign, answered as
+    ``{"campaign_id", "rooms", "schedules"}``."""
     admin = await require_admin(request)
     body = schedule_in(await json_body(request), create=True)
+    assert isinstance(body, ScheduleCreateIn)
+    form = body.to_form(_tz(request))
+    service = schedule_service(request)
     try:
-        row = await schedule_service(request).create(
-            body.to_form(_tz(request)), admin, current_room_id=NO_NOTIFY_ROOM
-        )
+        if body.campaign:
+            saved = await service.campaigns.create(form, admin, current_room_id=NO_NOTIFY_ROOM)
+        else:
+            row = await service.create(form, admin, current_room_id=NO_NOTIFY_ROOM)
     except ServiceError as error:
-        raise service_error(error) from None
-    return json_response((await _respond(request, [row]))[0], status=201)
+        raise service_error(error, room_field=body.room_field()) from None
+    if not body.campaign:
+        return json_response((await _respond(request, [row]))[0], status=201)
+    created = {
+        "campaign_id": saved.campaign.id,
+        "rooms": len(saved.rows),
+        "schedules": await _respond(request, saved.rows),
+    }
+    return json_response(created, status=201)
 
 
 async def get_schedule(request: web.Request) -> web.Response:
@@ -166,16 +188,19 @@ async def toggle_schedule(request: web.Request) -> web.Response:
     return json_response((await _respond(request, [row]))[0])
 
 
-def service_error(error: ServiceError, status: int = 422) -> web.HTTPException:
+def service_error(
+    error: ServiceError, status: int = 422, *, room_field: str = "target_room_id"
+) -> web.HTTPException:
     """404 for ``NotFound``, 409 for ``Conflict``, else ``status`` (the endpoint's: 422, or
     409 where the request acts on the current state); the message is prefixed with the JSON
-    field it is about."""
+    field it is about (``room_field`` for the rooms: a campaign's are ``target_room_ids`` or
+    ``target_org``)."""
+    field = room_field if error.field == "room" else json_field(error)
     if isinstance(error, NotFound):
-        return api_error(404, "not_found", error.message, json_field(error))
+        return api_error(404, "not_found", error.message, field)
     if isinstance(error, Conflict):
         status = 409
     code = "conflict" if status == 409 else "invalid"
-    field = json_field(error)
     return api_error(status, code, f"{field}: {error.message}" if field else error.message, field)
 
 

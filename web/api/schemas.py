@@ -100,8 +100,17 @@ def schemas(cfg: Config) -> JSON:
                 "updated_at": text,
                 "image_ids": {"type": "array", "items": num},
                 "test_room": opt_text,
+                "campaign_id": opt_num,
             }
         ),
+        "CampaignCreated": _obj(
+            {
+                "campaign_id": num,
+                "rooms": num,
+                "schedules": {"type": "array", "items": ref("Schedule")},
+            }
+        ),
+        "ScheduleCreated": {"anyOf": [ref("Schedule"), ref("CampaignCreated")]},
         "ScheduleList": _page("schedules", "Schedule"),
         "ScheduleDeleted": _obj(
             {
