@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.message_template import DATE, TIME, WEEKDAY, Scene, render, uses_variables
+from core.message_template import Scene, render, uses_variables
 from scheduler.held import Held, SendColumns
 from storage.kbot_models import Org, Room
 
@@ -76,13 +76,8 @@ def render_row(row: SendColumns, occ: Held, names: tuple[str, str] | None) -> Se
     """``row`` as ``occ`` sends it; ``names`` are the target room's (org, room) names."""
     if not needs_rendering(row):
         return row
-    text = row.message_text or ""
-    if names is None:  # an unregistered room: its names are kept as written
-        values = Scene("", "", occ.scheduled_at).values()
-        kept = {k: v for k, v in values.items() if k in (DATE, WEEKDAY, TIME)}
-        rendered = render(text, kept)
-    else:
-        rendered = render(text, Scene(names[0], names[1], occ.scheduled_at))
+    org_name, room_name = names if names is not None else (None, None)
+    rendered = render(row.message_text or "", Scene(org_name, room_name, occ.scheduled_at))
     return _copy(row, rendered)
 
 

@@ -29,6 +29,10 @@ class Action(StrEnum):
     SCHEDULE_TEST = "schedule.test"
     SCHEDULE_SEND = "schedule.send"
     SCHEDULE_LOGS = "schedule.logs"
+    SCHEDULE_PREVIEW = "schedule.preview"
+    TEMPLATE_SAVE = "template.save"
+    TEMPLATE_LIST = "template.list"
+    TEMPLATE_DELETE = "template.delete"
     ROOM_REGISTER = "room.register"
     WEB_LOGIN = "web.login"
     WHO_AM_I = "whoami"
@@ -57,6 +61,7 @@ class Verb:
 
 _SCHEDULE = ("스케줄", "schedule")
 _ADMIN = ("관리자", "admin")
+_TEMPLATE = ("템플릿", "template")
 
 VERBS: tuple[Verb, ...] = (
     Verb(Action.HELP, (("도움말", "help"),), "", "명령어 목록을 봅니다.", "도움말"),
@@ -131,6 +136,34 @@ VERBS: tuple[Verb, ...] = (
         "ID",
         "최근 발송 10건과 결과를 봅니다.",
         "스케줄 로그 12",
+    ),
+    Verb(
+        Action.SCHEDULE_PREVIEW,
+        (_SCHEDULE, ("미리보기", "preview")),
+        "ID [방]",
+        "변수를 채운 메시지를 그 방(없으면 대상 방)이 받을 모습으로 봅니다.",
+        "스케줄 미리보기 12",
+    ),
+    Verb(
+        Action.TEMPLATE_SAVE,
+        (_TEMPLATE, ("저장", "save")),
+        "이름 + 내용:",
+        "메시지를 내 조직의 템플릿으로 저장합니다 (하위 조직도 '템플릿: 이름'으로 씀).",
+        "템플릿 저장 주간특가\n내용:\n{방이름} 여러분, {날짜}({요일}) 특가입니다.",
+    ),
+    Verb(
+        Action.TEMPLATE_LIST,
+        (_TEMPLATE, ("목록", "list")),
+        "",
+        "내 조직과 상위 조직의 템플릿을 봅니다.",
+        "템플릿 목록",
+    ),
+    Verb(
+        Action.TEMPLATE_DELETE,
+        (_TEMPLATE, ("삭제", "delete")),
+        "이름",
+        "내 조직의 템플릿을 삭제합니다.",
+        "템플릿 삭제 주간특가",
     ),
     Verb(
         Action.ROOM_REGISTER,
