@@ -4,6 +4,8 @@ who sees which), ``템플릿: 이름`` in the schedule form, and ``!스케줄 �
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,6 +14,7 @@ from core.config import Config
 from storage.kbot_models import AuditEntry, MessageTemplate
 from storage.models import Schedule
 from tests.support.command_world import ROOMS, USERS, build_world, context, count, event
+from tests.support.image_samples import image_row
 from tests.support.sched_support import with_settings
 
 DAILY = "!스케줄 등록\n제목: 매일 안내\n유형: 매일\n시간: 10:00\n"
@@ -166,3 +169,23 @@ async def test_a_schedule_form_uses_the_nearest_saved_template(
     [hidden] = await handle_event(ctx, event(**said("HQ", DAILY + "템플릿: 대리점만"))) or []
     assert "템플릿이 없습니다" in hidden
     assert len(await schedules(sessions)) == 3
+
+
+async def test_a_preview_lists_the_images_in_their_order(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await build_world(sessions)
+    async with sessions.begin() as s:
+        s.add_all([image_row(1), image_row(2)])
+    ctx, clock, _ = context(cfg, sessions)
+    text = DAILY + "순서: 이미지먼저\n이미지: 2, 1\n내용:\n{요일} 안내"
+    await handle_event(ctx, event(text))
+    [shown] = await handle_event(ctx, event("!스케줄 미리보기 1")) or []
+    assert "발송 순서: 이미지 2개 (2, 1번) → 텍스트" in shown
+    assert shown.endswith("\n목요일 안내")
+    await handle_event(ctx, event("!스케줄 수정 1\n순서: 이미지만"))
+    await handle_event(ctx, event("!스케줄 끄기 1"))  # no send time left: shown for now
+    clock.set(clock.now() + timedelta(days=1))
+    [shown] = await handle_event(ctx, event("!스케줄 미리보기 1")) or []
+    assert "11/27(금) 09:12에 받는 내용" in shown
+    assert "발송 순서: 이미지 2개 (2, 1번)만" in shown and shown.endswith("\n(텍스트 없음)")
