@@ -12,7 +12,7 @@ as they are; the names of a batch's rooms are read in one query.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -40,8 +40,6 @@ class RenderedRow:
 
 
 def _copy(row: SendColumns, text: str) -> RenderedRow:
-    if isinstance(row, RenderedRow):
-        return replace(row, message_text=text)
     return RenderedRow(
         row.id,
         row.title,

@@ -19,7 +19,7 @@ from services.errors import Invalid, NotFound
 from services.permissions import Operation, Standing, require_acting, standing_of
 from services.schedule_checks import Limits
 from services.schedule_values import InvalidValue, parse_template_name
-from storage import audit
+from storage import audit, orgs
 from storage import templates as store
 from storage.kbot_models import Admin, MessageTemplate
 
@@ -69,7 +69,7 @@ def not_found(name: str, prefix: str) -> Invalid:
 
 async def usable(session: AsyncSession, actor: Admin, name: str) -> MessageTemplate | None:
     """The template ``name`` the actor means: its org's, else the nearest org's above it."""
-    chain = [org.id for org in await store.chain(session, actor.org_id)]
+    chain = [org.id for org in await orgs.chain(session, actor.org_id)]
     return await store.nearest(session, chain, name)
 
 
@@ -99,7 +99,7 @@ class TemplateService:
         """The templates the actor may use: its org's first, then each org's above it."""
         async with self._sessions() as s:
             require_acting(await standing_of(s, actor, standing), Operation.LIST)
-            chain = await store.chain(s, actor.org_id)
+            chain = await orgs.chain(s, actor.org_id)
             names = {org.id: org.name for org in chain}
             rank = {org.id: depth for depth, org in enumerate(chain)}
             rows = await store.of_orgs(s, list(names))

@@ -5,33 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import to_utc_naive
 from storage.audit import snapshot
-from storage.kbot_models import MessageTemplate, Org
-from storage.orgs import MAX_DEPTH
-
-
-async def chain(session: AsyncSession, org_id: int) -> list[Org]:
-    """``org_id``'s org and every org above it, nearest first (one recursive query; a parent
-    cycle written by hand ends at ``MAX_DEPTH``)."""
-    up = (
-        select(Org.id, Org.parent_id, literal(0).label("depth"))
-        .where(Org.id == org_id)
-        .cte("up", recursive=True)
-    )
-    up = up.union_all(
-        select(Org.id, Org.parent_id, (up.c.depth + 1).label("depth"))
-        .join(up, Org.id == up.c.parent_id)
-        .where(up.c.depth < MAX_DEPTH)
-    )
-    found = await session.execute(select(Org).join(up, Org.id == up.c.id).order_by(up.c.depth))
-    seen: dict[int, Org] = {}
-    for org in found.scalars():
-        seen.setdefault(org.id, org)
-    return list(seen.values())
+from storage.kbot_models import MessageTemplate
 
 
 async def of_orgs(session: AsyncSession, org_ids: list[int]) -> list[MessageTemplate]:

@@ -33,6 +33,7 @@ from tests.support.sched_support import (
 DUE = START + timedelta(minutes=30)  # Tuesday 1 December 2026, 09:30 local
 TEMPLATE = "{지점명} {방이름} {날짜}({요일}) {시간} {{x}}"
 SENT = "BR1 조직 방1 12월 1일(화요일) 09:30 {x}"
+HOUR = 3600.0  # a send-now waited for this long on the fake clock: never "pending" here
 
 
 async def message_text(sessions: async_sessionmaker[AsyncSession], sid: int) -> str | None:
@@ -77,7 +78,7 @@ async def test_a_test_send_shows_what_the_target_room_gets(
     )
     sender = RecordingSender(clock)
     sched = scheduler(with_settings(cfg), sessions, sender, clock)
-    outcome = await run(clock, sched.send_now(sid, kind="test", room_id=OTHER_ROOM))
+    outcome = await run(clock, sched.send_now(sid, kind="test", room_id=OTHER_ROOM, wait_s=HOUR))
     assert outcome.status == "success"
     assert [(s.room, s.payload) for s in sender.sent] == [(OTHER_ROOM, "방1 09:35")]
 
@@ -91,7 +92,7 @@ async def test_an_unregistered_target_keeps_its_name_variables(
     )
     sender = RecordingSender(clock)
     sched = scheduler(with_settings(cfg), sessions, sender, clock)
-    outcome = await run(clock, sched.send_now(sid, kind="test", room_id=ROOM))
+    outcome = await run(clock, sched.send_now(sid, kind="test", room_id=ROOM, wait_s=HOUR))
     assert [s.payload for s in sender.sent] == ["{지점명}/{방이름} 12월 1일"]
     assert outcome.status == "success"
 
