@@ -21,6 +21,7 @@ from services.ports import ChatKinds, SchedulerPort
 from services.schedule_checks import Limits
 from services.schedule_sends import ScheduleSends
 from services.schedules import ScheduleService
+from services.templates import TemplateService
 from storage.engine import ReadSessions, read_sessions
 
 
@@ -33,6 +34,7 @@ class CommandContext:
     scheduler: SchedulerPort
     schedules: ScheduleService
     sends: ScheduleSends  # sending a schedule now (test, manual)
+    templates: TemplateService  # saved message texts (!템플릿)
     access: AccessService  # admins, rooms, tokens: deactivation, invites
     identities: IdentityCache
     replies: ReplyGate  # how much may be said, per room and sender
@@ -78,6 +80,7 @@ def build_context(
         scheduler,
         service,
         ScheduleSends(reads, clock, scheduler, tz, prefix),
+        TemplateService(sessions, clock, limits, prefix),
         AccessService(sessions, reads, clock),
         IdentityCache(reads, clock),
         ReplyGate(

@@ -33,15 +33,19 @@ from commands.grammar.parse import (
     ScheduleEdit,
     ScheduleList,
     ScheduleLogs,
+    SchedulePreview,
     ScheduleSend,
     ScheduleShow,
     ScheduleTest,
     ScheduleToggle,
+    TemplateDelete,
+    TemplateList,
+    TemplateSave,
     WebLogin,
     WhoAmI,
     parse,
 )
-from commands.handlers import account, admins, campaign, schedule
+from commands.handlers import account, admins, campaign, preview, schedule, templates
 from commands.identity import Identity
 from commands.service_errors import service_error_text
 from core import request_id
@@ -166,6 +170,14 @@ async def _dispatch(
             return await schedule.schedule_send(ctx, who, event, command)
         case ScheduleLogs():
             return await schedule.schedule_logs(ctx, who, command)
+        case SchedulePreview():
+            return await preview.schedule_preview(ctx, who, command)
+        case TemplateSave():
+            return await templates.template_save(ctx, who, command)
+        case TemplateList():
+            return await templates.template_list(ctx, who)
+        case TemplateDelete():
+            return await templates.template_delete(ctx, who, command)
         case RoomRegister():
             return await account.room_register(ctx, who, event, command)
         case WebLogin():

@@ -34,18 +34,21 @@ class TemplateError(ValueError):
 class Scene:
     """Where and when one text is sent: what the variables stand for."""
 
-    org_name: str  # the org that owns the room
-    room_name: str
+    org_name: str | None  # the org that owns the room; None: unknown, kept as written
+    room_name: str | None  # None: an unregistered room, ``{방이름}`` kept as written
     moment: datetime  # the send time, local
 
     def values(self) -> dict[str, str]:
-        return {
-            ORG_NAME: self.org_name,
-            ROOM_NAME: self.room_name,
+        values = {
             DATE: f"{self.moment.month}월 {self.moment.day}일",
             WEEKDAY: _WEEKDAYS[self.moment.weekday()],
             TIME: f"{self.moment:%H:%M}",
         }
+        if self.org_name is not None:
+            values[ORG_NAME] = self.org_name
+        if self.room_name is not None:
+            values[ROOM_NAME] = self.room_name
+        return values
 
 
 def uses_variables(text: str) -> bool:

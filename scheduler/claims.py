@@ -25,6 +25,7 @@ from scheduler.context import Deps, in_transaction, log
 from scheduler.held import SEND_COLUMNS, Held
 from scheduler.leases import take_over
 from scheduler.logbook import SKIPPED, Result, insert_logs, log_values
+from scheduler.rendered import render_batch
 from scheduler.room_gate import Begun, admit
 from scheduler.rules import RuleError, next_occurrence
 from scheduler.schedule_rule import RuleColumns, rule_of
@@ -43,7 +44,6 @@ _CLAIM_COLUMNS = (
     Schedule.valid_until,
     Schedule.next_send_at,
     Schedule.updated_at,
-    Schedule.target_room_id,
 )
 _DueRow = Any  # a Core row of _CLAIM_COLUMNS
 _Timing = tuple[list[datetime], datetime | None]  # due times (naive local), the next time
@@ -211,7 +211,7 @@ class _Plan:
         ]
         if skipped:
             await session.execute(insert(_OCC), skipped)
-        begun = await admit(session, self.deps, self.sends)
+        begun = await admit(session, self.deps, await render_batch(session, self.sends))
         values = [self._occurrence(occ) for occ, _ in self.sends]
         ids = await insert_ids(session, _OCC, values, mysql=self.deps.mysql)
         for (occ, _), occ_id in zip(self.sends, ids, strict=True):

@@ -29,6 +29,7 @@ SEND_COLUMNS = (
     Schedule.message_images,
     Schedule.send_order,
     Schedule.send_interval_seconds,
+    Schedule.target_room_id,
 )
 
 
@@ -54,6 +55,8 @@ class SendColumns(Protocol):
     def send_order(self) -> str | None: ...
     @property
     def send_interval_seconds(self) -> int | None: ...
+    @property
+    def target_room_id(self) -> str: ...
 
 
 @dataclass(slots=True)

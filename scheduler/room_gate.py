@@ -30,6 +30,7 @@ from scheduler.context import Deps, in_transaction
 from scheduler.held import Held, SendColumns, load_held, load_send_rows
 from scheduler.logbook import SKIPPED
 from scheduler.parts import PartError, build_parts
+from scheduler.rendered import render_batch
 from scheduler.room_access import Access
 from storage.kbot_models import Occurrence, Room
 
@@ -101,12 +102,10 @@ async def begin_in(session: AsyncSession, deps: Deps, occ_ids: list[int]) -> lis
         if occ.lease_owner == deps.owner and occ.state in ("pending", "sending")
     ]
     rows = await load_send_rows(session, {occ.schedule_id for occ in mine})
+    held = [(occ, rows[occ.schedule_id]) for occ in mine if occ.schedule_id in rows]
     begun: dict[int, Begun] = {}
     fresh = []
-    for occ in sorted(mine, key=lambda o: o.id):
-        row = rows.get(occ.schedule_id)
-        if row is None:
-            continue
+    for occ, row in sorted(await render_batch(session, held), key=lambda pair: pair[0].id):
         if occ.started_at is not None:  # resumed: its slot was taken before
             begun[occ.id] = Begun(occ, row)
         else:
@@ -128,7 +127,8 @@ async def admit(
 ) -> list[Begun]:
     """Check occurrences not yet begun and hand out start slots, in the given order, inside
     the caller's transaction. An admitted occurrence gets its slot as ``started_at``, state
-    'sending' and one more attempt on the ``Held``; the caller writes those."""
+    'sending' and one more attempt on the ``Held``; the caller writes those. The rows are
+    rendered already (``scheduler.rendered``): the checks see the text as it is sent."""
     result: list[Begun] = []
     access = await Access.load(session, deps.images, ((o.target_room_id, r) for o, r in fresh))
     checked = []

@@ -91,7 +91,7 @@ class CampaignService:
         now_local = to_local_naive(now, d.tz)
         async with d.sessions.begin() as s:
             standing = await standing_of(s, actor, standing)
-            form = await resolve_template(s, form, actor)
+            form = await resolve_template(s, form, actor, prefix=d.prefix)
             places = await resolve(s, standing, targets, Operation.CREATE)
             org = await s.get(Org, actor.org_id)
             assert org is not None  # kbot_admins.org_id is a foreign key

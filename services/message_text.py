@@ -9,6 +9,7 @@ date instead of for every send time.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from core.message_template import Scene, TemplateError, check, render, uses_vari
 from services.errors import Invalid
 from services.schedule_checks import Limits
 from services.schedule_form import ScheduleForm
+from services.templates import not_found, usable
 from storage.kbot_models import Admin
 
 _WIDEST = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)  # 12월 31일 수요일 23:59: the longest
@@ -44,10 +46,21 @@ def check_text(text: str | None, places: Iterable[tuple[str, str]], limits: Limi
             )
 
 
-async def resolve_template(session: AsyncSession, form: ScheduleForm, actor: Admin) -> ScheduleForm:
+async def resolve_template(
+    session: AsyncSession, form: ScheduleForm, actor: Admin, *, prefix: str = ""
+) -> ScheduleForm:
     """``form`` with ``템플릿: 이름`` replaced by that saved template's text (the actor's org's
     template of that name, else the nearest org above it that has one); ``Invalid`` on
     ``template`` when there is none, or when ``내용:`` is given too."""
     if form.template is None:
         return form
-    raise Invalid("template", "템플릿은 아직 쓸 수 없습니다.")  # TODO(templates): saved templates
+    if form.message_text is not None:
+        raise Invalid(
+            "template",
+            "'템플릿:'과 '내용:'은 함께 쓸 수 없습니다. "
+            "저장한 템플릿을 쓰려면 '내용:'을 지워 주세요.",
+        )
+    found = await usable(session, actor, form.template)
+    if found is None:
+        raise not_found(form.template, prefix)
+    return replace(form, message_text=found.body, template=None)

@@ -138,7 +138,7 @@ class ScheduleService:
                 status="active",
                 send_count=0,
             )
-            form = await resolve_template(s, form, actor)
+            form = await resolve_template(s, form, actor, prefix=self._prefix)
             await self._fill(s, row, form, standing)
             await self._check_text(s, form, room)
             test_room = await self._form_test_room(s, standing, form)
@@ -169,7 +169,7 @@ class ScheduleService:
         async with self._sessions.begin() as s:
             standing = await standing_of(s, actor, standing)
             found = await self._load(s, schedule_id, standing, Operation.EDIT)
-            form = await resolve_template(s, form, actor)
+            form = await resolve_template(s, form, actor, prefix=self._prefix)
             room = found.room
             row = found.schedule
             before = audit.snapshot(row)

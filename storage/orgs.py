@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import literal, select
+from sqlalchemy import CTE, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plain_text import clean
@@ -122,21 +122,37 @@ async def activity(session: AsyncSession, org_id: int) -> tuple[str, bool] | Non
     without touching the flags below it, so reactivating it brings back exactly what was.
     One recursive query up the tree; a parent cycle written by hand into the table ends the
     walk at ``MAX_DEPTH`` and counts as not acting."""
-    up = (
-        select(Org.id, Org.parent_id, Org.type, Org.active, literal(0).label("depth"))
-        .where(Org.id == org_id)
-        .cte("up", recursive=True)
-    )
-    up = up.union_all(
-        select(Org.id, Org.parent_id, Org.type, Org.active, (up.c.depth + 1).label("depth"))
-        .join(up, Org.id == up.c.parent_id)
-        .where(up.c.depth < MAX_DEPTH)
-    )
+    up = _upward(org_id)
     rows = (await session.execute(select(up.c.type, up.c.active).order_by(up.c.depth))).all()
     if not rows:
         return None
     acting = len(rows) <= MAX_DEPTH and all(active for _, active in rows)
     return rows[0].type, acting
+
+
+def _upward(org_id: int) -> CTE:
+    """A recursive CTE of ``org_id``'s org and the orgs above it, with their ``depth`` (0 for
+    the org itself); a parent cycle written by hand ends at ``MAX_DEPTH``."""
+    up = (
+        select(Org.id, Org.parent_id, Org.type, Org.active, literal(0).label("depth"))
+        .where(Org.id == org_id)
+        .cte("up", recursive=True)
+    )
+    return up.union_all(
+        select(Org.id, Org.parent_id, Org.type, Org.active, (up.c.depth + 1).label("depth"))
+        .join(up, Org.id == up.c.parent_id)
+        .where(up.c.depth < MAX_DEPTH)
+    )
+
+
+async def chain(session: AsyncSession, org_id: int) -> list[Org]:
+    """``org_id``'s org and every org above it, nearest first (each once)."""
+    up = _upward(org_id)
+    found = await session.scalars(select(Org).join(up, Org.id == up.c.id).order_by(up.c.depth))
+    nearest: dict[int, Org] = {}
+    for org in found:
+        nearest.setdefault(org.id, org)
+    return list(nearest.values())
 
 
 async def chain_active(session: AsyncSession, org_id: int) -> bool:

@@ -10,10 +10,12 @@ from datetime import date
 
 from commands.grammar.errors import CommandError
 from commands.grammar.form import parse_form
+from commands.grammar.form_fields import BY_NAME
 from commands.grammar.verbs import take_word
 from core.particles import attach
 from services.errors import quote
 from services.schedule_form import ScheduleForm
+from services.schedule_values import InvalidValue, parse_template_name
 
 _ID = re.compile(r"#?([0-9]{1,18})번?")
 _CAMPAIGN_ID = re.compile(r"(?:c|캠페인)([0-9]{1,18})", re.IGNORECASE)
@@ -116,3 +118,31 @@ def edit_form(rest: str, more: list[str], example: str, today: date) -> Schedule
         message = "바꿀 항목을 '항목: 값'으로 한 줄에 하나씩 적어 주세요."
         raise CommandError("양식", message, example)
     return form
+
+
+def _name(line: str, example: str) -> str:
+    try:
+        return parse_template_name(line)
+    except InvalidValue as problem:
+        raise CommandError("이름", str(problem), example) from None
+
+
+def template_name(rest: str, more: list[str], example: str) -> str:
+    """A saved template's name: the rest of the command line, and nothing after it."""
+    name = _name(rest, example)
+    nothing_more("", more, example)
+    return name
+
+
+def template_text(rest: str, more: list[str], example: str, today: date) -> tuple[str, str]:
+    """A template's name on the command line and its text after a ``내용:`` line (the text
+    as the schedule form reads it)."""
+    name = _name(rest, example)
+    form = parse_form(more, today=today) if form_lines("", more) else ScheduleForm()
+    extra = [key for key in form.given() if key != "message_text"]
+    if extra:
+        message = "템플릿에는 '내용:'만 적습니다. 다른 항목은 스케줄을 등록할 때 적어 주세요."
+        raise CommandError(BY_NAME[extra[0]].key, message, example)
+    if not form.message_text:
+        raise CommandError("내용", "저장할 메시지를 '내용:' 다음 줄부터 적어 주세요.", example)
+    return name, form.message_text

@@ -20,6 +20,8 @@ from commands.grammar.arguments import (
     org_and_name,
     take_confirmation,
     take_id,
+    template_name,
+    template_text,
 )
 from commands.grammar.errors import CommandError
 from commands.grammar.form import parse_form
@@ -90,6 +92,29 @@ class ScheduleLogs:
 
 
 @dataclass(frozen=True, slots=True)
+class SchedulePreview:
+    id: int
+    room: str | None  # a room (chat id or name) other than the target room
+    campaign: bool = False  # the id is a campaign's (C12): the room picks its row
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSave:
+    name: str
+    text: str  # the message after ``내용:``
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateList:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateDelete:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class RoomRegister:
     org_code: str
 
@@ -136,6 +161,10 @@ Command: TypeAlias = (
     | ScheduleTest
     | ScheduleSend
     | ScheduleLogs
+    | SchedulePreview
+    | TemplateSave
+    | TemplateList
+    | TemplateDelete
     | RoomRegister
     | WebLogin
     | WhoAmI
@@ -218,6 +247,18 @@ def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> 
             return kind(found, confirmed, campaign)
         case Action.SCHEDULE_LOGS:
             return ScheduleLogs(*only_id(rest, more, example))
+        case Action.SCHEDULE_PREVIEW:
+            found, campaign, rest = take_id(rest, example)
+            nothing_more("", more, example)
+            return SchedulePreview(found, " ".join(rest.split()) or None, campaign)
+        case Action.TEMPLATE_SAVE:
+            name, text = template_text(rest, more, example, today)
+            return TemplateSave(name, text)
+        case Action.TEMPLATE_LIST:
+            nothing_more(rest, more, example)
+            return TemplateList()
+        case Action.TEMPLATE_DELETE:
+            return TemplateDelete(template_name(rest, more, example))
         case Action.ROOM_REGISTER:
             code = one_word(rest, more, example, "조직코드", "등록할 조직의 코드", _ORG_CODE_MAX)
             return RoomRegister(code)

@@ -29,6 +29,10 @@ class Action(StrEnum):
     SCHEDULE_TEST = "schedule.test"
     SCHEDULE_SEND = "schedule.send"
     SCHEDULE_LOGS = "schedule.logs"
+    SCHEDULE_PREVIEW = "schedule.preview"
+    TEMPLATE_SAVE = "template.save"
+    TEMPLATE_LIST = "template.list"
+    TEMPLATE_DELETE = "template.delete"
     ROOM_REGISTER = "room.register"
     WEB_LOGIN = "web.login"
     WHO_AM_I = "whoami"
@@ -45,6 +49,7 @@ class Verb:
     args: str  # what follows the words in the usage line, "" when nothing
     description: str  # Korean, one line
     example: str  # the whole command without the prefix; may span lines
+    example_in_help: bool = True  # False: the help shows the usage line only (it must fit)
 
     @property
     def korean(self) -> str:
@@ -57,6 +62,7 @@ class Verb:
 
 _SCHEDULE = ("스케줄", "schedule")
 _ADMIN = ("관리자", "admin")
+_TEMPLATE = ("템플릿", "template")
 
 VERBS: tuple[Verb, ...] = (
     Verb(Action.HELP, (("도움말", "help"),), "", "명령어 목록을 봅니다.", "도움말"),
@@ -64,21 +70,21 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_LIST,
         (_SCHEDULE, ("목록", "list")),
         "",
-        "내가 볼 수 있는 스케줄 목록을 봅니다 (단톡방에서는 그 방의 스케줄만).",
+        "내 스케줄 목록을 봅니다 (단톡방에서는 그 방의 것만).",
         "스케줄 목록",
     ),
     Verb(
         Action.SCHEDULE_SHOW,
         (_SCHEDULE, ("보기", "show")),
         "ID",
-        "스케줄 하나(캠페인은 C12)와 다음 발송 시각 5개를 봅니다.",
+        "스케줄(캠페인은 C12)과 다음 발송 5회를 봅니다.",
         "스케줄 보기 12",
     ),
     Verb(
         Action.SCHEDULE_CREATE,
         (_SCHEDULE, ("등록", "create")),
         "[양식]",
-        "혼자 보내면 빈 양식을 받고, 양식을 채워 보내면 스케줄을 등록합니다.",
+        "명령만 보내면 빈 양식을, 채운 양식을 보내면 등록합니다.",
         "스케줄 등록",
     ),
     Verb(
@@ -92,7 +98,7 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_DELETE,
         (_SCHEDULE, ("삭제", "delete")),
         "ID [확인]",
-        "스케줄을 삭제합니다. 끝에 '확인'을 붙이면 바로 삭제됩니다.",
+        "스케줄을 삭제합니다 (끝에 '확인': 바로 삭제).",
         "스케줄 삭제 12 확인",
     ),
     Verb(
@@ -113,16 +119,15 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_TEST,
         (_SCHEDULE, ("테스트", "test")),
         "ID [확인]",
-        "테스트방(없으면 이 방: 테스트방이나 봇과의 1:1 채팅일 때만)으로 지금 한 번 보냅니다. "
-        "방금 보낸 방이면 '확인'을 붙여야 방이 비는 대로 보냅니다.",
+        "테스트방(없으면 테스트방이나 1:1 채팅인 이 방)으로 지금 보냅니다. "
+        "방금 보낸 방이면 끝에 '확인'.",
         "스케줄 테스트 12",
     ),
     Verb(
         Action.SCHEDULE_SEND,
         (_SCHEDULE, ("발송", "send")),
         "ID [확인]",
-        "대상 방으로 지금 한 번 보냅니다 (수동 발송). 다음 발송 시각은 그대로입니다. "
-        "방금 보낸 방이면 '확인'을 붙여야 방이 비는 대로 보냅니다.",
+        "대상 방으로 지금 한 번 보냅니다 (다음 발송 시각은 그대로). 방금 보낸 방이면 끝에 '확인'.",
         "스케줄 발송 12",
     ),
     Verb(
@@ -133,31 +138,61 @@ VERBS: tuple[Verb, ...] = (
         "스케줄 로그 12",
     ),
     Verb(
+        Action.SCHEDULE_PREVIEW,
+        (_SCHEDULE, ("미리보기", "preview")),
+        "ID [방]",
+        "방이 받을 메시지를 봅니다.",
+        "스케줄 미리보기 12",
+    ),
+    Verb(
+        Action.TEMPLATE_SAVE,
+        (_TEMPLATE, ("저장", "save")),
+        "이름 + 내용:",
+        "내 조직 템플릿 저장 (양식에 '템플릿: 이름').",
+        "템플릿 저장 특가\n내용:\n{방이름} {요일} 특가",
+        example_in_help=False,
+    ),
+    Verb(
+        Action.TEMPLATE_LIST,
+        (_TEMPLATE, ("목록", "list")),
+        "",
+        "쓸 수 있는 템플릿을 봅니다.",
+        "템플릿 목록",
+    ),
+    Verb(
+        Action.TEMPLATE_DELETE,
+        (_TEMPLATE, ("삭제", "delete")),
+        "이름",
+        "내 조직의 템플릿을 지웁니다.",
+        "템플릿 삭제 특가",
+        example_in_help=False,
+    ),
+    Verb(
         Action.ROOM_REGISTER,
         (("방", "room"), ("등록", "register")),
         "조직코드",
-        "이 방을 그 조직의 발송 대상 방으로 등록합니다 (등록할 방 안에서 입력).",
+        "이 방을 그 조직의 발송 대상 방으로 등록합니다.",
         "방 등록 BR001",
     ),
     Verb(
         Action.WEB_LOGIN,
         (("웹", "web"),),
         "",
-        "웹 페이지 1회용 로그인 링크를 받습니다 (봇과 1:1 채팅에서만).",
+        "웹 1회용 로그인 링크를 받습니다 (1:1 채팅에서만).",
         "웹",
     ),
     Verb(
         Action.WHO_AM_I,
         (("내정보", "me", "whoami"),),
         "",
-        "내 관리자 정보와 소속 조직을 봅니다 (관리하는 방 목록은 1:1 채팅에서).",
+        "내 관리자 정보와 소속 조직을 봅니다 (방 목록은 1:1 채팅에서).",
         "내정보",
     ),
     Verb(
         Action.ADMIN_VERIFY,
         (_ADMIN, ("인증", "verify")),
         "코드",
-        "받은 인증 코드로 관리자 인증을 합니다 (대소문자 구분 없음).",
+        "받은 코드로 관리자 인증을 합니다.",
         "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
     ),
     Verb(
@@ -171,7 +206,7 @@ VERBS: tuple[Verb, ...] = (
         Action.ADMIN_DEACTIVATE,
         (_ADMIN, ("해제", "deactivate")),
         "카카오ID",
-        "하위 조직 관리자를 해제합니다 (웹 로그인·API 토큰 끊김, 스케줄 유지).",
+        "하위 조직 관리자를 해제합니다 (로그인·토큰 끊김, 스케줄 유지).",
         "관리자 해제 18470462837",
     ),
     Verb(
@@ -245,7 +280,8 @@ def help_text(prefix: str) -> str:
         usage = f"{prefix}{verb.korean} {verb.args}".rstrip()
         aliases = ", ".join(f"{prefix}{alias}" for alias in _english_forms(verb))
         after = verb.example.removeprefix(verb.korean).strip()
-        if not after or (verb.args == "ID" and after.isdigit()):
+        plain = not after or (verb.args.startswith("ID") and after.isdigit())
+        if plain or not verb.example_in_help:
             entries.append(f"• {usage} ({aliases}) — {verb.description}")
             continue
         example = verb.example.replace("\n", "\n     ")
