@@ -28,11 +28,18 @@ class Alert:
     text: str  # exactly what the room receives
     schedule_id: int | None = None
     device: str = ""
+    campaign_id: int | None = None  # the schedule is one room of this campaign
 
     @property
     def key(self) -> AlertKey:
-        """``(room, kind, schedule id or device)``: alerts of one key are rate limited together."""
-        subject = str(self.schedule_id) if self.schedule_id is not None else self.device
+        """``(room, kind, campaign, schedule id or device)``: alerts of one key are rate
+        limited together, so the rooms of one campaign failing together are one alert."""
+        if self.campaign_id is not None:
+            subject = f"C{self.campaign_id}"
+        elif self.schedule_id is not None:
+            subject = str(self.schedule_id)
+        else:
+            subject = self.device
         return self.room_id, self.kind.value, subject
 
 

@@ -4,6 +4,8 @@ refusal (``alert_rooms``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,9 +14,19 @@ from storage.kbot_models import ScheduleMeta
 from storage.models import Schedule
 
 
+@dataclass(frozen=True, slots=True)
+class Told:
+    """Who hears of a schedule's trouble: the rooms, and the campaign the schedule is one
+    room of (its rows' alerts are rate limited together: a campaign of 500 rooms failing at
+    once is one alert per interval, not 500)."""
+
+    rooms: tuple[str, ...] = ()
+    campaign_id: int | None = None
+
+
 async def count_failure(
     session: AsyncSession, deps: Deps, schedule_id: int, kind: str, *, stop: bool = False
-) -> tuple[tuple[str, ...], bool]:
+) -> tuple[Told, bool]:
     """Count a failed or partial send of ``kind`` inside the caller's transaction; the rooms
     to alert, and whether the schedule was just put into status 'error'. With ``stop`` (its
     content was unsafe) the schedule goes into 'error' at once, whatever the kind."""
@@ -32,15 +44,16 @@ async def count_failure(
     return _rooms(deps, meta), now_error
 
 
-async def alert_rooms(session: AsyncSession, deps: Deps, schedule_id: int) -> tuple[str, ...]:
+async def alert_rooms(session: AsyncSession, deps: Deps, schedule_id: int) -> Told:
     """The rooms told about the schedule's trouble, without counting anything against it."""
     return _rooms(deps, await session.get(ScheduleMeta, schedule_id))
 
 
-def _rooms(deps: Deps, meta: ScheduleMeta | None) -> tuple[str, ...]:
+def _rooms(deps: Deps, meta: ScheduleMeta | None) -> Told:
     """The schedule's notify room and the ops room, each once, those not set left out."""
     rooms = [meta.notify_room_id if meta is not None else None, deps.ops_room_id]
-    return tuple(dict.fromkeys(r for r in rooms if r))
+    campaign_id = meta.campaign_id if meta is not None else None
+    return Told(tuple(dict.fromkeys(r for r in rooms if r)), campaign_id)
 
 
 async def _to_error(session: AsyncSession, schedule_id: int, failures: int) -> bool:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.timeutil import from_utc_naive, to_local_naive
 from scheduler.bulk import insert_ids, update_rows
 from scheduler.context import Deps
-from scheduler.failures import alert_rooms, count_failure
+from scheduler.failures import Told, alert_rooms, count_failure
 from scheduler.held import Held, SendColumns
 from scheduler.refusals import new_refusals
 from storage import receipts
@@ -56,6 +56,7 @@ class Closed:
     log_id: int
     alert_rooms: tuple[str, ...]
     now_error: bool  # the schedule was just put into status 'error'
+    campaign_id: int | None = None  # the schedule is one room of this campaign
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,18 +160,18 @@ async def close_many(
     for item, log_id in zip(mine, log_ids, strict=True):
         result, kind = item.result, item.occ.kind
         if result.stops:
-            rooms, now_error = await count_failure(session, deps, item.row.id, kind, stop=True)
-            closed[item.occ.id] = Closed(log_id, rooms, now_error)
+            told_, now_error = await count_failure(session, deps, item.row.id, kind, stop=True)
+            closed[item.occ.id] = Closed(log_id, told_.rooms, now_error, told_.campaign_id)
         elif result.status == "success" or result.skipped or kind == "test":
             if result.status == "success" and kind == "scheduled":
                 resets.append(item.row.id)
             closed[item.occ.id] = Closed(log_id, (), False)
         elif result.access:
-            rooms = await alert_rooms(session, deps, item.row.id) if log_id in told else ()
-            closed[item.occ.id] = Closed(log_id, rooms, False)
+            told_ = await alert_rooms(session, deps, item.row.id) if log_id in told else Told()
+            closed[item.occ.id] = Closed(log_id, told_.rooms, False, told_.campaign_id)
         else:
-            rooms, now_error = await count_failure(session, deps, item.row.id, kind)
-            closed[item.occ.id] = Closed(log_id, rooms, now_error)
+            told_, now_error = await count_failure(session, deps, item.row.id, kind)
+            closed[item.occ.id] = Closed(log_id, told_.rooms, now_error, told_.campaign_id)
     if resets:
         meta = cast(Table, ScheduleMeta.__table__)
         await session.execute(

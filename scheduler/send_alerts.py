@@ -25,7 +25,10 @@ def send_alerts(row: SendColumns, occ: Held, result: Result, closed: Closed) -> 
     else:
         kind = AlertKind.SEND_FAILED
     text = alert_text(row, occ, result, closed)
-    return [Alert(kind, room, text, schedule_id=row.id) for room in closed.alert_rooms]
+    return [
+        Alert(kind, room, text, schedule_id=row.id, campaign_id=closed.campaign_id)
+        for room in closed.alert_rooms
+    ]
 
 
 def _cut(text: str, limit: int) -> str:

@@ -14,7 +14,7 @@ from commands.context import CommandContext
 from commands.router import handle_event
 from core.config import Config
 from storage import rooms
-from storage.kbot_models import Campaign
+from storage.kbot_models import Campaign, Org
 from storage.models import Schedule, ScheduleLog
 from tests.support.command_world import (
     BR1_ROOM,
@@ -182,3 +182,25 @@ async def test_refusals_create_nothing_and_ids_are_explained(
     assert "C12" in bad and "#12" in bad
     missing = await br1.say("!스케줄 보기 C99")
     assert "❌ ID:" in missing and "!스케줄 목록" in missing
+
+
+async def test_preview_of_a_campaign_fills_in_the_room_named(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await build_world(sessions)
+    ctx, clock, _ = context(cfg, sessions)
+    dt1 = Chat(ctx, clock, "DT1")
+    assert "캠페인 C1" in await dt1.say(CREATE)
+    async with sessions() as s:
+        names = dict((await s.execute(select(Org.code, Org.name))).all())
+
+    br2 = await dt1.say("!스케줄 미리보기 C1 BR2 공지방")
+    assert f"{names['BR2']} BR2 공지방 안내입니다" in br2, br2
+    assert "11/27(금) 09:00" in br2 and "'BR2 공지방' 방이" in br2
+    first = await dt1.say("!스케줄 미리보기 C1")  # no room: the first row by room name
+    assert f"{names['AG1']} AG1 공지방 안내입니다" in first, first
+    stranger = await dt1.say("!스케줄 미리보기 C1 BR3 공지방")  # not one of its rooms
+    assert stranger.startswith("❌ 방") and "BR3 공지방" in stranger, stranger
+    # the stored row keeps the template
+    texts = {row.message_text for row in await rows(sessions)}
+    assert texts == {"{지점명} {방이름} 안내입니다"}

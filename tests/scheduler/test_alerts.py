@@ -46,12 +46,17 @@ class Inbox:
 
 
 def send_alert(
-    schedule_id: int, *, room: str = OPS, status: str = "failed", now_error: bool = False
+    schedule_id: int,
+    *,
+    room: str = OPS,
+    status: str = "failed",
+    now_error: bool = False,
+    campaign_id: int | None = None,
 ) -> Alert:
     row = Schedule(id=schedule_id, title="주간 특가")
     occ = Held(1, row.id, "scheduled", datetime(2026, 12, 1, 9, 30), "1001", "sending")
     result = Result(status=status, error="text: Iris answered HTTP 500")
-    [alert] = send_alerts(row, occ, result, Closed(1, (room,), now_error))
+    [alert] = send_alerts(row, occ, result, Closed(1, (room,), now_error, campaign_id))
     return alert
 
 
@@ -124,6 +129,19 @@ async def test_other_rooms_schedules_and_the_error_state_are_not_held_back() -> 
         await gate(alert)
     assert len(inbox.delivered) == 5
     assert inbox.delivered[-1] == (OPS, send_alert(7, now_error=True).text)
+
+
+async def test_the_rooms_of_one_campaign_failing_together_are_one_alert() -> None:
+    clock, inbox = FakeClock(), Inbox()
+    gate = AlertGate(inbox, clock, min_interval_s=600)
+    assert send_alert(7, campaign_id=3).key == (OPS, "failed", "C3")
+    for schedule_id in range(10, 60):  # 50 rooms of campaign C3
+        await gate(send_alert(schedule_id, campaign_id=3))
+    await gate(send_alert(99, campaign_id=4))  # another campaign is told on its own
+    assert [alert.schedule_id for alert in inbox.alerts] == [10, 99]
+    await clock.advance(600)
+    await gate(send_alert(60, campaign_id=3))
+    assert inbox.texts[-1].endswith(HELD_BACK.format(n=49))
 
 
 async def test_without_an_interval_every_alert_goes_out() -> None:
