@@ -18,7 +18,7 @@ from services import schedule_checks as checks
 from services.ports import SchedulerPort
 from storage import audit
 from storage.engine import ReadSessions
-from storage.kbot_models import Admin
+from storage.kbot_models import Admin, AuditEntry
 from storage.models import Schedule
 
 
@@ -79,14 +79,7 @@ class ScheduleDeps:
         *,
         entity: str = "schedule",
     ) -> None:
-        audit.record(
-            s,
-            at=self.clock.now(),
-            actor=audit.actor_label(actor),
-            actor_admin_id=actor.id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
+        """One audit entry of ``actor``'s change, now."""
+        s.add(
+            AuditEntry(**self.audit_values(actor, action, entity_id, before, after, entity=entity))
         )
