@@ -40,3 +40,17 @@ class ScheduleForm:
             for field in fields(self)
             if (value := getattr(self, field.name)) is not None
         }
+
+
+# ScheduleForm attribute -> the seed's column name (kb_schedule), where they differ: the name
+# the REST API's JSON and the web form use for the field a ``ServiceError`` is about
+SEED_NAMES = {
+    "room": "target_room_id",
+    "room_type": "target_room_type",
+    "weekdays": "schedule_weekdays",
+}
+
+
+def seed_name(attribute: str) -> str:
+    """The seed's column name of a ``ScheduleForm`` attribute."""
+    return SEED_NAMES.get(attribute, attribute)

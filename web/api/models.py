@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from core.timeutil import to_local_naive
 from services.errors import ServiceError
-from services.schedule_form import ScheduleForm
+from services.schedule_form import ScheduleForm, seed_name
 from services.schedule_targets import MAX_LISTED_ROOMS, Targets
 from services.schedule_values import (
     DESCRIPTION_MAX_LENGTH,
@@ -54,14 +54,6 @@ from web.api.validation import validated
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 ROOM_REF_MAX_LENGTH = 100  # kb_schedule.target_room_id is varchar(100)
 ORG_CODE_MAX_LENGTH = 50  # kb_schedule.created_by_id is varchar(50)
-
-# ScheduleForm attribute -> JSON field, where they differ
-_JSON_NAMES = {
-    "room": "target_room_id",
-    "room_type": "target_room_type",
-    "weekdays": "schedule_weekdays",
-}
-
 
 Title = Annotated[
     str,
@@ -244,7 +236,7 @@ def _local(value: datetime | None, tz: ZoneInfo) -> datetime | None:
 
 def json_field(error: ServiceError) -> str | None:
     """The JSON field a ``ServiceError`` is about (its form attribute under its JSON name)."""
-    return None if error.field is None else _JSON_NAMES.get(error.field, error.field)
+    return None if error.field is None else seed_name(error.field)
 
 
 def schedule_in(data: object, *, create: bool = False) -> ScheduleIn:
