@@ -32,9 +32,30 @@ def snapshot(row: Base) -> dict[str, Any]:
     return out
 
 
-def record(session: AsyncSession, **entry: Any) -> None:
-    """Add one audit entry; ``entry`` is ``values``'s keywords."""
-    session.add(AuditEntry(**values(**entry)))
+def record(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor_admin_id: int | None = None,
+) -> None:
+    """Add one audit entry (the keywords of ``values``, spelled out so callers are checked)."""
+    entry = values(
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        actor_admin_id=actor_admin_id,
+    )
+    session.add(AuditEntry(**entry))
 
 
 def values(
