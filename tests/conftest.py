@@ -9,6 +9,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,13 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.config import Config, load_config
+from core.config import Config, DatabaseConfig, load_config
 from kbot.cli import main
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.support.command_world import build_world
 from tests.support.fakes import FakeClock, FakeIris
+from tests.support.mysql_schema import Schema, clone, read_schema
 from tests.support.pages import Site, make_site
 from tests.support.sched_support import make_world
 
@@ -46,13 +48,13 @@ def _mysql_admin(url: str) -> pymysql.Connection:
     )
 
 
-@pytest.fixture
-def mysql_database() -> Iterator[str]:
+@contextmanager
+def _new_mysql_database(prefix: str) -> Iterator[str]:
     """A new empty database on the test MariaDB server, dropped afterwards."""
     base = mysql_server_url()
     if base is None:
         pytest.skip(f"{MYSQL_ENV} is not set")
-    name = f"kbot_t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with _mysql_admin(base) as admin, admin.cursor() as cur:
         cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     try:
@@ -60,6 +62,33 @@ def mysql_database() -> Iterator[str]:
     finally:  # a new connection: the server may have been restarted meanwhile
         with _mysql_admin(base) as admin, admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+def mysql_database() -> Iterator[str]:
+    """A new empty database on the test MariaDB server, dropped afterwards."""
+    with _new_mysql_database("kbot_t") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def mysql_schema() -> Iterator[Schema | None]:
+    """A MariaDB database migrated to the head revision once per test session, whose schema
+    each test's ``engine`` copies (``tests.support.mysql_schema``); None without MariaDB."""
+    if mysql_server_url() is None:
+        yield None
+        return
+    with _new_mysql_database("kbot_tmpl") as url:
+
+        async def migrate() -> None:
+            eng = create_engine(DatabaseConfig(url=url), timezone="Asia/Seoul")
+            await upgrade(eng)
+            await eng.dispose()
+
+        asyncio.run(migrate())
+        base = mysql_server_url()
+        assert base is not None
+        yield read_schema(lambda: _mysql_admin(base), make_url(url).database or "")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mysql", marks=pytest.mark.mysql)])
@@ -101,12 +130,16 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def engine(cfg: Config, migrated_sqlite: Path) -> AsyncIterator[AsyncEngine]:
-    """A migrated engine on the test database (on SQLite a copy of the session's migrated
-    file, which is what running the migrations again would give)."""
+async def engine(
+    cfg: Config, migrated_sqlite: Path, mysql_schema: Schema | None
+) -> AsyncIterator[AsyncEngine]:
+    """A migrated engine on the test database: a copy of the session's migrated SQLite file
+    or MariaDB schema, which is what running the migrations again would give."""
     url = make_url(cfg.database.url)
     if url.get_backend_name() == "sqlite" and url.database:
         shutil.copyfile(migrated_sqlite, url.database)
+    elif url.get_backend_name() == "mysql" and (base := mysql_server_url()) and mysql_schema:
+        clone(lambda: _mysql_admin(base), mysql_schema, cfg.database.url)
     eng = create_engine(cfg.database, timezone=cfg.timezone)
     await upgrade(eng)  # a no-op at head; on MariaDB it migrates the fresh database
     yield eng
