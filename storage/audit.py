@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,53 +32,35 @@ def snapshot(row: Base) -> dict[str, Any]:
     return out
 
 
-def record(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: object,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    actor_admin_id: int | None = None,
-) -> None:
-    """Add one audit entry (the keywords of ``values``, spelled out so callers are checked)."""
-    entry = values(
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-        actor_admin_id=actor_admin_id,
-    )
-    session.add(AuditEntry(**entry))
+class Entry(TypedDict):
+    """An audit entry's fields, as keywords of ``record`` and ``values`` (checked by mypy)."""
+
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: object
+    before: NotRequired[dict[str, Any] | None]
+    after: NotRequired[dict[str, Any] | None]
+    actor_admin_id: NotRequired[int | None]
 
 
-def values(
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: object,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-    actor_admin_id: int | None = None,
-) -> dict[str, Any]:
+def record(session: AsyncSession, **entry: Unpack[Entry]) -> None:
+    """Add one audit entry."""
+    session.add(AuditEntry(**values(**entry)))
+
+
+def values(**entry: Unpack[Entry]) -> dict[str, Any]:
     """An audit entry's column values (``record`` adds one; a bulk insert takes many)."""
     return {
-        "at": to_utc_naive(at),
-        "actor": actor[:120],
-        "actor_admin_id": actor_admin_id,
-        "action": action,
-        "entity": entity,
-        "entity_id": str(entity_id),
-        "before": before,
-        "after": after,
+        "at": to_utc_naive(entry["at"]),
+        "actor": entry["actor"][:120],
+        "actor_admin_id": entry.get("actor_admin_id"),
+        "action": entry["action"],
+        "entity": entry["entity"],
+        "entity_id": str(entry["entity_id"]),
+        "before": entry.get("before"),
+        "after": entry.get("after"),
     }
 
 
