@@ -119,7 +119,7 @@ async def test_toggle_and_delete_from_the_page(site: Site) -> None:
     status, _, location = await site.post(f"/schedules/{sid}/toggle", off)
     assert (status, location) == (303, f"/schedules/{sid}?done=toggle&status=off")
     assert await schedule_status(site.sessions, sid) == "inactive"
-    _, html = await site.get(location)
+    _, html = await site.get(str(location))
     assert "스케줄을 껐습니다" in html and '<ol class="next-times">' not in html
     assert re.search(r'name="on" value="1"><button type="submit" id="toggle">켜기', html)
     on = {"on": "1", "back": "detail", "csrf_token": token}
@@ -137,7 +137,7 @@ async def test_toggle_and_delete_from_the_page(site: Site) -> None:
         assert await s.scalar(select(func.count()).select_from(ScheduleLog)) == 0
     archived = list((site.cfg.data_path / "archive").rglob("*.jsonl.gz"))
     assert archived, "the log row was archived before the delete"
-    _, html = await site.get(location)
+    _, html = await site.get(str(location))
     assert f"#{sid} 스케줄을 삭제했습니다" in html and 'id="result"' in html
     assert (await site.get(f"/schedules/{sid}"))[0] == 404
 
@@ -158,5 +158,5 @@ async def test_another_branch_cannot_see_or_act(site: Site) -> None:
         status, _, _ = await site.post(f"/schedules/{sid}/{action}", data | {"csrf_token": token})
         assert status == 404, action
     assert await schedule_status(site.sessions, sid) == "active"
-    assert site.client.app[keys.SENDER].sent == []  # type: ignore[attr-defined]
+    assert site.client.app[keys.SENDER].sent == []
     assert (await site.get("/schedules/99999"))[0] == 404
