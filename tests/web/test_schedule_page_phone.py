@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import ViewportSize
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
@@ -22,7 +23,7 @@ from tests.web.test_schedule_page import add_test_room, create
 pytestmark = pytest.mark.browser
 __all__ = ["chromium"]  # the fixture, used by name
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 LONG = "아주 긴 제목입니다 " * 12 + "x" * 80  # a title without spaces must wrap too
 # what a phone user taps: each at least 44 px high
 TARGETS = "main button, main a.button, main select, main input:not([type=hidden])"
