@@ -34,6 +34,7 @@ from web.pages import access as pages_access
 from web.pages import images as pages_images
 from web.pages import login_guard
 from web.pages import logs as pages_logs
+from web.pages import schedule_page as pages_schedule_page
 from web.pages import schedules as pages_schedules
 from web.pages import stats as pages_stats
 from web.pages.core import (
@@ -71,6 +72,7 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_get("/", page(dashboard))
     pages_images.setup(app)
     pages_schedules.setup(app)
+    pages_schedule_page.setup(app)
     pages_logs.setup(app)
     pages_stats.setup(app)
     pages_access.setup(app)
