@@ -9,7 +9,8 @@ from storage.models import Schedule
 from storage.types import WEEKDAYS
 
 _DAY = "월화수목금토일"
-_TYPE = {"once": "1회", "daily": "매일", "weekly": "매주"}
+ROOM_TYPE_LABELS = {"live": "실방", "test": "테스트방"}
+TYPE_LABELS = {"once": "1회", "daily": "매일", "weekly": "매주"}
 
 
 def when(moment: datetime, today: date) -> str:
@@ -26,7 +27,7 @@ def clock(value: time) -> str:
 
 def rule(row: Schedule) -> str:
     """``1회 2026-12-01 09:30``, ``매일 09:30`` or ``매주 월,수,금 09:30``."""
-    kind = _TYPE.get(row.schedule_type, row.schedule_type)
+    kind = TYPE_LABELS.get(row.schedule_type, row.schedule_type)
     if row.schedule_type == "once" and row.schedule_date is not None:
         return f"{kind} {row.schedule_date:%Y-%m-%d} {clock(row.schedule_time)}"
     if row.schedule_type == "weekly":

@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from core.timeutil import to_local_naive
+from services.schedule_labels import ROOM_TYPE_LABELS
 from services.schedule_queries import Found
 from storage import image_uses
 from storage.kbot_models import Image, Room
@@ -28,7 +29,6 @@ from web.pages.query import int_param
 from web.pages.schedule_actions import room_usable, schedule_id_of
 from web.pages.schedules import STATUS_LABELS
 
-ROOM_TYPE_LABELS = {"live": "실방", "test": "테스트방"}
 SEND_ORDER_LABELS = {
     "text_first": "텍스트 먼저",
     "images_first": "이미지 먼저",

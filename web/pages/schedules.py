@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.schedule_labels import TYPE_LABELS
 from storage.kbot_models import Room
 from storage.models import Schedule
 from storage.types import SCHEDULE_STATUSES, SCHEDULE_TYPES
@@ -16,7 +17,6 @@ from web.pages.query import choice_param, int_param, query_string, text_param
 
 FILTERS = ("q", "status", "room", "type")
 STATUS_LABELS = {"active": "활성", "inactive": "비활성", "completed": "완료", "error": "오류"}
-TYPE_LABELS = {"once": "1회", "daily": "매일", "weekly": "매주"}
 
 
 def setup(app: web.Application) -> None:
