@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,12 +23,13 @@ async def rows(site: Site) -> list[Schedule]:
         return list(await s.scalars(select(Schedule).order_by(Schedule.id)))
 
 
-async def to_step_3(site: Site, **content: object) -> WizardPage:
+async def to_step_3(site: Site, **content: Any) -> WizardPage:
     step1 = await open_page(site, "/schedules/new")
     assert step1.status == 200 and step1.step == "1"
     step2 = await press(site, step1, target_kind="room", target_room_id=ROOMS["BR1"])
     assert step2.step == "2", step2.html
-    values = {"title": "주간 안내", "message_text": "{지점명} {방이름} 안내"} | content
+    values: dict[str, Any] = {"title": "주간 안내", "message_text": "{지점명} {방이름} 안내"}
+    values |= content
     step3 = await press(site, step2, **values)
     assert step3.step == "3", step3.html
     return step3
@@ -40,7 +42,7 @@ async def test_one_room_two_images_in_the_chosen_order_weekly(site: Site) -> Non
     assert ROOMS["BR2"] not in step1.html  # only the branch's own room is offered
     step2 = await press(site, step1, target_kind="room", target_room_id=ROOMS["BR1"])
     assert step2.step == "2" and 'enctype="multipart/form-data"' in step2.html
-    typed = {"title": "주간 안내", "message_text": "{지점명} {방이름} 안내"}
+    typed: dict[str, Any] = {"title": "주간 안내", "message_text": "{지점명} {방이름} 안내"}
     uploaded = await press(
         site, step2, ("go", "upload"), files=[("a.png", png(1)), ("b.png", png(2))], **typed
     )
@@ -53,7 +55,7 @@ async def test_one_room_two_images_in_the_chosen_order_weekly(site: Site) -> Non
     assert moved.picked() == [b, a]
     step3 = await press(site, moved)
     assert step3.step == "3"
-    schedule = {
+    schedule: dict[str, Any] = {
         "schedule_type": "weekly",
         "schedule_time": "10:00",
         "schedule_weekdays": ["monday", "friday"],
@@ -92,7 +94,7 @@ async def test_one_room_two_images_in_the_chosen_order_weekly(site: Site) -> Non
     assert row.next_send_at == datetime(2026, 12, 4, 10, 0)
 
 
-async def save_campaign(site: Site, **target: object) -> WizardPage:
+async def save_campaign(site: Site, **target: Any) -> WizardPage:
     step1 = await open_page(site, "/schedules/new")
     step2 = await press(site, step1, **target)
     step3 = await press(site, step2, title="행사", message_text="{방이름} 행사 안내")
