@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
+from aiohttp import FormData
 from sqlalchemy import select
 
 from services.schedule_preview import SHOWN_TIMES
@@ -14,7 +15,7 @@ from storage.image_uses import image_ids
 from storage.kbot_models import AuditEntry, Image, ScheduleMeta
 from storage.models import Schedule
 from tests.support.command_world import ROOMS
-from tests.support.pages import Site, add_schedule, png
+from tests.support.pages import Site, add_schedule, csrf_of, png
 from tests.support.wizard import WizardPage, open_page, press
 
 
@@ -218,3 +219,38 @@ async def test_a_post_without_the_csrf_token_is_refused(site: Site) -> None:
     )
     assert upload.status == 403
     assert await rows(site) == [] and await site.image_count() == 0
+
+
+async def test_library_images_are_added_moved_and_removed(site: Site) -> None:
+    theirs = await upload_as(site, "BR2", "남의.png", 3)
+    mine = await upload_as(site, "BR1", "내것.png", 4)
+    step1 = await open_page(site, "/schedules/new")
+    step2 = await press(site, step1, target_kind="room", target_room_id=ROOMS["BR1"])
+    assert f'<li data-id="{mine}">' in step2.html  # the library offers only usable images
+    assert f'<li data-id="{theirs}">' not in step2.html
+    added = await press(site, step2, ("go", "add"), add_image_ids=str(mine), title="안내")
+    assert added.picked() == [mine] and added.values("title") == ["안내"]
+    both = await press(site, added, ("go", "upload"), files=[("새것.png", png(5))])
+    newest = max(both.picked())
+    assert both.picked() == [mine, newest]  # an upload goes after the chosen ones
+    forged = await press(site, both, image_ids=[str(mine), str(theirs)], message_text="본문")
+    refused_image = await press(site, forged, schedule_type="daily", schedule_time="09:00")
+    assert refused_image.status == 422 and refused_image.step == "2"
+    assert f"{theirs}번 이미지가 없습니다" in (refused_image.error("image_ids") or "")
+    assert refused_image.picked() == [mine]  # another branch's image is not shown
+    removed = await press(site, both, ("move", f"remove:{mine}"))
+    assert removed.picked() == [newest]
+    refused = await press(site, removed, ("go", "upload"), files=[("가짜.png", b"not an image")])
+    assert refused.status == 422 and "가짜.png" in refused.html
+    assert refused.picked() == [newest]
+
+
+async def upload_as(site: Site, org: str, name: str, seed: int) -> int:
+    await site.login(org)
+    _, html = await site.get("/images")
+    form = FormData()
+    form.add_field("csrf_token", csrf_of(html))
+    form.add_field("file", png(seed), filename=name, content_type="image/png")
+    await site.post("/images", form)
+    async with site.sessions() as s:
+        return int(await s.scalar(select(Image.id).where(Image.original_name == name)) or 0)
