@@ -37,6 +37,7 @@ from web.pages import logs as pages_logs
 from web.pages import schedule_page as pages_schedule_page
 from web.pages import schedules as pages_schedules
 from web.pages import stats as pages_stats
+from web.pages import wizard as pages_wizard
 from web.pages.core import (
     LOGIN_REQUIRED_PATH,
     PAGE_HEADERS,
@@ -71,6 +72,7 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_post("/logout", page(logout))
     app.router.add_get("/", page(dashboard))
     pages_images.setup(app)
+    pages_wizard.setup(app)  # before /schedules/{id} routes: /schedules/new is its own
     pages_schedules.setup(app)
     pages_schedule_page.setup(app)
     pages_logs.setup(app)
