@@ -10,6 +10,12 @@ from storage.types import WEEKDAYS
 
 _DAY = "월화수목금토일"
 ROOM_TYPE_LABELS = {"live": "실방", "test": "테스트방"}
+SEND_ORDER_LABELS = {
+    "text_first": "텍스트 먼저",
+    "images_first": "이미지 먼저",
+    "images_only": "이미지만",
+    "text_only": "텍스트만",
+}
 TYPE_LABELS = {"once": "1회", "daily": "매일", "weekly": "매주"}
 
 

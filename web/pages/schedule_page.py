@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from core.timeutil import to_local_naive
-from services.schedule_labels import ROOM_TYPE_LABELS
+from services.schedule_labels import ROOM_TYPE_LABELS, SEND_ORDER_LABELS
 from services.schedule_queries import Found
 from storage import image_uses
 from storage.kbot_models import Image, Room
@@ -29,12 +29,6 @@ from web.pages.query import int_param
 from web.pages.schedule_actions import room_usable, schedule_id_of
 from web.pages.schedules import STATUS_LABELS
 
-SEND_ORDER_LABELS = {
-    "text_first": "텍스트 먼저",
-    "images_first": "이미지 먼저",
-    "text_only": "텍스트만",
-    "images_only": "이미지만",
-}
 RECENT_SENDS = 10
 NEXT_TIMES = 5
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from services.schedule_labels import ROOM_TYPE_LABELS, SEND_ORDER_LABELS, TYPE_LABELS
 from services.schedule_values import WEEKDAYS
 from storage.image_uses import image_ids
 from storage.models import Schedule
@@ -49,16 +50,11 @@ LABELS = {
     "valid_until": "종료",
     "status": "상태",
 }
-SEND_ORDERS = {
-    "text_first": "텍스트 먼저",
-    "images_first": "이미지 먼저",
-    "images_only": "이미지만",
-    "text_only": "텍스트만",
-}
-SCHEDULE_TYPES = {"once": "1회", "daily": "매일", "weekly": "매주"}
+SEND_ORDERS = SEND_ORDER_LABELS
+SCHEDULE_TYPES = TYPE_LABELS
 WEEKDAY_LABELS = dict(zip(WEEKDAYS, "월화수목금토일", strict=True))
 STATUSES = {"active": "활성", "inactive": "비활성"}
-ROOM_TYPES = {"live": "실방", "test": "테스트방"}
+ROOM_TYPES = ROOM_TYPE_LABELS
 TARGET_KINDS = ("room", "rooms", "org")
 _LISTS = frozenset({"target_room_ids", "image_ids", "schedule_weekdays"})
 _LOCAL = "%Y-%m-%dT%H:%M"
