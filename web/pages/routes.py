@@ -1,5 +1,5 @@
-"""The small web page for admins (Korean, server-rendered): login through a one-time link,
-the dashboard, images, schedules, send logs and stats. ``setup_pages`` wires it all.
+"""The web pages for admins (Korean, server-rendered): login through a one-time link,
+the dashboard, images, schedules (list, wizard, schedule page), send logs and stats. ``setup_pages`` wires it all.
 
 | route | page |
 |---|---|
@@ -13,7 +13,15 @@ the session cookie, -> ``/`` |
 | ``GET, POST /images`` | upload form (several files) and list (``web.pages.images``) |
 | ``GET, POST /images/{id}/delete`` | confirm, then delete an unused image
 (``web.pages.image_delete``) |
-| ``GET /schedules``, ``POST /schedules/{id}/toggle`` | ``web.pages.schedules`` |
+| ``GET /schedules``, ``POST /schedules/{id}/toggle`` | the list with search and filters, on/off
+(``web.pages.schedules``) |
+| ``GET /schedules/new``, ``POST /schedules``, ``GET /schedules/{id}/edit``,
+``POST /schedules/{id}`` | the four-step wizard: new, copy (``?copy=ID``), edit
+(``web.pages.wizard``) |
+| ``GET /schedules/{id}`` | one schedule: message, rule, next times, last sends, actions
+(``web.pages.schedule_page``) |
+| ``POST /schedules/{id}/test``, ``/send``, ``GET, POST /schedules/{id}/delete`` | test send,
+send now, delete after confirming (``web.pages.schedule_actions``) |
 | ``GET /logs``, ``GET /stats`` | ``web.pages.logs``, ``web.pages.stats`` |
 | ``GET /access``, ``GET, POST /access/{admins,rooms,tokens}/...`` | admins, rooms and own API
 tokens: confirm, then deactivate / activate / revoke (``web.pages.access``) |
