@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, Response, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
 from kbot.bootstrap import init_app
+from storage.images import upload_dir
 from tests.support.command_world import START, USERS
 from tests.support.fakes import FakeClock
-from tests.support.pages import login_code, quiet
+from tests.support.image_samples import image_row
+from tests.support.pages import login_code, png, quiet
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -82,14 +84,18 @@ async def launched(chromium: Path) -> AsyncIterator[Browser]:
 @dataclass
 class Watched:
     """A page and what went wrong on it: script errors (CSP violations included) and
-    responses >= 400 whose URL ``expected`` does not accept."""
+    responses >= 400, except those whose URL ``expected`` accepts (a refusal under test)."""
 
     page: Page
     errors: list[str] = field(default_factory=list)
-    expected: Callable[[Response], bool] = lambda _: False
+    expected: Callable[[str], bool] = lambda _: False
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" and not self.expected(message.location.get("url", "")):
+            self.errors.append(message.text)
 
     def _response(self, response: Response) -> None:
-        if response.status >= 400 and not self.expected(response):
+        if response.status >= 400 and not self.expected(response.url):
             self.errors.append(f"{response.status} {response.url}")
 
 
@@ -99,7 +105,7 @@ async def open_page(browser: Browser, size: dict[str, int] | None = None) -> Wat
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     watched = Watched(page)
-    page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
+    page.on("console", watched._console)
     page.on("response", watched._response)
     return watched
 
@@ -133,7 +139,8 @@ TARGETS_JS = """
   const name = el => {
     const id = el.id ? '#' + el.id : '';
     const named = el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : '';
-    const text = (el.innerText || el.value || '').trim().slice(0, 20);
+    const shownText = el.tagName === 'SELECT' ? (el.selectedOptions[0] || {}).text : el.innerText;
+    const text = (shownText || el.value || '').trim().slice(0, 20);
     return `${el.tagName.toLowerCase()}${id}${named} "${text}"`;
   };
   const small = [];
@@ -164,3 +171,21 @@ async def screenshot(page: Page, test: str, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(path), full_page=True)
     return path
+
+
+async def add_image(
+    sessions: async_sessionmaker[AsyncSession], cfg: Config, n: int, org_id: int
+) -> int:
+    """An image of ``org_id`` in the library, its file on disk (so pages show it, no 404)."""
+    filename = f"img_20261125_{n:016x}_o{org_id}.png"
+    path = upload_dir(cfg) / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = png(n, (80, 60))
+    path.write_bytes(data)
+    row = image_row(n, org_id)
+    row.filename, row.file_path, row.mime_type = filename, str(path), "image/png"
+    row.file_size, row.width, row.height = len(data), 80, 60
+    async with sessions.begin() as s:
+        s.add(row)
+        await s.flush()
+        return row.id
