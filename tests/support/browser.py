@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Response, async_playwright
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    ViewportSize,
+    async_playwright,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
@@ -35,8 +42,8 @@ ARGS = [
 ]
 TIMEOUT_MS = 15_000
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=800)
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 MIN_TARGET_PX = 44
 
@@ -99,7 +106,7 @@ class Watched:
             self.errors.append(f"{response.status} {response.url}")
 
 
-async def open_page(browser: Browser, size: dict[str, int] | None = None) -> Watched:
+async def open_page(browser: Browser, size: ViewportSize | None = None) -> Watched:
     """A page in a fresh context (its own cookies) at ``size``, watched for errors."""
     context = await browser.new_context(viewport=size) if size else await browser.new_context()
     page = await context.new_page()
