@@ -32,6 +32,7 @@ from services.permissions import Operation, Standing, standing_of, visible
 from services.ports import SchedulerPort
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
+from services.schedule_preview import Preview, preview
 from services.schedule_values import NO_ROOM
 from storage import audit
 from storage.archive import archive_schedule
@@ -197,6 +198,13 @@ class ScheduleService:
             self._audit(s, actor, "edit", row.id, before, audit.snapshot(row))
         self._scheduler.wake()
         return row
+
+    async def preview(
+        self, form: ScheduleForm, actor: Admin, operation: Operation = Operation.CREATE
+    ) -> Preview:
+        """What saving ``form`` (complete) would send, with the same checks and nothing
+        written (``services.schedule_preview``); ``operation`` EDIT for an edit's rooms."""
+        return await preview(self._deps, form, actor, operation)
 
     async def toggle(
         self, schedule_id: int, actor: Admin, *, on: bool, standing: Standing | None = None

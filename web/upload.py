@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDict
 
 from storage.image_check import human_size
 
@@ -64,6 +65,37 @@ async def file_parts(
     """Each ``file`` part of the body in order: read in full when at most ``limit`` bytes and
     among the first ``max_files``, else refused (``too_large`` / ``too_many``) without its
     bytes. A part of a file input left empty (no name, no bytes) is skipped."""
+    fields: dict[str, str] = {}
+    async with contextlib.aclosing(_parts(request, limit, max_files)) as parts:
+        async for part in parts:
+            if isinstance(part, Upload):
+                yield replace(part, fields=dict(fields))
+            else:
+                fields[part[0]] = part[1]
+
+
+async def read_form(
+    request: web.Request, limit: int, *, max_files: int
+) -> tuple[MultiDict[str], list[Upload]]:
+    """The whole multipart form at once: its other fields (repeated names kept, in order) and
+    its ``file`` parts as ``file_parts`` reads them, for a form that posts fields and files
+    together (the schedule wizard's step 2)."""
+    fields: MultiDict[str] = MultiDict()
+    uploads: list[Upload] = []
+    async with contextlib.aclosing(_parts(request, limit, max_files)) as parts:
+        async for part in parts:
+            if isinstance(part, Upload):
+                uploads.append(part)
+            else:
+                fields.add(*part)
+    return fields, uploads
+
+
+async def _parts(
+    request: web.Request, limit: int, max_files: int
+) -> AsyncGenerator[Upload | tuple[str, str], None]:
+    """The body's parts in order: each other field as (name, value), each file as an
+    ``Upload`` (without ``fields``)."""
     too_large = _too_large(limit)
     budget = max_files * limit + MULTIPART_OVERHEAD_BYTES
     if request.content_length is not None and request.content_length > budget:
@@ -75,7 +107,6 @@ async def file_parts(
             "multipart/form-data 형식으로 'file' 필드에 이미지를 담아 보내 주세요.",
         )
     reader = _Reader(budget)
-    fields: dict[str, str] = {}
     files = 0
     try:
         parts = await request.multipart()
@@ -87,21 +118,21 @@ async def file_parts(
                 if value is None:
                     raise too_large
                 if part.name:
-                    fields[part.name] = value.decode("utf-8", errors="replace")
+                    yield part.name, value.decode("utf-8", errors="replace")
                 continue
             name = _uploaded_name(part)
             if files >= max_files:
-                yield Upload(b"", name, dict(fields), _too_many(max_files))
+                yield Upload(b"", name, refused=_too_many(max_files))
                 await reader.skip(part)  # only when the caller reads on
                 continue
             data = await reader.read(part, limit)
             if data is None:
                 files += 1
-                yield Upload(b"", name, dict(fields), too_large)
+                yield Upload(b"", name, refused=too_large)
                 await reader.skip(part)
             elif data or name:
                 files += 1
-                yield Upload(data, name, dict(fields))
+                yield Upload(data, name)
     except HttpProcessingError:  # a part's headers: control bytes, a line too long
         raise UploadRejected(
             400,

@@ -92,7 +92,7 @@ async def upload(request: web.Request, viewer: Viewer) -> web.StreamResponse:
         async with contextlib.aclosing(parts):
             async for part in parts:
                 viewer.check_csrf(part.fields.get(FIELD), secret_of(request))
-                await _one_file(request, viewer, part, batch)
+                await store_upload(request, viewer, part, batch)
     except UploadRejected as exc:
         # the body was not read to the end: this answer closes the connection
         batch.fail(exc.message, exc.status)
@@ -103,8 +103,12 @@ async def upload(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     return await _render(request, viewer, batch, status=batch.status)
 
 
-async def _one_file(request: web.Request, viewer: Viewer, part: Upload, batch: UploadBatch) -> None:
-    """Check and store one file (on the check pool, after the files before it)."""
+async def store_upload(
+    request: web.Request, viewer: Viewer, part: Upload, batch: UploadBatch
+) -> None:
+    """Check and store one uploaded file as ``viewer``'s (on the check pool, after the files
+    before it), noting the outcome in ``batch``; this page and the schedule wizard's upload
+    share it."""
     if part.refused is not None:
         batch.refuse(part.filename, part.refused.message, part.refused.status)
         return

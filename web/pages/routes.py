@@ -36,6 +36,7 @@ from web.pages import login_guard
 from web.pages import logs as pages_logs
 from web.pages import schedules as pages_schedules
 from web.pages import stats as pages_stats
+from web.pages import wizard as pages_wizard
 from web.pages.core import (
     LOGIN_REQUIRED_PATH,
     PAGE_HEADERS,
@@ -70,6 +71,7 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_post("/logout", page(logout))
     app.router.add_get("/", page(dashboard))
     pages_images.setup(app)
+    pages_wizard.setup(app)  # before /schedules/{id} routes: /schedules/new is its own
     pages_schedules.setup(app)
     pages_logs.setup(app)
     pages_stats.setup(app)
