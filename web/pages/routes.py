@@ -34,6 +34,7 @@ from web.pages import access as pages_access
 from web.pages import images as pages_images
 from web.pages import login_guard
 from web.pages import logs as pages_logs
+from web.pages import schedule_page as pages_schedule_page
 from web.pages import schedules as pages_schedules
 from web.pages import stats as pages_stats
 from web.pages import wizard as pages_wizard
@@ -73,6 +74,7 @@ def setup_pages(app: web.Application) -> None:
     pages_images.setup(app)
     pages_wizard.setup(app)  # before /schedules/{id} routes: /schedules/new is its own
     pages_schedules.setup(app)
+    pages_schedule_page.setup(app)
     pages_logs.setup(app)
     pages_stats.setup(app)
     pages_access.setup(app)

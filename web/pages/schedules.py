@@ -1,18 +1,22 @@
-"""``/schedules``: the schedules this admin may see (the chat's ``!스케줄 목록``), filtered by
-status and room, with on/off buttons. Reading and toggling go through the shared
-``ScheduleService``, so permissions and validation are the chat's."""
+"""``/schedules``: the schedules this admin may see (the chat's ``!스케줄 목록``), searched by
+title and filtered by status, room and type, each linking to its page, with the on/off button
+that applies. Reading and toggling go through the shared ``ScheduleService``, so permissions
+and validation are the chat's."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from storage.types import SCHEDULE_STATUSES
+from storage.kbot_models import Room
+from storage.models import Schedule
+from storage.types import SCHEDULE_STATUSES, SCHEDULE_TYPES
 from web import keys
 from web.pages.core import Viewer, page, render
 from web.pages.query import choice_param, int_param, query_string, text_param
 
-FILTERS = ("status", "room")
+FILTERS = ("q", "status", "room", "type")
 STATUS_LABELS = {"active": "활성", "inactive": "비활성", "completed": "완료", "error": "오류"}
+TYPE_LABELS = {"once": "1회", "daily": "매일", "weekly": "매주"}
 
 
 def setup(app: web.Application) -> None:
@@ -20,40 +24,68 @@ def setup(app: web.Application) -> None:
     app.router.add_post(r"/schedules/{schedule_id:\d+}/toggle", page(toggle))
 
 
+def matches(
+    row: Schedule, q: str | None, status: str | None, room: str | None, kind: str | None
+) -> bool:
+    return (
+        (q is None or q.casefold() in (row.title or "").casefold())
+        and (status is None or row.status == status)
+        and (room is None or row.target_room_id == room)
+        and (kind is None or row.schedule_type == kind)
+    )
+
+
+def can_turn_on(row: Schedule, room: Room | None, resumable: bool) -> bool:
+    """켜기 applies when a send time is left and the room can still be sent to."""
+    return resumable and room is not None and room.active
+
+
 async def schedules_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
-    status = choice_param(request.query.get("status"), SCHEDULE_STATUSES)
-    room = text_param(request.query.get("room"))
-    rows = await request.app[keys.SCHEDULES].list_visible(viewer.admin)
+    query = request.query
+    service = request.app[keys.SCHEDULES]
+    q = text_param(query.get("q"))
+    status = choice_param(query.get("status"), SCHEDULE_STATUSES)
+    room = text_param(query.get("room"))
+    kind = choice_param(query.get("type"), SCHEDULE_TYPES)
+    rows = await service.list_visible(viewer.admin)
     rooms = sorted(
         {(r.target_room_id, found.name if found else r.target_room_id) for r, found in rows},
         key=lambda pair: pair[1],
     )
-    shown = [
-        (row, found)
-        for row, found in rows
-        if (status is None or row.status == status) and (room is None or row.target_room_id == room)
-    ]
+    shown = [(row, found) for row, found in rows if matches(row, q, status, room, kind)]
     return render(
         request,
         "schedules.html",
         viewer,
         rows=shown,
-        resumable={row.id for row, _ in shown if request.app[keys.SCHEDULES].resumable(row)},
+        can_turn_on={
+            row.id for row, found in shown if can_turn_on(row, found, service.resumable(row))
+        },
+        campaigns=await service.campaigns.campaign_ids([row.id for row, _ in shown]),
         total=len(rows),
         rooms=rooms,
+        q=q or "",
         selected_status=status,
+        selected_type=kind,
         room=room,
         statuses=STATUS_LABELS,
-        back=query_string(request.query, FILTERS),
+        types=TYPE_LABELS,
+        deleted=int_param(query.get("deleted")),
+        back=query_string(query, FILTERS),
     )
 
 
 async def toggle(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """From the list back to the list (its filters kept); with ``back=detail`` (the schedule
+    page's button) back to the schedule page with the outcome."""
     schedule_id = int_param(request.match_info["schedule_id"])
     if schedule_id is None:
         raise web.HTTPNotFound()
     form = await request.post()
     on = form.get("on") == "1"
     await request.app[keys.SCHEDULES].toggle(schedule_id, viewer.admin, on=on)
-    back = query_string(request.query, FILTERS)
-    return web.Response(status=303, headers={"Location": f"/schedules{back}"})
+    if form.get("back") == "detail":
+        where = f"/schedules/{schedule_id}?done=toggle&status={'on' if on else 'off'}"
+    else:
+        where = f"/schedules{query_string(request.query, FILTERS)}"
+    return web.Response(status=303, headers={"Location": where})
