@@ -55,6 +55,10 @@ async def seed(cfg: Config, sessions: async_sessionmaker[AsyncSession], org: str
         "images": "/images",
         "image-delete": f"/images/{image}/delete",
         "schedules": "/schedules",
+        "schedule": f"/schedules/{schedule}",
+        "schedule-delete": f"/schedules/{schedule}/delete",
+        "wizard": "/schedules/new",
+        "wizard-edit": f"/schedules/{schedule}/edit",
         "logs": "/logs",
         "stats": "/stats",
     }
