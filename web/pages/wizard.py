@@ -77,9 +77,9 @@ async def edit(request: web.Request, viewer: Viewer) -> web.StreamResponse:
 
 async def step_post(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     schedule_id = _schedule_id(request)
-    data, batch = await _read(request, viewer)
-    if schedule_id is not None:  # refused before anything is stored
+    if schedule_id is not None:  # refused before anything is read or stored
         await request.app[keys.SCHEDULES].get(schedule_id, viewer.admin, Operation.EDIT)
+    data, batch = await _read(request, viewer)
     state = WizardState.from_post(data)
     if schedule_id is not None:
         state.target_kind = "room"
