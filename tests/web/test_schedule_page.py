@@ -4,15 +4,17 @@ kind), on/off and delete from it, and another branch refused."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, time
 
 from aiohttp import FormData
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.schedule_form import ScheduleForm
 from services.schedule_targets import Targets
 from storage import admins, rooms
+from storage.kbot_models import Image, Room
 from storage.models import Schedule, ScheduleLog
 from tests.support.command_world import ROOMS, START, USERS
 from tests.support.pages import Site, add_log, csrf_of, png, schedule_status
@@ -119,7 +121,7 @@ async def test_toggle_and_delete_from_the_page(site: Site) -> None:
     status, _, location = await site.post(f"/schedules/{sid}/toggle", off)
     assert (status, location) == (303, f"/schedules/{sid}?done=toggle&status=off")
     assert await schedule_status(site.sessions, sid) == "inactive"
-    _, html = await site.get(location)
+    _, html = await site.get(str(location))
     assert "스케줄을 껐습니다" in html and '<ol class="next-times">' not in html
     assert re.search(r'name="on" value="1"><button type="submit" id="toggle">켜기', html)
     on = {"on": "1", "back": "detail", "csrf_token": token}
@@ -137,7 +139,7 @@ async def test_toggle_and_delete_from_the_page(site: Site) -> None:
         assert await s.scalar(select(func.count()).select_from(ScheduleLog)) == 0
     archived = list((site.cfg.data_path / "archive").rglob("*.jsonl.gz"))
     assert archived, "the log row was archived before the delete"
-    _, html = await site.get(location)
+    _, html = await site.get(str(location))
     assert f"#{sid} 스케줄을 삭제했습니다" in html and 'id="result"' in html
     assert (await site.get(f"/schedules/{sid}"))[0] == 404
 
@@ -158,5 +160,47 @@ async def test_another_branch_cannot_see_or_act(site: Site) -> None:
         status, _, _ = await site.post(f"/schedules/{sid}/{action}", data | {"csrf_token": token})
         assert status == 404, action
     assert await schedule_status(site.sessions, sid) == "active"
-    assert site.client.app[keys.SENDER].sent == []  # type: ignore[attr-defined]
+    assert site.client.app[keys.SENDER].sent == []
     assert (await site.get("/schedules/99999"))[0] == 404
+
+
+async def test_a_gone_room_offers_no_send_now_and_no_turning_on(site: Site) -> None:
+    active = await create(site, title="켜진 스케줄")
+    stopped = await create(site, title="꺼진 스케줄", status="inactive")
+    async with site.sessions.begin() as s:
+        await s.execute(update(Room).where(Room.chat_id == ROOMS["BR1"]).values(active=False))
+    await site.login("BR1")
+    _, html = await site.get(f"/schedules/{active}")
+    assert 'id="send-now"' not in html and "비활성 상태라 보낼 수 없습니다" in html
+    assert re.search(r'id="toggle">끄기', html)  # turning it off still applies
+    _, html = await site.get(f"/schedules/{stopped}")
+    assert 'id="send-now"' not in html and 'id="toggle"' not in html
+    _, listing = await site.get("/schedules")
+    assert "켜기" not in listing.split(f'data-id="{stopped}">', 1)[1].split("</li>", 1)[0]
+
+
+async def test_images_json_is_read_as_untrusted_input(site: Site) -> None:
+    await site.login("BR1")
+    first, second = await upload(site, 1), await upload(site, 2)
+    sid = await create(site)
+    entries = [
+        {"id": str(second), "filename": "../../etc/passwd"},
+        {"id": 999},
+        "x",
+        {"id": "<script>"},
+        {"id": first, "file_url": "http://evil.example/a.png"},
+    ]
+    raw = json.dumps({"images": entries})  # a JSON string, as the PHP site may write it
+    async with site.sessions.begin() as s:
+        await s.execute(update(Schedule).where(Schedule.id == sid).values(message_images=raw))
+    status, html = await site.get(f"/schedules/{sid}")
+    assert status == 200
+    message = between(html, '<section class="card" id="message">', "</section>")
+    async with site.sessions() as s:
+        names = {i.id: i.filename for i in await s.scalars(select(Image))}
+    assert re.findall(r'<li data-id="(\d+)"><img src="/images/([^"]+)"', message) == [
+        (str(second), names[second]),
+        (str(first), names[first]),
+    ]
+    assert "passwd" not in html and "evil.example" not in html and "<script>" not in html
+    assert "이미지 1개를 찾을 수 없습니다" in message

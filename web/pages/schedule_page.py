@@ -2,8 +2,8 @@
 order, rule, validity, next send times, last sends) with the actions that apply to it.
 
 Reading goes through ``ScheduleService.get`` (VIEW), so another org's schedule is the same
-404 page as one that does not exist. ``message_images`` is read as untrusted input: only ids
-that name an image this admin may use are shown. The outcome of an action arrives as a short
+404 page as one that does not exist. ``message_images`` is read as untrusted input (see
+``pictures``). The outcome of an action arrives as a short
 code in the query (``?done=test&status=success``), mapped here to Korean; the query's text
 itself is never shown.
 """
@@ -16,7 +16,6 @@ from aiohttp import web
 from sqlalchemy import select
 
 from core.timeutil import to_local_naive
-from services import images as image_access
 from services.schedule_queries import Found
 from storage import image_uses
 from storage.kbot_models import Image, Room
@@ -48,16 +47,20 @@ def setup(app: web.Application) -> None:
 @dataclass(frozen=True, slots=True)
 class Pictures:
     shown: list[Image]  # in send order
-    missing: int  # entries of message_images that name no image this admin may use
+    missing: int  # entries of message_images that name no stored image
 
 
-async def pictures(request: web.Request, viewer: Viewer, row: Schedule) -> Pictures:
+async def pictures(request: web.Request, row: Schedule) -> Pictures:
+    """The stored images ``message_images`` names, in send order. The column is read as
+    untrusted input (the PHP site or SQL may have written it): only ids of stored images
+    count, and file names come from ``kbot_images``, never from the JSON. An image of an org
+    above the viewer's is shown too: the schedule the viewer may see sends it."""
     ids = image_uses.image_ids(row.message_images)
     if not ids:
         return Pictures([], 0)
     async with request.app[keys.SESSIONS]() as s:
-        usable = await image_access.usable(s, viewer.org_ids, set(ids))
-    shown = [usable[i] for i in ids if i in usable]
+        found = {i.id: i for i in await s.scalars(select(Image).where(Image.id.in_(set(ids))))}
+    shown = [found[i] for i in ids if i in found]
     return Pictures(shown, len(ids) - len(shown))
 
 
@@ -121,7 +124,7 @@ async def schedule_page(request: web.Request, viewer: Viewer) -> web.StreamRespo
         room_usable=room_usable(found.room),
         test_room=await test_room_of(request, found),
         campaign=campaign,
-        pictures=await pictures(request, viewer, row),
+        pictures=await pictures(request, row),
         next_times=[to_local_naive(t, tz) for t in service.upcoming(row, NEXT_TIMES)],
         sends=await service.logs(schedule_id, viewer.admin, limit=RECENT_SENDS),
         resumable=service.resumable(row),
