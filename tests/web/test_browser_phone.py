@@ -91,6 +91,9 @@ async def test_every_page_fits_a_phone_and_a_desktop(
             watched = await open_page(browser, size)
             watched.expected = lambda url: url.endswith(pages["error"])
             page = watched.page
+            await page.goto(f"{served.base}/login-required")
+            problems[f"{size_name} login-required"] = await layout_problems(page)
+            await screenshot(page, test, f"{size_name}-login-required")
             await page.goto(f"{served.base}/login/{await served.code(org)}")
             problems[f"{size_name} login"] = await layout_problems(page)
             await screenshot(page, test, f"{size_name}-login")
