@@ -34,6 +34,7 @@ pytestmark = pytest.mark.browser
 
 TITLE = "주말 특가 안내"
 OTHER_BRANCH_TITLE = "BR2 전용 공지"
+STEP_NAMES = ("대상", "내용", "일정", "확인")
 
 
 class Wizard:
@@ -46,10 +47,7 @@ class Wizard:
     async def step(self, n: int, name: str) -> Page:
         """Waits for step ``n`` and records its layout problems and screenshot as ``name``."""
         await self.page.wait_for_selector(f'form.wizard[data-step="{n}"]')
-        assert (
-            await self.page.inner_text("ol.steps li.current")
-            == f"{n}. {'대상내용일정확인'[2 * n - 2 : 2 * n]}"
-        )
+        assert await self.page.inner_text("ol.steps li.current") == f"{n}. {STEP_NAMES[n - 1]}"
         self.problems[name] = await layout_problems(self.page)
         await screenshot(self.page, self.artifacts, f"{self.size}-{name}")
         return self.page
