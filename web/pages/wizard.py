@@ -33,7 +33,8 @@ from web.pages import wizard_choices as choices
 from web.pages.core import PageError, Viewer, page, render, secret_of
 from web.pages.csrf import FIELD
 from web.pages.images import UploadBatch, store_upload
-from web.pages.wizard_form import (
+from web.pages.wizard_form import to_form
+from web.pages.wizard_state import (
     FIELD_STEP,
     LABELS,
     ROOM_TYPES,
@@ -42,7 +43,6 @@ from web.pages.wizard_form import (
     STATUSES,
     WEEKDAY_LABELS,
     WizardState,
-    to_form,
 )
 from web.upload import UploadRejected, read_form
 
@@ -117,7 +117,8 @@ async def step_post(request: web.Request, viewer: Viewer) -> web.StreamResponse:
             return await _save(request, viewer, full, schedule_id)
     except ServiceError as exc:
         name = _field_of(exc, state)
-        errors = {name: f"{LABELS.get(name, name)}: {exc.message}"}
+        label = LABELS.get(name)
+        errors = {name: f"{label}: {exc.message}" if label else exc.message}
         return await _render(
             request, viewer, state, FIELD_STEP.get(name, 3), schedule_id, errors=errors
         )
@@ -195,7 +196,8 @@ def _move(state: WizardState, move: str) -> None:
 
 
 def _field_of(exc: ServiceError, state: WizardState) -> str:
-    name = seed_name(exc.field) if exc.field else "title"
+    """The form field the error is shown by (one about no field: in the summary, step 3)."""
+    name = seed_name(exc.field) if exc.field else "form"
     return state.room_field() if name == "target_room_id" else name
 
 
