@@ -6,65 +6,20 @@ confirmation page."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, async_playwright
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
-from kbot.bootstrap import init_app
 from storage.kbot_models import Admin, Image
-from tests.support.command_world import START, USERS, build_world
-from tests.support.fakes import FakeClock
-from tests.support.pages import login_code, png, quiet
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-TIMEOUT_MS = 15_000
+from tests.support.browser import logged_in, serve
+from tests.support.command_world import USERS, build_world
+from tests.support.pages import png
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs it)")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    return CHROMIUM
-
-
-@asynccontextmanager
-async def logged_in(chromium: Path, base: str, code: str) -> AsyncIterator[tuple[Page, list[str]]]:
-    """A browser page logged in with the one-time ``code``, and the list that collects its
-    script errors and failed responses (a test ends asserting it is empty)."""
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True, args=ARGS)
-        try:
-            page = await browser.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
-            await page.goto(f"{base}/login/{code}")
-            await page.click("form.login button[type=submit]")
-            await page.wait_for_url(f"{base}/")
-            yield page, errors
-        finally:
-            await browser.close()
 
 
 async def test_login_upload_and_logs_in_a_browser(
@@ -75,10 +30,8 @@ async def test_login_upload_and_logs_in_a_browser(
     aiohttp_server: Any,
 ) -> None:
     await build_world(sessions)
-    clock = FakeClock(START)
-    server = await aiohttp_server(await init_app(quiet(cfg), clock=clock), host="127.0.0.1")
-    base = str(server.make_url("")).rstrip("/")
-    code = await login_code(sessions, USERS["BR1"], clock.now())
+    served = await serve(cfg, sessions, aiohttp_server)
+    base, code = served.base, await served.code("BR1")
     picture = tmp_path / "행사 안내.png"
     picture.write_bytes(png(5, (64, 48)))
     second = tmp_path / "두번째.png"
@@ -124,10 +77,8 @@ async def test_deactivate_an_admin_on_the_access_page_in_a_browser(
     aiohttp_server: Any,
 ) -> None:
     await build_world(sessions)
-    clock = FakeClock(START)
-    server = await aiohttp_server(await init_app(quiet(cfg), clock=clock), host="127.0.0.1")
-    base = str(server.make_url("")).rstrip("/")
-    code = await login_code(sessions, USERS["AG1"], clock.now())
+    served = await serve(cfg, sessions, aiohttp_server)
+    base, code = served.base, await served.code("AG1")
     async with sessions() as s:
         br1 = await s.scalar(select(Admin.id).where(Admin.kakao_user_id == USERS["BR1"]))
 

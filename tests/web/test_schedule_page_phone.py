@@ -14,14 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
 from kbot.bootstrap import init_app
+from tests.support.browser import logged_in
 from tests.support.command_world import ROOMS, START, USERS, build_world
 from tests.support.fakes import FakeClock
 from tests.support.pages import Site, add_log, login_code, quiet
-from tests.web.test_browser import chromium, logged_in
 from tests.web.test_schedule_page import add_test_room, create
 
 pytestmark = pytest.mark.browser
-__all__ = ["chromium"]  # the fixture, used by name
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 LONG = "아주 긴 제목입니다 " * 12 + "x" * 80  # a title without spaces must wrap too

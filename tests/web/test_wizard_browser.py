@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.async_api import Page, ViewportSize
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,13 +17,15 @@ from kbot.bootstrap import init_app
 from storage.image_uses import image_ids
 from storage.kbot_models import Image
 from storage.models import Schedule
+from tests.support.browser import logged_in
 from tests.support.command_world import ROOMS, START, USERS, build_world
 from tests.support.fakes import FakeClock
 from tests.support.pages import login_code, png, quiet
-from tests.web.test_browser import chromium, logged_in, pytestmark  # noqa: F401
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1200, "height": 900}
+
+pytestmark = pytest.mark.browser
 
 
 async def fits(page: Page) -> bool:
@@ -31,7 +34,7 @@ async def fits(page: Page) -> bool:
 
 
 async def test_wizard_with_its_script_in_a_browser(
-    chromium: Path,  # noqa: F811
+    chromium: Path,
     cfg: Config,
     sessions: async_sessionmaker[AsyncSession],
     tmp_path: Path,
