@@ -1,5 +1,6 @@
 """The web pages for admins (Korean, server-rendered): login through a one-time link,
-the dashboard, images, schedules (list, wizard, schedule page), send logs and stats. ``setup_pages`` wires it all.
+the dashboard, images, schedules (list, wizard, schedule page), send logs and stats.
+``setup_pages`` wires it all.
 
 | route | page |
 |---|---|
