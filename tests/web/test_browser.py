@@ -53,7 +53,9 @@ async def test_login_upload_and_logs_in_a_browser(
         assert form_line == f"이미지: {first.id}, {other.id}"
         listed = page.locator(f'.gallery li[data-id="{first.id}"]')
         assert await listed.locator(".image-id").inner_text() == f"#{first.id}"
-        assert await listed.locator("img").evaluate("img => img.naturalWidth") == 64
+        thumbnail = listed.locator("img")
+        await thumbnail.scroll_into_view_if_needed()  # loading="lazy": loaded once in view
+        assert await thumbnail.evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
 
         await page.click(f'.gallery li[data-id="{other.id}"] a.delete')
         await page.wait_for_url(f"**/images/{other.id}/delete")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Page, ViewportSize
+from playwright.async_api import Page
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,20 +17,16 @@ from kbot.bootstrap import init_app
 from storage.image_uses import image_ids
 from storage.kbot_models import Image
 from storage.models import Schedule
-from tests.support.browser import logged_in
+from tests.support.browser import DESKTOP, PHONE, layout_problems, logged_in
 from tests.support.command_world import ROOMS, START, USERS, build_world
 from tests.support.fakes import FakeClock
 from tests.support.pages import login_code, png, quiet
-
-PHONE: ViewportSize = {"width": 390, "height": 844}
-DESKTOP: ViewportSize = {"width": 1200, "height": 900}
 
 pytestmark = pytest.mark.browser
 
 
 async def fits(page: Page) -> bool:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    return bool(width <= PHONE["width"])
+    return await layout_problems(page) == []
 
 
 async def test_wizard_with_its_script_in_a_browser(
