@@ -84,6 +84,23 @@ class RecordingScheduler:
         return self.result
 
 
+BR1_TEST_ROOM = "100000000000099"
+
+
+async def add_br1_test_room(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """BR1's test room (``강남지점 테스트방``), where its test sends go."""
+    async with sessions.begin() as s:
+        await rooms.add_room(
+            s,
+            chat_id=BR1_TEST_ROOM,
+            name="강남지점 테스트방",
+            org_code="BR1",
+            room_type="test",
+            at=START,
+            actor="test",
+        )
+
+
 async def build_world(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
     """The org tree (``tests.support.orgs``), one live room and one admin per org; returns
     org ids by code."""

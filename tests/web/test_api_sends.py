@@ -8,28 +8,18 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from storage import rooms
 from storage.kbot_models import Occurrence, Room
 from storage.models import Schedule, ScheduleLog
 from tests.support.api import Api, make_api
-from tests.support.command_world import BR1_ROOM, ROOMS, START
+from tests.support.command_world import BR1_ROOM, BR1_TEST_ROOM, ROOMS, add_br1_test_room
 from web import keys
 
-TEST_ROOM = "100000000000099"
+TEST_ROOM = BR1_TEST_ROOM
 
 
 async def api_with_test_room(cfg: Any, sessions: Any, aiohttp_client: Any) -> Api:
     api = await make_api(aiohttp_client, cfg, sessions)
-    async with sessions.begin() as s:
-        await rooms.add_room(
-            s,
-            chat_id=TEST_ROOM,
-            name="강남지점 테스트방",
-            org_code="BR1",
-            room_type="test",
-            at=START,
-            actor="test",
-        )
+    await add_br1_test_room(sessions)
     return api
 
 

@@ -13,14 +13,14 @@ from sqlalchemy import func, select, update
 
 from services.schedule_form import ScheduleForm
 from services.schedule_targets import Targets
-from storage import admins, rooms
+from storage import admins
 from storage.kbot_models import Image, Room
 from storage.models import Schedule, ScheduleLog
-from tests.support.command_world import ROOMS, START, USERS
+from tests.support.command_world import BR1_TEST_ROOM, ROOMS, USERS, add_br1_test_room
 from tests.support.pages import Site, add_log, csrf_of, png, schedule_status
 from web import keys
 
-TEST_ROOM = "100000000000099"
+TEST_ROOM = BR1_TEST_ROOM
 
 
 async def upload(site: Site, seed: int) -> int:
@@ -34,16 +34,7 @@ async def upload(site: Site, seed: int) -> int:
 
 
 async def add_test_room(site: Site) -> None:
-    async with site.sessions.begin() as s:
-        await rooms.add_room(
-            s,
-            chat_id=TEST_ROOM,
-            name="강남지점 테스트방",
-            org_code="BR1",
-            room_type="test",
-            at=START,
-            actor="test",
-        )
+    await add_br1_test_room(site.sessions)
 
 
 async def create(site: Site, who: str = "BR1", **changes: object) -> int:

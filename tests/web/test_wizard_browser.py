@@ -13,14 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
-from kbot.bootstrap import init_app
 from storage.image_uses import image_ids
 from storage.kbot_models import Image
 from storage.models import Schedule
-from tests.support.browser import DESKTOP, PHONE, layout_problems, logged_in
-from tests.support.command_world import ROOMS, START, USERS, build_world
-from tests.support.fakes import FakeClock
-from tests.support.pages import login_code, png, quiet
+from tests.support.browser import DESKTOP, PHONE, layout_problems, logged_in, serve
+from tests.support.command_world import ROOMS, build_world
+from tests.support.pages import png
 
 pytestmark = pytest.mark.browser
 
@@ -37,10 +35,8 @@ async def test_wizard_with_its_script_in_a_browser(
     aiohttp_server: Any,
 ) -> None:
     await build_world(sessions)
-    clock = FakeClock(START)
-    server = await aiohttp_server(await init_app(quiet(cfg), clock=clock), host="127.0.0.1")
-    base = str(server.make_url("")).rstrip("/")
-    code = await login_code(sessions, USERS["BR1"], clock.now())
+    served = await serve(cfg, sessions, aiohttp_server)
+    base, code = served.base, await served.code("BR1")
     files = []
     for index, name in enumerate(("첫째.png", "둘째.png")):
         path = tmp_path / name
