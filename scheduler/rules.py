@@ -32,7 +32,15 @@ WEEKDAYS: tuple[str, ...] = (
     "sunday",
 )
 _CRON_DAY_OF_WEEK = {name: (index + 1) % 7 for index, name in enumerate(WEEKDAYS)}  # sunday=0
-_SCHEDULE_TYPES = ("once", "daily", "weekly")
+_SCHEDULE_TYPES = ("once", "daily", "weekly", "monthly")
+ScheduleType = Literal["once", "daily", "weekly", "monthly"]
+HolidayPolicy = Literal["send", "skip", "next_business_day", "previous_business_day"]
+HOLIDAY_POLICIES: tuple[HolidayPolicy, ...] = (
+    "send",
+    "skip",
+    "next_business_day",
+    "previous_business_day",
+)
 # Longer than any spring-forward gap in tzdata (the longest, Samoa 2011, skipped one day). A
 # rule time inside a gap that contains valid_from fires at the gap's end, which may be at or
 # after valid_from although the rule time itself is before it.
@@ -44,6 +52,33 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class MonthDay:
+    """Which day of the month a monthly rule sends: ``day`` (1..31; past the month's end it
+    falls on the month's last day), ``last`` (말일), or the ``nth`` (1..5, -1 the last)
+    ``weekday`` ('monday'..'sunday') of the month. Exactly one of the three kinds."""
+
+    day: int | None = None
+    last: bool = False
+    nth: int | None = None
+    weekday: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A schedule's state that filters its rule's times: ``sends_left`` scheduled sends before
+    it ends (None: no limit; 0: none left), the one occurrence ``skip_at`` (naive local wall
+    time) that is not sent, and ``paused_until`` (a local date; nothing is sent on or before
+    it)."""
+
+    sends_left: int | None = None
+    skip_at: datetime | None = None
+    paused_until: dt.date | None = None
+
+
+NO_PROGRESS = Progress()
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """When a schedule sends.
 
@@ -51,12 +86,15 @@ class Rule:
     for once/daily) are ignored, as rows written by the PHP site may carry leftovers.
     """
 
-    schedule_type: Literal["once", "daily", "weekly"]
+    schedule_type: ScheduleType
     time: dt.time
     date: dt.date | None = None
     weekdays: frozenset[str] = frozenset()
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    times: tuple[dt.time, ...] = ()  # several times a day, sorted; () is just ``time``
+    month_day: MonthDay | None = None  # monthly only
+    holiday_policy: HolidayPolicy = "send"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weekdays", frozenset(self.weekdays))
