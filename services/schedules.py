@@ -42,7 +42,7 @@ from storage import audit
 from storage import schedule_rules as rule_rows
 from storage.archive import archive_schedule
 from storage.engine import ReadSessions
-from storage.kbot_models import Admin, Org, Room, ScheduleMeta
+from storage.kbot_models import Admin, Org, Room, ScheduleMeta, ScheduleRule
 from storage.models import Schedule, ScheduleLog
 
 
@@ -133,11 +133,10 @@ class ScheduleService:
         """``upcoming`` with the times skipped or moved among them (``!스케줄 보기``)."""
         return times.planned(self._deps, row, count, extra)
 
-    async def next_times(self, row: Schedule, count: int) -> list[datetime]:
-        """``upcoming`` for a row whose rules row is read here (after a save)."""
+    async def rules_of(self, row: Schedule) -> ScheduleRule | None:
+        """The rules row of ``row`` (after a save), for ``upcoming`` and ``rule`` labels."""
         async with self._read_sessions() as s:
-            extra = (await rule_rows.load(s, [row.id])).get(row.id)
-        return self.upcoming(row, count, extra)
+            return (await rule_rows.load(s, [row.id])).get(row.id)
 
     async def create(
         self,
