@@ -133,10 +133,10 @@ class ScheduleService:
         """``upcoming`` with the times skipped or moved among them (``!스케줄 보기``)."""
         return times.planned(self._deps, row, count, extra)
 
-    async def rules_of(self, row: Schedule) -> ScheduleRule | None:
-        """The rules row of ``row`` (after a save), for ``upcoming`` and ``rule`` labels."""
+    async def rules_for(self, schedule_ids: Collection[int]) -> dict[int, ScheduleRule]:
+        """The rules rows of those schedules that have one (for ``upcoming`` and labels)."""
         async with self._read_sessions() as s:
-            return (await rule_rows.load(s, [row.id])).get(row.id)
+            return await rule_rows.load(s, schedule_ids)
 
     async def create(
         self,

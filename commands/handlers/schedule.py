@@ -84,7 +84,7 @@ async def schedule_edit(
 
 async def saved_text(ctx: CommandContext, row: Schedule, verb: str) -> str:
     """The reply to a create or an edit: the rule, the next times, notes on the rule."""
-    extra = await ctx.schedules.rules_of(row)
+    extra = (await ctx.schedules.rules_for([row.id])).get(row.id)
     upcoming = ctx.schedules.upcoming(row, SAVED_PREVIEW, extra)
     notes = rule_notes(values_of(extra))
     return fmt.saved(row, verb, upcoming, ctx.today(), extra, notes)
