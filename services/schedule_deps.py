@@ -15,7 +15,7 @@ from core.timeutil import to_local_naive
 from scheduler.rules import RuleError, next_occurrence
 from scheduler.schedule_rule import rule_of
 from services import schedule_checks as checks
-from services.ports import SchedulerPort
+from services.ports import NO_CALENDARS, HolidayCalendars, SchedulerPort
 from storage import audit
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin, AuditEntry
@@ -32,6 +32,7 @@ class ScheduleDeps:
     scheduler: SchedulerPort
     archive_dir: Path  # where a deleted schedule's send log goes
     prefix: str  # of the chat commands, which some messages name
+    holidays: HolidayCalendars = NO_CALENDARS  # the calendar the scheduler sends by
 
     def next_send(self, row: Schedule) -> datetime:
         """The row's next send time from now (naive local); ``Invalid`` when none is left."""

@@ -29,7 +29,7 @@ from services.campaigns import CampaignService
 from services.errors import Invalid
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
-from services.ports import SchedulerPort
+from services.ports import NO_CALENDARS, HolidayCalendars, SchedulerPort
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
 from services.schedule_preview import Preview, preview
@@ -80,9 +80,10 @@ class ScheduleService:
         scheduler: SchedulerPort,
         archive_dir: Path,
         prefix: str,
+        holidays: HolidayCalendars = NO_CALENDARS,
     ) -> None:
         self._deps = ScheduleDeps(
-            sessions, read_sessions, clock, tz, limits, scheduler, archive_dir, prefix
+            sessions, read_sessions, clock, tz, limits, scheduler, archive_dir, prefix, holidays
         )
         self._archive_dir = archive_dir
         self._prefix = prefix
