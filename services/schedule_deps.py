@@ -3,7 +3,6 @@ both use (the next send time, the audit entry)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.timeutil import to_local_naive
-from scheduler.calendar import NO_HOLIDAYS, HolidayCalendar
+from scheduler.calendar import HolidayCalendar
 from scheduler.rules import HolidayPolicy, Progress, Rule, RuleError, next_occurrence
 from scheduler.schedule_rule import ExtraColumns, progress_of, rule_of
 from services import schedule_checks as checks
-from services.ports import SchedulerPort
+from services.ports import NO_CALENDARS, HolidayCalendars, SchedulerPort
 from storage import audit
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin, AuditEntry
@@ -34,8 +33,11 @@ class ScheduleDeps:
     scheduler: SchedulerPort
     archive_dir: Path  # where a deleted schedule's send log goes
     prefix: str  # of the chat commands, which some messages name
+    holidays: HolidayCalendars = NO_CALENDARS  # the calendar the scheduler sends by
     holiday_policy: HolidayPolicy = "send"  # config scheduler.holiday_policy
-    calendar: Callable[[], HolidayCalendar] = lambda: NO_HOLIDAYS  # the process's days off
+
+    def calendar(self) -> HolidayCalendar:
+        return self.holidays.current()
 
     def rule(self, row: Schedule, extra: ExtraColumns | None) -> tuple[Rule, Progress]:
         """The row's rule and progress (``RuleError`` for a row that cannot fire)."""

@@ -9,7 +9,7 @@ audit entry with the row before and after, and wakes the scheduler after a chang
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.timeutil import to_local_naive
-from scheduler.calendar import NO_HOLIDAYS, HolidayCalendar
 from scheduler.rules import HolidayPolicy, Planned
 from scheduler.schedule_rule import ExtraColumns, fingerprint
 from services import logs as log_queries
@@ -32,7 +31,7 @@ from services.campaigns import CampaignService
 from services.errors import Invalid
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
-from services.ports import SchedulerPort
+from services.ports import NO_CALENDARS, HolidayCalendars, SchedulerPort
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
 from services.schedule_pauses import SchedulePauses
@@ -85,9 +84,9 @@ class ScheduleService:
         scheduler: SchedulerPort,
         archive_dir: Path,
         prefix: str,
+        holidays: HolidayCalendars = NO_CALENDARS,
         *,
         holiday_policy: HolidayPolicy = "send",
-        calendar: Callable[[], HolidayCalendar] = lambda: NO_HOLIDAYS,
     ) -> None:
         self._deps = ScheduleDeps(
             sessions,
@@ -98,8 +97,8 @@ class ScheduleService:
             scheduler,
             archive_dir,
             prefix,
+            holidays,
             holiday_policy,
-            calendar,
         )
         self._archive_dir = archive_dir
         self._prefix = prefix
