@@ -87,12 +87,12 @@ def merged(before: RuleValues, form: ScheduleForm) -> RuleValues:
     if form.schedule_type is not None:
         kind = "monthly" if form.schedule_type == "monthly" else None
         if kind is None:
-            values = replace(values, kind=None, **_no_month_day())
+            values = _with_month(values, None)
         values = replace(values, kind=kind)
     if form.month_day is not None:
         if values.kind != "monthly":
             raise Invalid("month_day", "일은 유형이 매월일 때만 적습니다. 예) 유형: 매월")
-        values = replace(values, **_no_month_day(), **_month_columns(form.month_day))
+        values = _with_month(values, form.month_day)
     if values.kind == "monthly" and values.monthly is None:
         raise Invalid("month_day", f"매월 발송은 보낼 날(일)이 필요합니다. 예) 일: {DAY_EXAMPLE}")
     if form.schedule_time is not None or form.times is not None:
@@ -123,14 +123,13 @@ def notes(values: RuleValues) -> list[str]:
     return []
 
 
-def _no_month_day() -> dict[str, object]:
-    return {"month_day": None, "month_last": False, "month_nth": None, "month_weekday": None}
-
-
-def _month_columns(month_day: MonthDay) -> dict[str, object]:
-    return {
-        "month_day": month_day.day,
-        "month_last": month_day.last,
-        "month_nth": month_day.nth,
-        "month_weekday": month_day.weekday,
-    }
+def _with_month(values: RuleValues, month_day: MonthDay | None) -> RuleValues:
+    """``values`` with the monthly day columns of ``month_day`` (None clears them)."""
+    day = month_day or MonthDay()
+    return replace(
+        values,
+        month_day=day.day,
+        month_last=day.last,
+        month_nth=day.nth,
+        month_weekday=day.weekday,
+    )
