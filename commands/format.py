@@ -94,9 +94,11 @@ def details(
         lines.insert(3, f"테스트방: {test_room}")
     if row.description:
         lines.insert(1, f"설명: {row.description}")
-    lines.append("다음 발송:" + "".join(f"\n • {line}" for line in plan_lines(planned, today)))
-    if not planned:
-        lines[-1] += " 없음"
+    plain = all(item.sent and item.moved_from is None for item in planned)
+    if plain:
+        lines.append("다음 발송: " + _times([item.at for item in planned], today))
+    else:  # a time skipped or moved among them: one line each, saying why
+        lines.append("다음 발송:" + "".join(f"\n • {line}" for line in plan_lines(planned, today)))
     if row.message_text:
         lines += ["내용:", row.message_text]
     return "\n".join(lines)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time
 
-from scheduler.rules import MonthDay
+from scheduler.rules import MonthDay, RuleError
 from scheduler.schedule_rule import MAX_TIMES, ExtraColumns
 from services.errors import Invalid
 from services.rule_values import DAY_EXAMPLE
@@ -40,15 +40,18 @@ class RuleValues:
 
     @property
     def monthly(self) -> MonthDay | None:
+        """The monthly day (None: not monthly, or its columns do not make one)."""
         if self.kind != "monthly":
             return None
-        if self.month_last:
-            return MonthDay(last=True)
-        if self.month_day is not None:
-            return MonthDay(day=self.month_day)
-        if self.month_nth is not None:
-            return MonthDay(nth=self.month_nth, weekday=self.month_weekday)
-        return None
+        try:
+            return MonthDay(
+                day=self.month_day,
+                last=self.month_last,
+                nth=self.month_nth,
+                weekday=self.month_weekday,
+            )
+        except RuleError:
+            return None
 
 
 PLAIN = RuleValues()
@@ -125,11 +128,10 @@ def notes(values: RuleValues) -> list[str]:
 
 def _with_month(values: RuleValues, month_day: MonthDay | None) -> RuleValues:
     """``values`` with the monthly day columns of ``month_day`` (None clears them)."""
-    day = month_day or MonthDay()
     return replace(
         values,
-        month_day=day.day,
-        month_last=day.last,
-        month_nth=day.nth,
-        month_weekday=day.weekday,
+        month_day=month_day.day if month_day else None,
+        month_last=month_day.last if month_day else False,
+        month_nth=month_day.nth if month_day else None,
+        month_weekday=month_day.weekday if month_day else None,
     )

@@ -54,10 +54,13 @@ def parse_form(lines: list[str], *, today: date) -> ScheduleForm:
 
 
 def _split_times(values: dict[str, Any]) -> dict[str, Any]:
-    """``시간:`` holds one or several times: the first is the seed's ``schedule_time``."""
+    """``시간:`` holds one or several times: the first is the seed's ``schedule_time``, and
+    ``times`` all of them when there are several."""
     times = values.get("schedule_time")
     if isinstance(times, tuple):
-        values["schedule_time"], values["times"] = times[0], times
+        values["schedule_time"] = times[0]
+        if len(times) > 1:
+            values["times"] = times
     return values
 
 

@@ -212,7 +212,6 @@ VERBS: tuple[Verb, ...] = (
         "코드",
         "받은 코드로 관리자 인증을 합니다.",
         "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
-        example_in_help=False,
     ),
     Verb(
         Action.ADMIN_LIST,
@@ -235,6 +234,7 @@ VERBS: tuple[Verb, ...] = (
         "조직코드 이름",
         "새 관리자의 인증 코드를 받습니다 (1:1 채팅에서만).",
         "관리자 초대 BR001 홍길동",
+        example_in_help=False,
     ),
 )
 
