@@ -52,7 +52,7 @@ class SchedulePauses:
             now = self._deps.now_local()
             if values.skip_at is not None and values.skip_at > now:
                 raise Conflict(
-                    "id",
+                    None,
                     f"#{row.id} 스케줄은 이미 {values.skip_at:%Y-%m-%d %H:%M} 발송을 건너뛰도록 "
                     "해 두었습니다. 건너뛰기는 한 번에 하나만 됩니다.",
                 )
@@ -62,7 +62,7 @@ class SchedulePauses:
                 after = self._deps.next_send(row, values)
             except Invalid:
                 raise Conflict(
-                    "id", "건너뛰면 남는 발송 시각이 없습니다. 멈추려면 끄기를 써 주세요."
+                    None, "건너뛰면 남는 발송 시각이 없습니다. 멈추려면 끄기를 써 주세요."
                 ) from None
             await self._write(s, actor, "skip", row, values, after)
         self._deps.scheduler.wake()
@@ -107,7 +107,7 @@ class SchedulePauses:
         found = await queries.load(s, schedule_id, standing, Operation.TOGGLE)
         if found.schedule.status != "active":
             raise Conflict(
-                "id",
+                None,
                 f"#{schedule_id} 스케줄은 꺼져 있습니다. 먼저 "
                 f"{self._deps.prefix}스케줄 켜기 {schedule_id} 로 켜 주세요.",
             )

@@ -75,7 +75,12 @@ def test_several_times_sorted_first_one_is_the_seed_time() -> None:
         ("일: 둘째 주 월욜일", "일", "매월 보낼 날이 아닙니다", "예) 일: 15"),
         ("횟수: 0", "횟수", "1부터", "예) 횟수: 10"),
         ("횟수: 열번", "횟수", "올바른 횟수가 아닙니다", "예) 횟수: 10"),
-        ("공휴일: 가끔", "공휴일", "발송, 건너뛰기, 다음영업일, 이전영업일", "예) 공휴일: 건너뛰기"),
+        (
+            "공휴일: 가끔",
+            "공휴일",
+            "발송, 건너뛰기, 다음영업일, 이전영업일",
+            "예) 공휴일: 건너뛰기",
+        ),
         ("시간: 09:00, 25:00", "시간", "올바른 시간이 아닙니다", "예) 시간: 09:30"),
     ],
 )
@@ -89,7 +94,9 @@ def test_errors_name_the_field_and_show_a_valid_example(
 
 
 def test_too_many_times_a_day() -> None:
-    line = "시간: " + ", ".join(f"{hour:02d}:{minute:02d}" for hour in range(13) for minute in (0, 30))
+    line = "시간: " + ", ".join(
+        f"{hour:02d}:{minute:02d}" for hour in range(13) for minute in (0, 30)
+    )
     text = error(line).reply_text()
     assert text.startswith("❌ 시간: ") and "24개까지" in text
 
