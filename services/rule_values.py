@@ -63,7 +63,6 @@ _WEEKDAY: dict[str, str] = {
 _DAY = re.compile(r"([0-9]{1,2})(?:일)?")
 _NTH_WEEKDAY = re.compile(r"(?P<nth>[^\s]+?)\s*(?:주|week)?\s*(?P<day>[^\s]+?)(?:요일)?")
 _LAST_WORDS = frozenset(("말일", "마지막날", "월말", "last", "lastday", "end"))
-DAY_EXAMPLE = "15 | 말일 | 둘째 주 화요일"
 
 
 def parse_month_day(raw: str) -> MonthDay:

@@ -11,7 +11,6 @@ from datetime import date, datetime, time
 from scheduler.rules import MonthDay, RuleError
 from scheduler.schedule_rule import MAX_TIMES, ExtraColumns
 from services.errors import Invalid
-from services.rule_values import DAY_EXAMPLE
 from services.schedule_form import NO_LIMIT, ScheduleForm
 
 
@@ -94,10 +93,13 @@ def merged(before: RuleValues, form: ScheduleForm) -> RuleValues:
         values = replace(values, kind=kind)
     if form.month_day is not None:
         if values.kind != "monthly":
-            raise Invalid("month_day", "일은 유형이 매월일 때만 적습니다. 예) 유형: 매월")
+            raise Invalid("month_day", "일은 유형이 매월일 때만 적습니다 (유형: 매월).")
         values = _with_month(values, form.month_day)
     if values.kind == "monthly" and values.monthly is None:
-        raise Invalid("month_day", f"매월 발송은 보낼 날(일)이 필요합니다. 예) 일: {DAY_EXAMPLE}")
+        raise Invalid(
+            "month_day",
+            "매월 발송은 보낼 날(일)이 필요합니다. 15, 말일, 둘째 주 화요일처럼 적어 주세요.",
+        )
     if form.schedule_time is not None or form.times is not None:
         values = replace(values, times=times_column(form.times or ()))
     if form.holiday_policy is not None:

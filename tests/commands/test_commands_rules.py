@@ -186,7 +186,7 @@ async def test_monthly_needs_a_day_and_a_day_needs_monthly(
     assert missing.startswith("❌ 일: 매월 발송은 보낼 날(일)이 필요합니다.")
     assert missing.endswith("예) 일: 15")
     stray = await say(ctx, FORM.format(title="안내", lines="유형: 매일\n일: 15\n시간: 09:00"))
-    assert stray.startswith("❌ 일: 일은 유형이 매월일 때만 적습니다.")
+    assert stray.startswith("❌ 일: 일은 유형이 매월일 때만 적습니다 (유형: 매월).")
     assert await count(sessions, Schedule) == 0 and await count(sessions, ScheduleRule) == 0
 
 
