@@ -71,7 +71,7 @@ async def test_month_day_past_the_month_end(cfg: Any, sessions: Any, aiohttp_cli
     assert created["next_send_at"] == "2026-11-30T09:30:00+09:00"  # November's last day
 
 
-BAD = [
+BAD: list[tuple[str, dict[str, Any], str]] = [
     ("day too big", {"month_day": 32}, "month_day"),
     ("nth", {"month_nth": 6, "month_weekday": "monday"}, "month_nth"),
     ("weekday", {"month_nth": 2, "month_weekday": "someday"}, "month_weekday"),
