@@ -106,7 +106,8 @@ def merged(before: RuleValues, form: ScheduleForm) -> RuleValues:
         values = replace(values, holiday_policy=form.holiday_policy)
     if form.max_sends is not None:
         limit = None if form.max_sends == NO_LIMIT else form.max_sends
-        values = replace(values, max_sends=limit, sends_done=0)
+        if limit != values.max_sends:  # a new count starts from zero; the same one goes on
+            values = replace(values, max_sends=limit, sends_done=0)
     return values
 
 
