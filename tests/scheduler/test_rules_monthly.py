@@ -12,10 +12,9 @@ from scheduler.rules import MonthDay, Rule, RuleError, next_occurrence, upcoming
 from tests.support.rules import NEW_YORK, SEOUL, seoul
 
 
-def monthly(month_day: MonthDay, *times: time, **fields: object) -> Rule:
-    return Rule(  # type: ignore[arg-type]
-        "monthly", times[0] if times else time(9), times=times, month_day=month_day, **fields
-    )
+def monthly(month_day: MonthDay, *times: time, valid_until: datetime | None = None) -> Rule:
+    first = times[0] if times else time(9)
+    return Rule("monthly", first, times=times, month_day=month_day, valid_until=valid_until)
 
 
 def days(rule: Rule, after: datetime, count: int = 6) -> list[str]:
