@@ -77,7 +77,7 @@ async def test_daily_schedule_sends_nothing_over_seollal_2027_and_resumes(
     async with served(db_url, tmp_path, aiohttp_client, clock, **env) as (app, iris):
         sessions = app[keys.SESSIONS]
         sid = await add_schedule(sessions, next_send_at=local(2027, 2, 5, 9, 30))
-        sent_on = []
+        sent_on: list[int] = []
         for day in range(5, 13):
             await round_at(app, clock, local(2027, 2, day, 9, 30))
             if len(iris.calls) > len(sent_on):
