@@ -87,23 +87,18 @@ def plan(
     calendar: HolidayCalendar = NO_HOLIDAYS,
     progress: Progress = NO_PROGRESS,
 ) -> list[Planned]:
-    """The next ``count`` send times, with the times skipped among them (a holiday, the
-    skipped time, a pause; at most ``count`` of those, the earliest) in time order; a moved
-    send carries its own time in ``moved_from``."""
+    """The next ``count`` send times with, in time order, the times not sent among them: each
+    dropped for a holiday or skipped once, and the first ``count`` a pause holds back. A send
+    moved for a holiday carries its own time in ``moved_from``."""
     result: list[Planned] = []
-    sent = dropped = 0
+    sent = 0
     for planned in chain(
         _paused(rule, after, tz, calendar, progress, count),
         (p for p in _planned(rule, after, tz, calendar, progress) if p.reason != "pause"),
     ):
         if sent == count:
             break
-        if planned.sent:
-            sent += 1
-        elif dropped == count:
-            continue
-        else:
-            dropped += 1
+        sent += planned.sent
         result.append(planned)
     return result
 
