@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
@@ -198,3 +198,26 @@ async def test_two_instances_never_send_past_the_count(
     assert {status for (status,) in rows} == {"completed"}
     done = [await rule_of_row(sessions, sid) for sid in ids]
     assert {rule.sends_done for rule in done if rule is not None} == {2}
+
+
+async def test_a_php_edit_that_keeps_next_send_at_never_sends_at_the_old_rules_time(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    """The PHP site moved the time to 10:15 without clearing next_send_at (18:00, a time of
+    the dropped rule): at 18:00 nothing is sent; 10:15 that day is logged as missed (it was
+    past when kbot saw the edit), and the schedule goes on at 10:15."""
+    clock = FakeClock(at(local(2026, 12, 1, 18, 0)))
+    sched, sender = world_scheduler(cfg, sessions, clock)
+    sid = await add_schedule(
+        sessions, schedule_time=time(9, 0), next_send_at=local(2026, 12, 1, 18, 0)
+    )
+    await add_rule(sessions, sid, times="09:00,18:00")
+    async with sessions() as s, s.begin():
+        values = {"schedule_time": time(10, 15), "updated_at": local(2026, 12, 1, 10, 0)}
+        await s.execute(update(Schedule).where(Schedule.id == sid).values(**values))
+    await sched.run_once()
+    assert sender.sent == []
+    assert await rule_of_row(sessions, sid) is None
+    [missed] = await logs(sessions)
+    assert (missed.scheduled_at, missed.status) == (local(2026, 12, 1, 10, 15), "failed")
+    assert (await schedule(sessions, sid)).next_send_at == local(2026, 12, 2, 10, 15)
