@@ -73,7 +73,16 @@ def build_context(
     archive = cfg.data_path / "archive"
     prefix = cfg.bot.command_prefix
     service = ScheduleService(
-        sessions, reads, clock, tz, limits, scheduler, archive, prefix, holidays
+        sessions,
+        reads,
+        clock,
+        tz,
+        limits,
+        scheduler,
+        archive,
+        prefix,
+        holidays,
+        holiday_policy=cfg.scheduler.holiday_policy,
     )
     return CommandContext(
         cfg,
