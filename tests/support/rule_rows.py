@@ -1,5 +1,5 @@
-"""Writing ``kbot_schedule_rules`` and ``kbot_holidays`` rows directly, as the PHP site or a
-SQL user would (and as kbot's own services do), and reading them back."""
+"""Writing ``kbot_schedule_rules`` rows directly, as the PHP site or a SQL user would (and as
+kbot's own services do), ``kbot_holidays`` rows as ``kbot holiday`` does, and reading back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.schedule_rule import fingerprint
-from storage.kbot_models import HolidayDay, ScheduleRule
+from storage import holidays
+from storage.kbot_models import ScheduleRule
 from storage.models import Schedule
 
 
@@ -42,14 +43,6 @@ async def schedule(sessions: async_sessionmaker[AsyncSession], schedule_id: int)
 async def add_holiday(
     sessions: async_sessionmaker[AsyncSession], day: date, name: str, *, off: bool = True
 ) -> None:
-    """What ``kbot holiday add`` writes (``off=False``: a public holiday made a business day)."""
+    """What ``kbot holiday add`` does (``off=False``: ``remove`` of a public holiday)."""
     async with sessions() as s, s.begin():
-        s.add(
-            HolidayDay(
-                day=day,
-                name=name,
-                off=off,
-                actor="cli",
-                created_at=datetime.now(UTC).replace(tzinfo=None),
-            )
-        )
+        await holidays.set_day(s, day, name, off, at=datetime.now(UTC), actor="cli")
