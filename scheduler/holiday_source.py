@@ -15,13 +15,12 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from scheduler import calendar
 from scheduler.calendar import HolidayCalendar
-from storage.kbot_models import HolidayDay
+from storage import holidays
 
 log = logging.getLogger("kbot.scheduler")
 
@@ -73,15 +72,11 @@ class HolidaySource:
         return self._calendar
 
     async def _check(self, session: AsyncSession) -> None:
-        rows, newest = (
-            await session.execute(select(func.count(), func.max(HolidayDay.created_at)))
-        ).one()
         years = self._years()
-        stamp: _Stamp = (years[0], (int(rows), newest))
+        stamp: _Stamp = (years[0], await holidays.version(session))
         if stamp == self._stamp:
             return
-        columns = select(HolidayDay.day, HolidayDay.name, HolidayDay.off)
-        days = [(day, name, bool(off)) for day, name, off in await session.execute(columns)]
+        days = await holidays.overrides(session)
         self._calendar = calendar.korean(years, days)
         self._stamp = stamp
         log.info("holiday calendar loaded: %d days set by `kbot holiday`", len(days))
