@@ -111,6 +111,17 @@ def merged(before: RuleValues, form: ScheduleForm) -> RuleValues:
     return values
 
 
+def audit_columns(values: RuleValues) -> dict[str, object]:
+    """The rules row for an audit entry (JSON-safe), under ``rules``; None when plain."""
+    if values.plain():
+        return {"rules": None}
+    columns = values.columns()
+    for key in ("skip_at", "paused_until"):
+        moment = columns[key]
+        columns[key] = moment.isoformat() if isinstance(moment, date) else None
+    return {"rules": columns}
+
+
 def times_column(times: tuple[time, ...]) -> str | None:
     """``kbot_schedule_rules.times`` for the form's times: None for one time (the seed's
     ``schedule_time`` holds it)."""

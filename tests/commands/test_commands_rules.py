@@ -81,6 +81,12 @@ async def test_monthly_first_day_is_stored_as_daily_and_moves_off_holidays(
     assert rule is not None and rule.kind == "monthly" and rule.month_day == 1
     assert rule.holiday_policy == "next_business_day" and rule.times is None
     assert rule.seed_fingerprint == fingerprint(row)
+    async with sessions() as s:
+        entry = await s.scalar(
+            select(AuditEntry).where(AuditEntry.action == "create", AuditEntry.entity == "schedule")
+        )
+    assert entry is not None and entry.after is not None
+    assert entry.after["rules"]["kind"] == "monthly" and entry.after["rules"]["month_day"] == 1
 
     shown = next_times(await say(ctx, "!스케줄 보기 1"))
     assert shown.splitlines()[1:] == [
