@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from scheduler.rules import MonthDay, RuleError
 from scheduler.schedule_rule import MAX_TIMES, ExtraColumns
 from services.errors import Invalid
-from services.schedule_form import NO_LIMIT, ScheduleForm
+from services.schedule_form import CONFIG_POLICY, NO_LIMIT, ScheduleForm
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,8 @@ def merged(before: RuleValues, form: ScheduleForm) -> RuleValues:
     if form.schedule_time is not None or form.times is not None:
         values = replace(values, times=times_column(form.times or ()))
     if form.holiday_policy is not None:
-        values = replace(values, holiday_policy=form.holiday_policy)
+        policy = None if form.holiday_policy == CONFIG_POLICY else form.holiday_policy
+        values = replace(values, holiday_policy=policy)
     if form.max_sends is not None:
         limit = None if form.max_sends == NO_LIMIT else form.max_sends
         if limit != values.max_sends:  # a new count starts from zero; the same one goes on

@@ -260,6 +260,10 @@ async def test_holiday_skip_on_christmas(
         " • 12/28(월) 10:00",
         " • 12/29(화) 10:00",
     ]
+    back = await say(ctx, "!스케줄 수정 1\n공휴일: 기본")  # the config's policy: send
+    assert "공휴일" not in back.split("\n")[1]
+    assert "다음 발송: 12/24(목) 10:00, 12/25(금) 10:00" in await say(ctx, "!스케줄 보기 1")
+    assert await count(sessions, ScheduleRule) == 0
 
 
 async def test_another_branch_may_not_skip_or_pause(

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from scheduler.rules import HolidayPolicy, MonthDay
 from services.rule_values import HOLIDAY_POLICY_WORDS, parse_max_sends, parse_times
-from services.schedule_form import NO_LIMIT, ScheduleForm
+from services.schedule_form import CONFIG_POLICY, NO_LIMIT, ScheduleForm
 from services.schedule_targets import Targets
 from services.schedule_values import (
     WEEKDAYS,
@@ -158,8 +158,8 @@ def _rules(state: WizardState, values: dict[str, Any], errors: _Errors) -> None:
         values["max_sends"] = NO_LIMIT
     if state.holiday_policy and state.holiday_policy not in HOLIDAY_POLICY_WORDS:
         errors.add("holiday_policy", "목록에서 골라 주세요.")
-    elif state.holiday_policy:
-        values["holiday_policy"] = cast(HolidayPolicy, state.holiday_policy)
+    else:
+        values["holiday_policy"] = cast(HolidayPolicy, state.holiday_policy or CONFIG_POLICY)
 
 
 _STEPS = {1: _targets, 2: _content, 3: _schedule}
