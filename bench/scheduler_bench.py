@@ -3,6 +3,7 @@ fake Iris in its own process (no pacing, no room interval), on SQLite or MariaDB
 
     python -m bench.scheduler_bench [--schedules 10000] [--rooms 1000] [--stored 0]
         [--devices 8] [--claim-batch N] [--max-concurrent-sends N]
+        [--holiday-policy skip] [--rules]
         [--database sqlite+aiosqlite:///tmp/bench.db | mysql+aiomysql://root@127.0.0.1/bench]
 
 The database is created from scratch (SQLite file removed; a MySQL database must exist and
@@ -11,7 +12,11 @@ a large table. ``--devices`` spreads the rooms round-robin over that many Iris d
 rooms' ``device`` column, as production does; every device points at the one fake Iris).
 One device takes one request at a time (Iris drops a request that arrives while it is busy,
 see ``bot.iris.devices``), which over loopback caps it near 2,000 sends/s: ``--devices 1`` shows
-that cap, the default of 8 measures the scheduler instead. Prints occurrences/s, lateness
+that cap, the default of 8 measures the scheduler instead. ``--holiday-policy`` sets
+``scheduler.holiday_policy`` (every schedule's due time is then checked against the holiday
+calendar); ``--rules`` gives every schedule a ``kbot_schedule_rules`` row (policy skip and a
+large ``횟수``: the batch's rules rows are read and their ``sends_done`` counted). Prints
+occurrences/s, lateness
 p50/p99 (first arrival at Iris minus due time), the bot process's CPU time per occurrence and
 peak RSS.
 """
@@ -30,16 +35,19 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.iris.client import IrisSender
 from bot.iris.devices import IrisDevice
 from core.clock import SystemClock
 from core.config import load_config
+from scheduler.rules import HOLIDAY_POLICIES
+from scheduler.schedule_rule import fingerprint
 from scheduler.service import Scheduler
 from storage.engine import create_engine, is_mysql, session_factory
-from storage.kbot_models import Org, Room
+from storage.kbot_models import Org, Room, ScheduleRule
 from storage.migrate import upgrade
 from storage.models import Schedule
 
@@ -104,7 +112,7 @@ def device_of(room: int, devices: int) -> str:
 
 
 async def seed(
-    url: str, schedules: int, stored: int, rooms: int, devices: int, due: datetime
+    url: str, schedules: int, stored: int, rooms: int, devices: int, due: datetime, rules: bool
 ) -> None:
     cfg = load_config(env={"KBOT_DATABASE__URL": url})
     engine = create_engine(cfg.database, timezone=cfg.timezone)
@@ -151,7 +159,25 @@ async def seed(
                     for n in range(start, min(schedules + stored, start + 2000))
                 ],
             )
+        if rules:
+            await add_rules(s, schedules + stored, local_due)
     await engine.dispose()
+
+
+async def add_rules(s: AsyncSession, count: int, local_due: datetime) -> None:
+    """A rules row for each schedule, as the services write it (``make_due`` sets their
+    fingerprints again when it moves the rows' time)."""
+    rule = {
+        "holiday_policy": "skip",
+        "max_sends": 1_000_000,
+        "seed_fingerprint": None,  # set by make_due
+        "updated_at": local_due,
+    }
+    for start in range(0, count, 2000):
+        await s.execute(
+            insert(ScheduleRule),
+            [{**rule, "schedule_id": n + 1} for n in range(start, min(count, start + 2000))],
+        )
 
 
 async def make_due(url: str, schedules: int, due: datetime) -> None:
@@ -165,12 +191,17 @@ async def make_due(url: str, schedules: int, due: datetime) -> None:
             .where(Schedule.id <= schedules)
             .values(next_send_at=local_due, schedule_time=local_due.time())
         )
+        first = await s.get(Schedule, 1)
+        assert first is not None
+        # every due row has the seed columns of the first: the fingerprint services would write
+        await s.execute(update(ScheduleRule).values(seed_fingerprint=fingerprint(first)))
     await engine.dispose()
 
 
 async def main(args: argparse.Namespace) -> None:
     url, schedules = args.database, args.schedules
-    await seed(url, schedules, args.stored, args.rooms, args.devices, datetime.now(UTC))
+    now = datetime.now(UTC)
+    await seed(url, schedules, args.stored, args.rooms, args.devices, now, args.rules)
     due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
     await make_due(url, schedules, due)
     conn, child_conn = multiprocessing.Pipe()
@@ -191,6 +222,7 @@ async def main(args: argparse.Namespace) -> None:
                 for name, value in (
                     ("claim_batch", args.claim_batch),
                     ("max_concurrent_sends", args.max_concurrent_sends),
+                    ("holiday_policy", args.holiday_policy),
                 )
                 if value is not None
             },
@@ -220,6 +252,10 @@ async def main(args: argparse.Namespace) -> None:
         await sender.close()
     conn.send("stop")
     await loop.run_in_executor(None, iris.join)
+    async with session_factory(engine)() as s:
+        kept, counted = (
+            await s.execute(select(func.count(), func.sum(ScheduleRule.sends_done)))
+        ).one()
     await engine.dispose()
     lateness = sorted(t - due.timestamp() for t in arrivals)
     p99 = lateness[int(len(lateness) * 0.99) - 1]
@@ -229,7 +265,8 @@ async def main(args: argparse.Namespace) -> None:
         f"and {args.devices} Iris devices ({args.stored} more stored) in {elapsed:.1f}s = "
         f"{schedules / elapsed:.0f} occurrences/s; lateness p50 {statistics.median(lateness):.2f}s "
         f"p99 {p99:.2f}s; bot CPU {1000 * cpu / schedules:.2f} ms/occurrence; "
-        f"peak RSS {rss_mb:.0f} MB"
+        f"peak RSS {rss_mb:.0f} MB; holiday_policy {cfg.scheduler.holiday_policy}, "
+        f"rules rows {kept} (sends_done total {counted or 0})"
     )
 
 
@@ -241,6 +278,8 @@ if __name__ == "__main__":
     parser.add_argument("--devices", type=int, default=8)
     parser.add_argument("--claim-batch", type=int)
     parser.add_argument("--max-concurrent-sends", type=int)
+    parser.add_argument("--holiday-policy", choices=HOLIDAY_POLICIES)
+    parser.add_argument("--rules", action="store_true")
     parser.add_argument("--database", default="sqlite+aiosqlite:////tmp/kbot_bench.db")
     args = parser.parse_args()
     parsed = make_url(args.database)

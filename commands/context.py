@@ -17,7 +17,7 @@ from core.clock import Clock
 from core.config import Config
 from core.timeutil import to_local_naive
 from services.accounts import AccessService
-from services.ports import ChatKinds, SchedulerPort
+from services.ports import NO_CALENDARS, ChatKinds, HolidayCalendars, SchedulerPort
 from services.schedule_checks import Limits
 from services.schedule_sends import ScheduleSends
 from services.schedules import ScheduleService
@@ -62,6 +62,7 @@ def build_context(
     clock: Clock,
     scheduler: SchedulerPort,
     chat_kinds: ChatKinds,
+    holidays: HolidayCalendars = NO_CALENDARS,
 ) -> CommandContext:
     tz = cfg.tz
     limits = Limits(
@@ -71,7 +72,18 @@ def build_context(
     reads = read_sessions(sessions, cfg.database)
     archive = cfg.data_path / "archive"
     prefix = cfg.bot.command_prefix
-    service = ScheduleService(sessions, reads, clock, tz, limits, scheduler, archive, prefix)
+    service = ScheduleService(
+        sessions,
+        reads,
+        clock,
+        tz,
+        limits,
+        scheduler,
+        archive,
+        prefix,
+        holidays,
+        holiday_policy=cfg.scheduler.holiday_policy,
+    )
     return CommandContext(
         cfg,
         sessions,

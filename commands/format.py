@@ -12,6 +12,8 @@ from datetime import date, datetime
 
 from core.human import duration as duration  # re-exported: the web pages' filter
 from core.particles import attach, pick
+from scheduler.rules import Planned
+from scheduler.schedule_rule import ExtraColumns
 from services.logs import confirmation_label
 from services.schedule_labels import clock, rule, when
 from storage.image_uses import image_ids
@@ -70,9 +72,10 @@ def split_messages(header: str, entries: list[str], limit: int = MESSAGE_LIMIT) 
 def details(
     row: Schedule,
     room: Room | None,
-    upcoming: list[datetime],
+    planned: list[Planned],
     today: date,
     test_room: str | None = None,
+    extra: ExtraColumns | None = None,
 ) -> str:
     images = image_ids(row.message_images)
     lines = [
@@ -80,7 +83,7 @@ def details(
         f"상태: {_STATUS.get(row.status or '', row.status)}",
         f"방: {room.name + ' (' + row.target_room_id + ')' if room else row.target_room_id}"
         f" · {_ROOM_TYPE.get(row.target_room_type or 'live', row.target_room_type)}",
-        f"유형: {rule(row)}",
+        f"유형: {rule(row, extra)}",
         f"기간: {row.valid_from:%Y-%m-%d %H:%M} ~ {row.valid_until:%Y-%m-%d %H:%M}",
         f"순서: {_ORDER.get(row.send_order or 'text_first')} · 간격 {row.send_interval_seconds}초",
         f"이미지: {', '.join(map(str, images)) if images else '없음'}",
@@ -91,18 +94,47 @@ def details(
         lines.insert(3, f"테스트방: {test_room}")
     if row.description:
         lines.insert(1, f"설명: {row.description}")
-    lines.append("다음 발송: " + _times(upcoming, today))
+    plain = all(item.sent and item.moved_from is None for item in planned)
+    if plain:
+        lines.append("다음 발송: " + _times([item.at for item in planned], today))
+    else:  # a time skipped or moved among them: one line each, saying why
+        lines.append("다음 발송:" + "".join(f"\n • {line}" for line in plan_lines(planned, today)))
     if row.message_text:
         lines += ["내용:", row.message_text]
     return "\n".join(lines)
 
 
-def saved(row: Schedule, verb: str, upcoming: list[datetime], today: date) -> str:
+def saved(
+    row: Schedule,
+    verb: str,
+    upcoming: list[datetime],
+    today: date,
+    extra: ExtraColumns | None = None,
+    notes: list[str] | None = None,
+) -> str:
     times = _times(upcoming, today)
+    told = "".join(f"\nℹ️ {note}" for note in notes or [])
     return (
-        f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row)}\n"
-        f"발송 순서: {sending_order(row)}\n다음 발송: {times}"
+        f"✅ #{row.id} {row.title} — {verb}했습니다.\n{rule(row, extra)}\n"
+        f"발송 순서: {sending_order(row)}\n다음 발송: {times}{told}"
     )
+
+
+def plan_lines(planned: list[Planned], today: date) -> list[str]:
+    """One line per planned time: a send, or one skipped or moved (with the holiday's name):
+    ``2/8(월) 09:00 → 설날로 건너뜀``, ``2/10(수) 09:00 ← 2/9(화)에서 다음영업일로 이동 (설날)``."""
+    lines = []
+    for item in planned:
+        shown = when(item.at, today)
+        if not item.sent:
+            why = {"skip": "건너뛰기로", "pause": "일시정지로"}.get(item.reason or "", "")
+            shown += f" → {why or (item.holiday or '공휴일') + '로'} 건너뜀"
+        elif item.moved_from is not None:
+            way = "다음영업일" if item.moved_from < item.at else "이전영업일"
+            shown += f" ← {when(item.moved_from, today)}에서 {way}로 이동"
+            shown += f" ({item.holiday})" if item.holiday else ""
+        lines.append(shown)
+    return lines
 
 
 def sending_order(row: Schedule) -> str:

@@ -33,9 +33,11 @@ from commands.grammar.parse import (
     ScheduleEdit,
     ScheduleList,
     ScheduleLogs,
+    SchedulePause,
     SchedulePreview,
     ScheduleSend,
     ScheduleShow,
+    ScheduleSkip,
     ScheduleTest,
     ScheduleToggle,
     TemplateDelete,
@@ -45,7 +47,7 @@ from commands.grammar.parse import (
     WhoAmI,
     parse,
 )
-from commands.handlers import account, admins, campaign, preview, schedule, templates
+from commands.handlers import account, admins, campaign, preview, rules, schedule, templates
 from commands.identity import Identity
 from commands.service_errors import service_error_text
 from core import request_id
@@ -164,6 +166,10 @@ async def _dispatch(
             return await schedule.schedule_delete(ctx, who, command)
         case ScheduleToggle():
             return await schedule.schedule_toggle(ctx, who, command)
+        case ScheduleSkip():
+            return await rules.schedule_skip(ctx, who, command)
+        case SchedulePause():
+            return await rules.schedule_pause(ctx, who, command)
         case ScheduleTest():
             return await schedule.schedule_test(ctx, who, event, command)
         case ScheduleSend():

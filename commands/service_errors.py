@@ -28,9 +28,16 @@ def as_command_error(error: ServiceError, *, prefix: str, today: date) -> Comman
         return CommandError(None, error.message)
     if error.field in _ACCESS_FIELDS:
         return _access_error(error, prefix)
-    line = example_line(error.field, today)
+    if error.field == "paused_until":
+        return CommandError(
+            "날짜", error.message, f"{prefix}{verb_of(Action.SCHEDULE_PAUSE).example}"
+        )
+    line = example_line(FORM_KEY_OF.get(error.field, error.field), today)
     return CommandError(line.split(":", 1)[0], error.message, line)
 
+
+# form attributes written under another attribute's key (``시간:`` holds every time)
+FORM_KEY_OF = {"times": "schedule_time"}
 
 # the access service's fields: the Korean key and the command whose example fits the field
 _ACCESS_FIELDS = {

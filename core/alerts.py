@@ -19,6 +19,9 @@ class AlertKind(StrEnum):
     ACCESS_REFUSED = "access"  # a send was refused: its room or an org is not in force
     IRIS_DOWN = "iris_down"  # an Iris device stopped answering
     IRIS_BACK = "iris_back"  # it answers again
+    RULE_DROPPED = (
+        "rule_dropped"  # the PHP site edited a schedule's timing: its richer rule is gone
+    )
 
 
 @dataclass(frozen=True, slots=True)

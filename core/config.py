@@ -174,6 +174,8 @@ class SchedulerConfig(_Section):
     max_consecutive_failures: int = Field(3, ge=1)
     retry_base_s: float = Field(2, gt=0)
     shutdown_grace_s: float = Field(30, ge=0)
+    # what a schedule without 공휴일: does on a Korean public holiday or a `kbot holiday` day
+    holiday_policy: Literal["send", "skip", "next_business_day", "previous_business_day"] = "send"
 
 
 class WebConfig(_Section):

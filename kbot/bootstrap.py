@@ -38,6 +38,7 @@ from core.clock import Clock, SystemClock
 from core.config import Config
 from scheduler.alerts import AlertGate
 from scheduler.heartbeat import Heartbeat
+from scheduler.holiday_source import HolidaySource
 from scheduler.service import Scheduler
 from storage.engine import create_engine, is_mysql, safe_url, server_zone_minutes, session_factory
 from storage.migrate import check_schema as check_schema_of
@@ -165,6 +166,7 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
         heartbeat=app[keys.HEARTBEAT],
         notify=AlertGate(chat_alerts(sender), app[keys.CLOCK], cfg.alerts.min_interval_s),
         on_outcome=app[keys.METRICS].observe_send,  # kbot_sends_total, lateness histogram
+        holidays=HolidaySource(app[keys.SESSIONS], app[keys.CLOCK], cfg.tz),
         **_receipt_hooks(app),
     )
     app[keys.SCHEDULER] = scheduler
@@ -230,6 +232,7 @@ async def _commands(app: web.Application) -> AsyncIterator[None]:
         app[keys.CLOCK],
         app[keys.SCHEDULER],
         EventChatKinds(rooms),
+        app[keys.SCHEDULER].holidays,
     )
     app[keys.SCHEDULES] = context.schedules
     app[keys.ACCESS] = context.access

@@ -21,6 +21,7 @@ from core.logs import setup_logging
 from core.timeutil import to_local_naive
 from kbot.bootstrap import database
 from kbot.cli_access import add_access_commands
+from kbot.cli_holiday import add_holiday_commands
 from kbot.cli_standby import add_standby, add_standby_commands, check_room_devices, devices_of
 from kbot.cli_support import (
     CliError,
@@ -270,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     numeric_options(a, admin="--admin")
     add_access_commands(cmd, org=org_sub, admin=adm_sub, room=room_sub, token=tok)
     add_standby_commands(cmd, room=room_sub)
+    add_holiday_commands(cmd, sub)
     a = cmd(sub, "web-login", "print a one-time login link to the web page", web_login)
     a.add_argument("--admin", required=True, metavar="KAKAO_USER_ID")
     numeric_options(a, admin="--admin")

@@ -6,29 +6,38 @@ MySQL/MariaDB lock the due rows with ``FOR UPDATE SKIP LOCKED`` so several worke
 work; SQLite serialises writers with ``BEGIN IMMEDIATE`` (the engine's default). The unique
 ``(schedule_id, scheduled_at, kind)`` key makes a second claim of one occurrence impossible.
 A claim is a few set-based statements however many schedules are due.
+
+A schedule's richer rule (``kbot_schedule_rules``: monthly, several times, holidays, a count,
+a skip, a pause) is read for the whole batch in one query (``scheduler.rule_rows``); its due
+times are those of the rule with the process's holiday calendar, the count left going down
+with each one, and ``sends_done`` goes up with each scheduled send claimed here.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.alerts import Alert
 from core.human import duration
 from core.timeutil import from_local_naive, to_local_naive
-from scheduler import room_ledger
+from scheduler import room_ledger, rule_rows
 from scheduler.bulk import insert_ids, update_rows
+from scheduler.calendar import NO_HOLIDAYS, HolidayCalendar
 from scheduler.context import Deps, in_transaction, log
+from scheduler.due_times import Timing, due_times, first_time
 from scheduler.held import SEND_COLUMNS, Held
 from scheduler.leases import take_over
 from scheduler.logbook import SKIPPED, Result, insert_logs, log_values
 from scheduler.rendered import render_batch
 from scheduler.room_gate import Begun, admit
-from scheduler.rules import RuleError, next_occurrence
-from scheduler.schedule_rule import RuleColumns, rule_of
+from scheduler.rules import RuleError
+from scheduler.schedule_rule import RuleColumns, fingerprint, progress_of, rule_of
 from storage.kbot_models import Occurrence
 from storage.models import Schedule
 
@@ -46,8 +55,6 @@ _CLAIM_COLUMNS = (
     Schedule.updated_at,
 )
 _DueRow = Any  # a Core row of _CLAIM_COLUMNS
-_Timing = tuple[list[datetime], datetime | None]  # due times (naive local), the next time
-MAX_CATCH_UP = 1000  # due times one claim looks at per schedule (after a long downtime)
 Claimed = int | Begun  # an orphan taken over (by id: it is admitted when sent), or a new one
 
 
@@ -59,22 +66,27 @@ async def claim(deps: Deps, limit: int, exclude: Collection[int] = ()) -> list[C
     """Take up to ``limit`` occurrences to send, now leased to ``deps.owner``: orphans first
     (expired or released leases), then newly due ones, admitted already."""
 
-    async def work(session: AsyncSession) -> tuple[list[Claimed], int]:
-        taken: list[Claimed] = list(await take_over(session, deps, limit, exclude))
-        skipped = 0
-        if len(taken) < limit:
-            due, skipped = await _claim_due(session, deps, limit - len(taken))
-            taken += due
-        return taken, skipped
+    calendar = NO_HOLIDAYS if deps.holidays is None else await deps.holidays.fresh()
 
-    taken, skipped = await in_transaction(deps, work)
-    for _ in range(skipped):
-        deps.report("failed", 0.0)
+    async def work(session: AsyncSession) -> tuple[list[Claimed], _Plan | None]:
+        taken: list[Claimed] = list(await take_over(session, deps, limit, exclude))
+        plan = None
+        if len(taken) < limit:
+            plan = _Plan(deps, calendar)
+            taken += await _claim_due(session, plan, limit - len(taken))
+        return taken, plan
+
+    taken, plan = await in_transaction(deps, work)
+    if plan is not None:
+        for _ in range(len(plan.skips)):
+            deps.report("failed", 0.0)
+        await rule_rows.tell(deps, plan.notices)
     return taken
 
 
-async def _claim_due(session: AsyncSession, deps: Deps, limit: int) -> tuple[list[Begun], int]:
-    """The occurrences claimed, and how many due ones were skipped as missed."""
+async def _claim_due(session: AsyncSession, plan: _Plan, limit: int) -> list[Begun]:
+    """The occurrences claimed; ``plan`` keeps the due ones skipped as missed."""
+    deps = plan.deps
     query = (
         select(*_CLAIM_COLUMNS)
         .where(
@@ -87,8 +99,8 @@ async def _claim_due(session: AsyncSession, deps: Deps, limit: int) -> tuple[lis
     if deps.mysql:
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.execute(query)).all())
-    plan = _Plan(deps)
-    timings = [plan.timing(row) for row in rows]
+    extras = await rule_rows.load(session, [row.id for row in rows])
+    timings = [plan.timing(row, extras.get(row.id)) for row in rows]
     due = [
         (row.id, at)
         for row, timing in zip(rows, timings, strict=True)
@@ -98,44 +110,57 @@ async def _claim_due(session: AsyncSession, deps: Deps, limit: int) -> tuple[lis
     handled = await _handled(session, due)
     for row, timing in zip(rows, timings, strict=True):
         plan.advance(row, timing, handled)
-    return await plan.write(session), len(plan.skips)
+    return await plan.write(session)
 
 
 class _Plan:
     """What one claim writes: new occurrences, skipped ones with their logs, and each
     schedule's next time (or its end)."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, calendar: HolidayCalendar) -> None:
         self.deps = deps
+        self.calendar = calendar
         self.now = deps.clock.now()
         self.sends: list[tuple[Held, _DueRow]] = []
         self.skips: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (occurrence, log)
         self.moves: dict[int, dict[str, Any]] = {}  # schedule id -> next_send_at, status
+        self.ruled: set[int] = set()  # schedules with a rules row in force: their sends count
+        self.counted: Counter[int] = Counter()  # schedule id -> scheduled sends claimed
+        self.dropped: list[tuple[_DueRow, Any]] = []  # rules rows the PHP site's edit ended
+        self.adopted: dict[int, str] = {}  # rules rows without a fingerprint: the one to set
+        self.notices: list[Alert] = []  # to send once the claim has committed
 
-    def timing(self, row: _DueRow) -> _Timing | RuleError:
+    def timing(self, row: _DueRow, extra: Any | None) -> Timing | RuleError:
         """The row's occurrences due by now (naive local, oldest first) and its next time
-        after them; the first is ``next_send_at``, or for a row without one (new, or written
-        by the PHP site) the rule's first time at or after its ``updated_at``."""
-        tz, now = self.deps.tz, self.now
+        after them; the first is ``next_send_at`` (checked against the calendar, the skip and
+        the pause when there is more than the seed rule), or for a row without one (new,
+        written by the PHP site, or its richer rule just dropped) the rule's first time at or
+        after its ``updated_at``. Each due time uses up one of the sends left."""
+        tz, calendar = self.deps.tz, self.calendar
+        seed = cast(RuleColumns, row)
+        dropped = extra is not None and rule_rows.edited(seed, extra)
+        if dropped:
+            self.dropped.append((row, extra))
+            extra = None
         try:
-            rule = rule_of(cast(RuleColumns, row))
-            if row.next_send_at is not None:
-                at: datetime | None = from_local_naive(row.next_send_at, tz)
-            else:
-                since = from_local_naive(row.updated_at, tz) - timedelta(seconds=1)
-                at = next_occurrence(rule, since, tz)
-            due: list[datetime] = []
-            while at is not None and at <= now and len(due) < MAX_CATCH_UP:
-                due.append(to_local_naive(at, tz))
-                at = next_occurrence(rule, at, tz)
-            if at is not None and at <= now:  # more missed than MAX_CATCH_UP: not all logged
-                at = next_occurrence(rule, now, tz)
+            rule = rule_of(seed, extra, self.deps.settings.holiday_policy)
+            progress = progress_of(extra)
+            if extra is not None:
+                self.ruled.add(row.id)
+                if extra.seed_fingerprint is None:
+                    self.adopted[row.id] = fingerprint(seed)
+            stored = None
+            if row.next_send_at is not None and not dropped:
+                stored = from_local_naive(row.next_send_at, tz)
+            since = from_local_naive(row.updated_at, tz)
+            recheck = extra is not None or rule.holiday_policy != "send"
+            first = first_time(rule, stored, since, tz, calendar, progress, recheck=recheck)
+            return due_times(rule, first, self.now, tz, calendar, progress)
         except RuleError as exc:
             return exc
-        return due, at
 
     def advance(
-        self, row: _DueRow, timing: _Timing | RuleError, handled: set[tuple[int, datetime]]
+        self, row: _DueRow, timing: Timing | RuleError, handled: set[tuple[int, datetime]]
     ) -> None:
         """Decide once for ``row``: the newest due occurrence is sent when it is within the
         grace period, every other one is logged as missed (none is dropped silently), one
@@ -162,6 +187,8 @@ class _Plan:
                 )
             else:
                 self.sends.append((_due(row, at, "pending"), row))
+                if row.id in self.ruled:
+                    self.counted[row.id] += 1
         self._move(row.id, following)
 
     def _occurrence(self, occ: Held) -> dict[str, Any]:
@@ -218,6 +245,9 @@ class _Plan:
             occ.id = occ_id
         await room_ledger.record(session, (item.occ for item in begun if item.slot is not None))
         await update_rows(session, _SCHEDULE, self.moves)
+        await rule_rows.count_sends(session, self.counted)
+        await rule_rows.adopt(session, self.adopted)
+        self.notices = await rule_rows.drop(session, self.deps, self.dropped)
         return begun
 
 

@@ -25,6 +25,7 @@ from scheduler.image_files import ImageFiles
 
 if TYPE_CHECKING:
     from scheduler.handover import ReceiptWriter
+    from scheduler.holiday_source import HolidaySource
 
 log = logging.getLogger("kbot.scheduler")
 T = TypeVar("T")
@@ -60,6 +61,7 @@ class Deps:
     on_outcome: OnOutcome | None = None
     confirm: Confirm | None = None  # None: confirmation does not apply (dry run)
     resend_uncertain: bool = False  # resend a part whose request timed out (it may be there)
+    holidays: HolidaySource | None = None  # the holiday calendar; None: no holidays
 
     def report(self, status: str, lateness_s: float) -> None:
         """Tell ``on_outcome`` that an occurrence finished; its failure never stops a send."""

@@ -32,6 +32,7 @@ from scheduler.cutoff import CutOffSender
 from scheduler.delivery import Outcome, deliver
 from scheduler.handover import ReceiptWriter
 from scheduler.heartbeat import Heartbeat
+from scheduler.holiday_source import HolidaySource
 from scheduler.image_files import ImageFiles
 from scheduler.interactive import ANSWER_WITHIN_S, InteractiveSends
 from scheduler.leases import create_send_now, release, renew
@@ -57,11 +58,13 @@ class Scheduler:
         on_outcome: OnOutcome | None = None,
         device_for: Callable[[str], str] | None = None,
         on_receipt: OnReceipt | None = None,
+        holidays: HolidaySource | None = None,
     ) -> None:
         """``on_outcome(status, lateness_s)`` is called once per finished occurrence (its
         errors are logged, never raised). ``device_for`` (the Iris transport: the device a
         room's request is meant for) turns delivery receipts on: ``receipts`` is then the
-        book that echoes confirm (``on_receipt`` counts each resolved part)."""
+        book that echoes confirm (``on_receipt`` counts each resolved part). ``holidays``
+        is the process's holiday calendar (one is made when not given)."""
         self.deps = Deps(
             sessions=sessions,
             clock=clock,
@@ -74,6 +77,7 @@ class Scheduler:
             notify=notify,
             on_outcome=on_outcome,
             resend_uncertain=cfg.bot.resend_uncertain,
+            holidays=holidays or HolidaySource(sessions, clock, cfg.tz),
         )
         if device_for is not None:  # the writer's own deps need no receipts
             writer = ReceiptWriter(self.deps, cfg.bot.confirm_timeout_s)
@@ -98,6 +102,12 @@ class Scheduler:
         self._low_water = max(
             1, min(cfg.scheduler.claim_batch, cfg.scheduler.max_concurrent_sends) // 2
         )
+
+    @property
+    def holidays(self) -> HolidaySource:
+        """The holiday calendar this scheduler sends by (the services show the same)."""
+        assert self.deps.holidays is not None  # always set by __init__
+        return self.deps.holidays
 
     @property
     def running(self) -> bool:

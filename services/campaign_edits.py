@@ -7,7 +7,7 @@ the spread or the set changed. The caller archives the send log of the rows to d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -16,13 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import schedule_checks as checks
 from services import schedule_queries as queries
 from services.campaign_rows import CampaignSaved, Row, load, spread_key, spread_times
+from services.campaign_writes import at_time, write_rules
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, visible
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
+from services.schedule_rules import RuleValues, merged, seed_type, values_of
 from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
+from storage import schedule_rules as rule_rows
 from storage.kbot_models import Admin, Org, Room, ScheduleMeta
 from storage.models import Schedule
 
@@ -99,11 +102,15 @@ async def edit_in(
         spread_s = campaign.spread_s if form.spread_s is None else form.spread_s
         times = list(spread_times(base, spread_s, len(rows)))
         campaign.base_time, campaign.spread_s = base, spread_s
+    stored = await rule_rows.load(s, [row.id for row, _ in view.rows])
+    source_rules = values_of(stored.get(view.rows[0][0].id))
+    values: list[RuleValues] = []
     for (row, _), at in zip(rows, times, strict=True):
         # the row's own (spread) time, so a once row's window ends at it
-        checks.apply(
-            row, form if at is None else replace(form, schedule_time=at), now_local=now_local
-        )
+        row_form = form if at is None else at_time(form, at)
+        kept = values_of(stored[row.id]) if row.id in stored else source_rules
+        values.append(merged(kept if row.id is not None else source_rules, row_form))
+        checks.apply(row, seed_type(row_form), now_local=now_local)
         if form.status is None and row.status == "completed":
             row.status = "active"  # a finished campaign given a new time runs again
         if form.image_ids is not None:
@@ -114,12 +121,14 @@ async def edit_in(
         campaign.title = rows[0][0].title
     if form.message_text is not None or new:
         await _check_texts(d, s, rows)
-    for row, _ in rows:
+    for (row, _), row_values in zip(rows, values, strict=True):
         checks.check_row(row, now_local=now_local, limits=d.limits)
-        next_send = d.next_send(row)  # also checks that a send is left
+        next_send = d.next_send(row, row_values)  # also checks that a send is left
         row.next_send_at = next_send if row.status == "active" else None
     test_room = await _test_room(d, s, form, standing)
     await _write(d, s, actor, campaign.id, rows, new, gone, before, current_room_id, test_room)
+    await rule_rows.remove(s, [row.id for row, _ in view.rows])
+    await write_rules(d, s, [(row, v) for (row, _), v in zip(rows, values, strict=True)])
     saved = CampaignSaved(
         campaign,
         [row for row, _ in rows],

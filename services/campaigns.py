@@ -32,7 +32,7 @@ from services.campaign_rows import (
     row_of_room,
     spread_times,
 )
-from services.campaign_writes import insert_rows, new_row
+from services.campaign_writes import insert_rows, new_row, write_rules
 from services.errors import Conflict
 from services.logs import LogFilter, list_logs
 from services.message_text import check_text, resolve_template
@@ -42,6 +42,7 @@ from services.schedule_form import ScheduleForm
 from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
+from storage import schedule_rules as rule_rows
 from storage.archive import archive_schedules
 from storage.kbot_models import Admin, AuditEntry, Campaign, Org, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
@@ -108,10 +109,11 @@ class CampaignService:
             assert form.schedule_time is not None  # check_required
             spread_s = form.spread_s or 0
             times = spread_times(form.schedule_time, spread_s, len(places))
-            rows = [
+            made = [
                 new_row(d, form, org, actor, place, at, images, now_local)
                 for place, at in zip(places, times, strict=True)
             ]
+            rows = [row for row, _ in made]
             campaign = Campaign(
                 title=rows[0].title,  # as the rows have it: cleaned
                 owner_org_id=org.id,
@@ -125,6 +127,7 @@ class CampaignService:
             await s.flush()
             # in bulk (a statement per table, not per row): hundreds of rooms in well under 2 s
             await insert_rows(s, rows)
+            await write_rules(d, s, made)
             meta = {
                 "creator_admin_id": actor.id,
                 "notify_room_id": current_room_id,
@@ -179,6 +182,7 @@ class CampaignService:
             view = await load(s, campaign_id, standing, Operation.TOGGLE)
             changed = skipped = 0
             updated_at = d.now_local().replace(microsecond=0)
+            extras = await rule_rows.load(s, [row.id for row, _ in view.rows]) if on else {}
             for row, room in view.rows:
                 if row.status == ("active" if on else "inactive"):
                     continue
@@ -187,7 +191,7 @@ class CampaignService:
                     continue
                 before = audit.snapshot(row)
                 row.status = "active" if on else "inactive"
-                row.next_send_at = d.next_send(row) if on else None
+                row.next_send_at = d.next_send(row, extras.get(row.id)) if on else None
                 row.updated_at = updated_at
                 d.audit(s, actor, "on" if on else "off", row.id, before, audit.snapshot(row))
                 changed += 1

@@ -7,10 +7,20 @@ from typing import Literal, Protocol
 
 from bot.chat_kinds import ChatKind
 from bot.events import ChatEvent
+from scheduler.calendar import NO_HOLIDAYS, HolidayCalendar
 from scheduler.interactive import ANSWER_WITHIN_S
 from scheduler.room_gate import RoomBusy
 
-__all__ = ["ANSWER_WITHIN_S", "ChatKinds", "RoomBusy", "SchedulerPort", "SendResult"]
+__all__ = [
+    "ANSWER_WITHIN_S",
+    "NO_CALENDARS",
+    "ChatKinds",
+    "FixedCalendars",
+    "HolidayCalendars",
+    "RoomBusy",
+    "SchedulerPort",
+    "SendResult",
+]
 
 
 class SendResult(Protocol):
@@ -60,3 +70,33 @@ class ChatKinds(Protocol):
         (``ChatKind.DIRECT``), certainly not, or unknown. Only DIRECT may receive a
         credential. Implemented by ``bot.chat_kinds.EventChatKinds``."""
         ...
+
+
+class HolidayCalendars(Protocol):
+    """The holiday calendar the scheduler sends by (``scheduler.holiday_source.HolidaySource``),
+    so the next times people are shown are the ones that will be sent."""
+
+    def current(self) -> HolidayCalendar:
+        """The calendar in force now, without I/O (for sync next-time maths)."""
+        ...
+
+    async def fresh(self) -> HolidayCalendar:
+        """The same, after re-reading ``kbot_holidays`` when it may have changed (at most
+        every 60 s)."""
+        ...
+
+
+class FixedCalendars:
+    """``HolidayCalendars`` that always answers one calendar (tests, benches, no database)."""
+
+    def __init__(self, calendar: HolidayCalendar = NO_HOLIDAYS) -> None:
+        self._calendar = calendar
+
+    def current(self) -> HolidayCalendar:
+        return self._calendar
+
+    async def fresh(self) -> HolidayCalendar:
+        return self._calendar
+
+
+NO_CALENDARS = FixedCalendars()

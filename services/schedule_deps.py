@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.timeutil import to_local_naive
-from scheduler.rules import RuleError, next_occurrence
-from scheduler.schedule_rule import rule_of
+from scheduler.calendar import HolidayCalendar
+from scheduler.rules import HolidayPolicy, Progress, Rule, RuleError, next_occurrence
+from scheduler.schedule_rule import ExtraColumns, progress_of, rule_of
 from services import schedule_checks as checks
-from services.ports import SchedulerPort
+from services.ports import NO_CALENDARS, HolidayCalendars, SchedulerPort
 from storage import audit
 from storage.engine import ReadSessions
 from storage.kbot_models import Admin, AuditEntry
@@ -32,11 +33,24 @@ class ScheduleDeps:
     scheduler: SchedulerPort
     archive_dir: Path  # where a deleted schedule's send log goes
     prefix: str  # of the chat commands, which some messages name
+    holidays: HolidayCalendars = NO_CALENDARS  # the calendar the scheduler sends by
+    holiday_policy: HolidayPolicy = "send"  # config scheduler.holiday_policy
 
-    def next_send(self, row: Schedule) -> datetime:
-        """The row's next send time from now (naive local); ``Invalid`` when none is left."""
+    def calendar(self) -> HolidayCalendar:
+        return self.holidays.current()
+
+    def rule(self, row: Schedule, extra: ExtraColumns | None) -> tuple[Rule, Progress]:
+        """The row's rule and progress (``RuleError`` for a row that cannot fire)."""
+        return rule_of(row, extra, self.holiday_policy), progress_of(extra)
+
+    def next_send(self, row: Schedule, extra: ExtraColumns | None = None) -> datetime:
+        """The row's true next send time from now (naive local), its rules row ``extra``
+        and the holidays applied; ``Invalid`` when none is left."""
         try:
-            found = next_occurrence(rule_of(row), self.clock.now(), self.tz)
+            rule, progress = self.rule(row, extra)
+            found = next_occurrence(
+                rule, self.clock.now(), self.tz, calendar=self.calendar(), progress=progress
+            )
         except RuleError:
             found = None
         if found is None:

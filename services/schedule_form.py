@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
+from typing import Literal
 
+from scheduler.rules import HolidayPolicy, MonthDay
 from services.schedule_targets import Targets
 from services.schedule_values import RoomType, ScheduleType, SendOrder, Status
 
@@ -32,6 +34,12 @@ class ScheduleForm:
     message_text: str | None = None  # may hold {변수} (core.message_template)
     template: str | None = None  # a saved template's name, instead of message_text
     spread_s: int | None = None  # a campaign's rows spread over this window after the time
+    # Beyond the seed's columns (kbot_schedule_rules; services.schedule_rules):
+    month_day: MonthDay | None = None  # monthly only: 15 / 말일 / 둘째 주 화요일
+    times: tuple[time, ...] | None = None  # every time of day, sorted; schedule_time = first
+    max_sends: int | None = None  # 횟수; NO_LIMIT removes it
+    # 공휴일; None: unchanged; CONFIG_POLICY: back to the config's scheduler.holiday_policy
+    holiday_policy: HolidayPolicy | Literal["config"] | None = None
 
     def given(self) -> dict[str, object]:
         """Only the fields that were provided, by attribute name."""
@@ -49,6 +57,9 @@ SEED_NAMES = {
     "room_type": "target_room_type",
     "weekdays": "schedule_weekdays",
 }
+
+CONFIG_POLICY: Literal["config"] = "config"  # holiday_policy of "기본": the config decides
+NO_LIMIT = 0  # max_sends of "없음": the schedule sends without a count again
 
 
 def seed_name(attribute: str) -> str:

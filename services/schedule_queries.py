@@ -12,7 +12,8 @@ from services import schedule_checks as checks
 from services.errors import Conflict, Invalid, NotFound
 from services.permissions import Operation, Standing, allows, check, require_acting
 from services.permissions import visible as visible_orgs
-from storage.kbot_models import Room, ScheduleMeta
+from storage import schedule_rules
+from storage.kbot_models import Room, ScheduleMeta, ScheduleRule
 from storage.models import Schedule
 
 
@@ -40,6 +41,7 @@ class Found:
     schedule: Schedule
     room: Room | None  # None: the target room is not registered
     meta: ScheduleMeta | None
+    rule: ScheduleRule | None = None  # its rule beyond the seed's columns, when it has one
 
 
 async def load(
@@ -57,7 +59,8 @@ async def load(
     room = await session.scalar(select(Room).where(Room.chat_id == row.target_room_id))
     if not allows(standing, room.org_id if room else None):
         raise ScheduleNotFound(schedule_id)
-    return Found(row, room, await session.get(ScheduleMeta, schedule_id))
+    rules = await schedule_rules.load(session, [schedule_id])
+    return Found(row, room, await session.get(ScheduleMeta, schedule_id), rules.get(schedule_id))
 
 
 async def visible(

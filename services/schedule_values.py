@@ -20,7 +20,7 @@ from services.errors import quote
 T = TypeVar("T")
 
 RoomType = Literal["live", "test"]
-ScheduleType = Literal["once", "daily", "weekly"]
+ScheduleType = Literal["once", "daily", "weekly", "monthly"]
 SendOrder = Literal["text_first", "images_first", "images_only", "text_only"]
 Status = Literal["active", "inactive"]
 
@@ -70,8 +70,9 @@ SCHEDULE_TYPES: Choice[ScheduleType] = Choice(
         **dict.fromkeys(("1회", "1회성", "한번", "한번만", "once"), "once"),
         **dict.fromkeys(("매일", "매일반복", "daily"), "daily"),
         **dict.fromkeys(("매주", "매주반복", "주간반복", "weekly"), "weekly"),
+        **dict.fromkeys(("매월", "매달", "매월반복", "monthly"), "monthly"),
     },
-    "1회, 매일, 매주",
+    "1회, 매일, 매주, 매월",
 )
 SEND_ORDERS: Choice[SendOrder] = Choice(
     {

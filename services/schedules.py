@@ -20,24 +20,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.timeutil import to_local_naive
-from scheduler.rules import RuleError, next_occurrence, upcoming
-from scheduler.schedule_rule import rule_of
+from scheduler.rules import HolidayPolicy, Planned
+from scheduler.schedule_rule import ExtraColumns, fingerprint
 from services import logs as log_queries
 from services import schedule_checks as checks
 from services import schedule_queries as queries
+from services import schedule_rules as rules
+from services import schedule_times as times
 from services.campaigns import CampaignService
 from services.errors import Invalid
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
-from services.ports import SchedulerPort
+from services.ports import NO_CALENDARS, HolidayCalendars, SchedulerPort
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
+from services.schedule_pauses import SchedulePauses
 from services.schedule_preview import Preview, preview
 from services.schedule_values import NO_ROOM
 from storage import audit
+from storage import schedule_rules as rule_rows
 from storage.archive import archive_schedule
 from storage.engine import ReadSessions
-from storage.kbot_models import Admin, Org, Room, ScheduleMeta
+from storage.kbot_models import Admin, Org, Room, ScheduleMeta, ScheduleRule
 from storage.models import Schedule, ScheduleLog
 
 
@@ -80,9 +84,21 @@ class ScheduleService:
         scheduler: SchedulerPort,
         archive_dir: Path,
         prefix: str,
+        holidays: HolidayCalendars = NO_CALENDARS,
+        *,
+        holiday_policy: HolidayPolicy = "send",
     ) -> None:
         self._deps = ScheduleDeps(
-            sessions, read_sessions, clock, tz, limits, scheduler, archive_dir, prefix
+            sessions,
+            read_sessions,
+            clock,
+            tz,
+            limits,
+            scheduler,
+            archive_dir,
+            prefix,
+            holidays,
+            holiday_policy,
         )
         self._archive_dir = archive_dir
         self._prefix = prefix
@@ -93,24 +109,33 @@ class ScheduleService:
         self._limits = limits
         self._scheduler = scheduler
         self.campaigns = CampaignService(self._deps)
+        self.pauses = SchedulePauses(self._deps)
 
-    def resumable(self, row: Schedule) -> bool:
-        """Whether ``row`` can be turned on: it is not active and a send time is left."""
+    def resumable(self, row: Schedule, extra: ExtraColumns | None = None) -> bool:
+        """Whether ``row`` (its rules row ``extra``) can be turned on: it is not active and a
+        send time is left."""
         if row.status == "active":
             return False
         try:
-            return next_occurrence(rule_of(row), self._clock.now(), self._tz) is not None
-        except RuleError:
+            self._deps.next_send(row, extra)
+        except Invalid:
             return False
+        return True
 
-    def upcoming(self, row: Schedule, count: int) -> list[datetime]:
-        """The next ``count`` send times of ``row`` from now (aware, in the configured zone)."""
-        if row.status != "active":
-            return []
-        try:
-            return upcoming(rule_of(row), self._clock.now(), self._tz, count)
-        except RuleError:
-            return []
+    def upcoming(
+        self, row: Schedule, count: int, extra: ExtraColumns | None = None
+    ) -> list[datetime]:
+        """The next ``count`` send times of ``row`` (its rules row ``extra``) from now."""
+        return times.coming(self._deps, row, count, extra)
+
+    def plan(self, row: Schedule, count: int, extra: ExtraColumns | None = None) -> list[Planned]:
+        """``upcoming`` with the times skipped or moved among them (``!스케줄 보기``)."""
+        return times.planned(self._deps, row, count, extra)
+
+    async def rules_for(self, schedule_ids: Collection[int]) -> dict[int, ScheduleRule]:
+        """The rules rows of those schedules that have one (for ``upcoming`` and labels)."""
+        async with self._read_sessions() as s:
+            return await rule_rows.load(s, schedule_ids)
 
     async def create(
         self,
@@ -140,12 +165,14 @@ class ScheduleService:
                 send_count=0,
             )
             form = await resolve_template(s, form, actor, prefix=self._prefix)
-            await self._fill(s, row, form, standing)
+            values = rules.merged(rules.PLAIN, form)
+            await self._fill(s, row, form, standing, values)
             await self._check_text(s, form, room)
             test_room = await self._form_test_room(s, standing, form)
             s.add(row)
             await s.flush()
             await s.refresh(row)  # server defaults for the audit snapshot
+            await self._write_rules(s, row, values)
             s.add(
                 ScheduleMeta(
                     schedule_id=row.id,
@@ -154,7 +181,8 @@ class ScheduleService:
                     test_room_id=test_room or None,
                 )
             )
-            self._audit(s, actor, "create", row.id, None, audit.snapshot(row))
+            after = audit.snapshot(row) | rules.audit_columns(values)
+            self._audit(s, actor, "create", row.id, None, after)
         self._scheduler.wake()
         return row
 
@@ -173,7 +201,7 @@ class ScheduleService:
             form = await resolve_template(s, form, actor, prefix=self._prefix)
             room = found.room
             row = found.schedule
-            before = audit.snapshot(row)
+            before = audit.snapshot(row) | rules.audit_columns(rules.values_of(found.rule))
             test_room = await self._form_test_room(s, standing, form)
             if test_room is not None:
                 meta = found.meta or ScheduleMeta(schedule_id=row.id)
@@ -192,10 +220,13 @@ class ScheduleService:
                     row.target_room_type = room.room_type
             if form.status is None and row.status == "completed":
                 row.status = "active"  # a finished schedule given a new time runs again
-            await self._fill(s, row, form, standing)
+            values = rules.merged(rules.values_of(found.rule), form)
+            await self._fill(s, row, form, standing, values)
+            await self._write_rules(s, row, values)
             if form.message_text is not None or form.room is not None:
                 await self._check_text(s, row, room)
-            self._audit(s, actor, "edit", row.id, before, audit.snapshot(row))
+            after = audit.snapshot(row) | rules.audit_columns(values)
+            self._audit(s, actor, "edit", row.id, before, after)
         self._scheduler.wake()
         return row
 
@@ -215,14 +246,18 @@ class ScheduleService:
             standing = await standing_of(s, actor, standing)
             found = await self._load(s, schedule_id, standing, Operation.TOGGLE)
             row = found.schedule
+            resumed = await self.pauses.resume(s, found, actor) if on else None
+            extra = resumed or found.rule
             if row.status == ("active" if on else "inactive"):
-                return Toggled(row, changed=False)
+                if resumed is not None:
+                    row.next_send_at = self._deps.next_send(row, extra)
+                return Toggled(row, changed=resumed is not None)
             before = audit.snapshot(row)
             if on:
                 if found.room is None or not found.room.active:
                     raise queries.RoomGone()
                 row.status = "active"
-                row.next_send_at = self._next_send(row)
+                row.next_send_at = self._deps.next_send(row, extra)
             else:
                 row.status = "inactive"
                 row.next_send_at = None  # one truth for every door: no next send
@@ -312,10 +347,15 @@ class ScheduleService:
         return (await queries.test_room(s, standing, form.test_room, prefix=self._prefix)).chat_id
 
     async def _fill(
-        self, s: AsyncSession, row: Schedule, form: ScheduleForm, standing: Standing
+        self,
+        s: AsyncSession,
+        row: Schedule,
+        form: ScheduleForm,
+        standing: Standing,
+        values: rules.RuleValues,
     ) -> None:
         now_local = to_local_naive(self._clock.now(), self._tz)
-        checks.apply(row, form, now_local=now_local)
+        checks.apply(row, rules.seed_type(form), now_local=now_local)
         # written here in the configured zone (the database's CURRENT_TIMESTAMP may be UTC)
         row.updated_at = now_local.replace(microsecond=0)
         if row.id is None:
@@ -325,8 +365,18 @@ class ScheduleService:
                 s, form.image_ids, visible(standing), self._limits
             )
         checks.check_row(row, now_local=now_local, limits=self._limits)
-        next_send = self._next_send(row)  # also checks that a send is left
+        next_send = self._deps.next_send(row, values)  # also checks that a send is left
         row.next_send_at = next_send if row.status == "active" else None
+
+    async def _write_rules(self, s: AsyncSession, row: Schedule, values: rules.RuleValues) -> None:
+        """Keep ``row``'s rules row in step with its seed columns (none when plain)."""
+        if values.plain():
+            await rule_rows.remove(s, [row.id])
+            return
+        now_local = to_local_naive(self._clock.now(), self._tz)
+        await rule_rows.save(
+            s, row.id, values.columns(), fingerprint=fingerprint(row), now_local=now_local
+        )
 
     async def _check_text(
         self, s: AsyncSession, source: ScheduleForm | Schedule, room: Room | None
@@ -337,9 +387,6 @@ class ScheduleService:
             org = await s.get(Org, room.org_id)
             places.append((org.name if org else "", room.name))
         check_text(source.message_text, places, self._limits)
-
-    def _next_send(self, row: Schedule) -> datetime:
-        return self._deps.next_send(row)
 
     def _audit(
         self,

@@ -7,21 +7,24 @@ which is local time like the seed's image JSON it is copied into.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     Time,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -165,6 +168,50 @@ class ScheduleMeta(Base):
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("kbot_campaigns.id", ondelete="SET NULL"), index=True
     )
+
+
+class HolidayDay(Base):
+    """A day set by ``kbot holiday``: ``off`` adds a day off to the Korean public holidays
+    (임시공휴일, a company day off), not ``off`` makes a public holiday a business day."""
+
+    __tablename__ = "kbot_holidays"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    off: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    actor: Mapped[str] = mapped_column(String(120), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class ScheduleRule(Base):
+    """A schedule's rule beyond the seed's columns; a row exists only when one is set.
+
+    ``kb_schedule`` keeps the nearest seed form (a monthly rule is ``daily`` there, its first
+    time in ``schedule_time``) and the true ``next_send_at``. ``seed_fingerprint`` is the
+    digest of the seed's timing columns as kbot wrote them: when the PHP site edits them the
+    digest no longer matches and kbot follows the seed columns, dropping this rule.
+    Every value is read back as untrusted input (anyone with SQL access may write it)."""
+
+    __tablename__ = "kbot_schedule_rules"
+    __table_args__ = (MYSQL_TABLE_ARGS,)
+
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("kb_schedule.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str | None] = mapped_column(String(10))  # 'monthly'; None: the seed's type
+    month_day: Mapped[int | None] = mapped_column(SmallInteger)  # 1..31
+    month_last: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    month_nth: Mapped[int | None] = mapped_column(SmallInteger)  # 1..5, -1 the last
+    month_weekday: Mapped[str | None] = mapped_column(String(9))  # 'monday'..'sunday'
+    times: Mapped[str | None] = mapped_column(String(200))  # '09:00,13:00,18:00'
+    holiday_policy: Mapped[str | None] = mapped_column(String(24))  # None: the config's
+    max_sends: Mapped[int | None] = mapped_column(Integer)
+    sends_done: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    skip_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive local: not sent
+    paused_until: Mapped[date | None] = mapped_column(Date)  # nothing sent through this day
+    seed_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
 
 
 class Campaign(Base):

@@ -50,7 +50,18 @@ def parse_form(lines: list[str], *, today: date) -> ScheduleForm:
         value = _COMMENT.sub("", raw).strip()
         if value:
             values[field.name] = _parse_value(field, value, today)
-    return ScheduleForm(**values)
+    return ScheduleForm(**_split_times(values))
+
+
+def _split_times(values: dict[str, Any]) -> dict[str, Any]:
+    """``시간:`` holds one or several times: the first is the seed's ``schedule_time``, and
+    ``times`` all of them when there are several."""
+    times = values.get("schedule_time")
+    if isinstance(times, tuple):
+        values["schedule_time"] = times[0]
+        if len(times) > 1:
+            values["times"] = times
+    return values
 
 
 def _split(line: str, today: date) -> tuple[str, str]:

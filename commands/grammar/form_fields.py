@@ -17,6 +17,12 @@ from datetime import date
 from string import Template
 
 from commands.grammar.form_dates import example_date, parse_date, parse_datetime, parse_time
+from services.rule_values import (
+    HOLIDAY_POLICIES,
+    parse_max_sends,
+    parse_month_day,
+    parse_times,
+)
 from services.schedule_targets import parse_targets
 from services.schedule_values import (
     ROOM_TYPES,
@@ -89,7 +95,7 @@ FIELDS: tuple[FormField, ...] = (
         ("스케줄타입", "type", "schedule_type"),
         lambda raw, _: SCHEDULE_TYPES.parse(raw),
         "매주",
-        "1회 | 매일 | 매주",
+        "1회 | 매일 | 매주 | 매월",
     ),
     FormField(
         "schedule_date",
@@ -108,12 +114,36 @@ FIELDS: tuple[FormField, ...] = (
         "매주만, 예) 월,수,금 / 월~금 / 평일",
     ),
     FormField(
+        "month_day",
+        "일",
+        ("매월일", "발송일", "day", "monthday", "month_day"),
+        lambda raw, _: parse_month_day(raw),
+        "15",
+        "매월만: 15 | 말일 | 둘째 주 화요일",
+    ),
+    FormField(
         "schedule_time",
         "시간",
-        ("발송시간", "time", "schedule_time"),
-        lambda raw, _: parse_time(raw),
+        ("발송시간", "time", "times", "schedule_time"),
+        lambda raw, _: parse_times(raw, parse_time),
         "09:30",
-        "HH:MM 또는 HH:MM:SS, 예) 09:30",
+        "HH:MM, 여러 번은 쉼표로, 예) 09:00, 13:00",
+    ),
+    FormField(
+        "max_sends",
+        "횟수",
+        ("발송횟수", "count", "maxsends", "max_sends"),
+        lambda raw, _: parse_max_sends(raw),
+        "10",
+        "선택, 이만큼 보내면 끝남, 없음 = 제한 없음",
+    ),
+    FormField(
+        "holiday_policy",
+        "공휴일",
+        ("휴일", "holiday", "holidays", "holiday_policy"),
+        lambda raw, _: HOLIDAY_POLICIES.parse(raw),
+        "건너뛰기",
+        "선택, 발송 | 건너뛰기 | 다음영업일 | 이전영업일",
     ),
     FormField(
         "valid_from",

@@ -25,8 +25,10 @@ from commands.grammar.arguments import (
 )
 from commands.grammar.errors import CommandError
 from commands.grammar.form import parse_form
+from commands.grammar.form_dates import parse_date
 from commands.grammar.verbs import Action, Verb, resolve
 from services.schedule_form import ScheduleForm
+from services.schedule_values import InvalidValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,19 @@ class ScheduleDelete:
 class ScheduleToggle:
     id: int
     on: bool
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSkip:
+    id: int
+    campaign: bool = False  # the id is a campaign's (C12), not a schedule's
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePause:
+    id: int
+    until: date  # nothing is sent on or before this local date
     campaign: bool = False  # the id is a campaign's (C12), not a schedule's
 
 
@@ -158,6 +173,8 @@ Command: TypeAlias = (
     | ScheduleEdit
     | ScheduleDelete
     | ScheduleToggle
+    | ScheduleSkip
+    | SchedulePause
     | ScheduleTest
     | ScheduleSend
     | ScheduleLogs
@@ -208,6 +225,17 @@ def _no_campaign_send(campaign_id: int, prefix: str) -> CommandError:
     )
 
 
+def _pause_date(rest: str, more: list[str], example: str, today: date) -> date:
+    """The date a pause lasts through: the rest of the line, e.g. ``2026-12-31``."""
+    nothing_more("", more, example)
+    if not rest.strip():
+        raise CommandError("날짜", "언제까지 멈출지 날짜를 적어 주세요.", example)
+    try:
+        return parse_date(rest.strip(), today)
+    except InvalidValue as problem:
+        raise CommandError("날짜", str(problem), example) from None
+
+
 def _starts_with_word(text: str) -> bool:
     first = text[:1]
     return "가" <= first <= "힣" or (first.isascii() and first.isalpha())
@@ -237,6 +265,11 @@ def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> 
         case Action.SCHEDULE_ON | Action.SCHEDULE_OFF:
             found, campaign = only_id(rest, more, example)
             return ScheduleToggle(found, verb.action is Action.SCHEDULE_ON, campaign)
+        case Action.SCHEDULE_SKIP:
+            return ScheduleSkip(*only_id(rest, more, example))
+        case Action.SCHEDULE_PAUSE:
+            found, campaign, rest = take_id(rest, example)
+            return SchedulePause(found, _pause_date(rest, more, example, today), campaign)
         case Action.SCHEDULE_TEST | Action.SCHEDULE_SEND:
             found, campaign, rest = take_id(rest, example)
             if campaign and verb.action is Action.SCHEDULE_SEND:

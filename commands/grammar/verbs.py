@@ -30,6 +30,8 @@ class Action(StrEnum):
     SCHEDULE_SEND = "schedule.send"
     SCHEDULE_LOGS = "schedule.logs"
     SCHEDULE_PREVIEW = "schedule.preview"
+    SCHEDULE_SKIP = "schedule.skip"
+    SCHEDULE_PAUSE = "schedule.pause"
     TEMPLATE_SAVE = "template.save"
     TEMPLATE_LIST = "template.list"
     TEMPLATE_DELETE = "template.delete"
@@ -70,21 +72,21 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_LIST,
         (_SCHEDULE, ("목록", "list")),
         "",
-        "내 스케줄 목록을 봅니다 (단톡방에서는 그 방의 것만).",
+        "내 스케줄 목록 (단톡방에서는 그 방의 것만).",
         "스케줄 목록",
     ),
     Verb(
         Action.SCHEDULE_SHOW,
         (_SCHEDULE, ("보기", "show")),
         "ID",
-        "스케줄(캠페인은 C12)과 다음 발송 5회를 봅니다.",
+        "스케줄(캠페인은 C12)과 다음 발송 5회.",
         "스케줄 보기 12",
     ),
     Verb(
         Action.SCHEDULE_CREATE,
         (_SCHEDULE, ("등록", "create")),
         "[양식]",
-        "명령만 보내면 빈 양식을, 채운 양식을 보내면 등록합니다.",
+        "명령만: 빈 양식, 채운 양식: 등록.",
         "스케줄 등록",
     ),
     Verb(
@@ -105,36 +107,51 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_ON,
         (_SCHEDULE, ("켜기", "on")),
         "ID",
-        "스케줄을 활성화합니다.",
+        "스케줄을 켭니다 (일시정지도 끝냄).",
         "스케줄 켜기 12",
     ),
     Verb(
         Action.SCHEDULE_OFF,
         (_SCHEDULE, ("끄기", "off")),
         "ID",
-        "스케줄을 비활성화합니다.",
+        "스케줄을 끕니다.",
         "스케줄 끄기 12",
+    ),
+    Verb(
+        Action.SCHEDULE_SKIP,
+        (_SCHEDULE, ("건너뛰기", "skip")),
+        "ID",
+        "다음 발송 한 번만 건너뜁니다.",
+        "스케줄 건너뛰기 12",
+    ),
+    Verb(
+        Action.SCHEDULE_PAUSE,
+        (_SCHEDULE, ("일시정지", "pause")),
+        "ID YYYY-MM-DD",
+        "그 날짜까지 보내지 않습니다.",
+        "스케줄 일시정지 12 2026-12-31",
+        example_in_help=False,
     ),
     Verb(
         Action.SCHEDULE_TEST,
         (_SCHEDULE, ("테스트", "test")),
         "ID [확인]",
         "테스트방(없으면 테스트방이나 1:1 채팅인 이 방)으로 지금 보냅니다. "
-        "방금 보낸 방이면 끝에 '확인'.",
+        "방금 보냈으면 끝에 '확인'.",
         "스케줄 테스트 12",
     ),
     Verb(
         Action.SCHEDULE_SEND,
         (_SCHEDULE, ("발송", "send")),
         "ID [확인]",
-        "대상 방으로 지금 한 번 보냅니다 (다음 발송 시각은 그대로). 방금 보낸 방이면 끝에 '확인'.",
+        "대상 방으로 지금 한 번 보냅니다 (일정은 그대로). 방금 보냈으면 끝에 '확인'.",
         "스케줄 발송 12",
     ),
     Verb(
         Action.SCHEDULE_LOGS,
         (_SCHEDULE, ("로그", "logs")),
         "ID",
-        "최근 발송 10건과 결과를 봅니다.",
+        "최근 발송 10건과 결과.",
         "스케줄 로그 12",
     ),
     Verb(
@@ -173,19 +190,20 @@ VERBS: tuple[Verb, ...] = (
         "조직코드",
         "이 방을 그 조직의 발송 대상 방으로 등록합니다.",
         "방 등록 BR001",
+        example_in_help=False,
     ),
     Verb(
         Action.WEB_LOGIN,
         (("웹", "web"),),
         "",
-        "웹 1회용 로그인 링크를 받습니다 (1:1 채팅에서만).",
+        "웹 1회용 로그인 링크 (1:1 채팅에서만).",
         "웹",
     ),
     Verb(
         Action.WHO_AM_I,
         (("내정보", "me", "whoami"),),
         "",
-        "내 관리자 정보와 소속 조직을 봅니다 (방 목록은 1:1 채팅에서).",
+        "내 관리자 정보와 소속 조직 (방 목록은 1:1 채팅에서).",
         "내정보",
     ),
     Verb(
@@ -208,6 +226,7 @@ VERBS: tuple[Verb, ...] = (
         "카카오ID",
         "하위 조직 관리자를 해제합니다 (로그인·토큰 끊김, 스케줄 유지).",
         "관리자 해제 18470462837",
+        example_in_help=False,
     ),
     Verb(
         Action.ADMIN_INVITE,
@@ -215,6 +234,7 @@ VERBS: tuple[Verb, ...] = (
         "조직코드 이름",
         "새 관리자의 인증 코드를 받습니다 (1:1 채팅에서만).",
         "관리자 초대 BR001 홍길동",
+        example_in_help=False,
     ),
 )
 

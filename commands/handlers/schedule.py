@@ -22,7 +22,10 @@ from commands.identity import Identity
 from services import send_replies as replies
 from services.permissions import Operation
 from services.ports import RoomBusy
+from services.schedule_rules import notes as rule_notes
+from services.schedule_rules import values_of
 from services.schedule_sends import NotATestRoom
+from storage.models import Schedule
 
 SAVED_PREVIEW = 3  # next send times shown after a create or an edit
 SHOW_PREVIEW = 5
@@ -53,9 +56,9 @@ async def schedule_list(ctx: CommandContext, who: Identity, event: ChatEvent) ->
 
 async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
     found = await ctx.schedules.get(command.id, who.admin, standing=who.standing)
-    upcoming = ctx.schedules.upcoming(found.schedule, SHOW_PREVIEW)
+    planned = ctx.schedules.plan(found.schedule, SHOW_PREVIEW, found.rule)
     test_room = found.meta.test_room_id if found.meta else None
-    shown = fmt.details(found.schedule, found.room, upcoming, ctx.today(), test_room)
+    shown = fmt.details(found.schedule, found.room, planned, ctx.today(), test_room, found.rule)
     return fmt.split_messages("", [shown])
 
 
@@ -67,7 +70,7 @@ async def schedule_create(
     row = await ctx.schedules.create(
         command.form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    return [fmt.saved(row, "등록", ctx.schedules.upcoming(row, SAVED_PREVIEW), ctx.today())]
+    return [await saved_text(ctx, row, "등록")]
 
 
 async def schedule_edit(
@@ -76,7 +79,15 @@ async def schedule_edit(
     row = await ctx.schedules.edit(
         command.id, command.form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    return [fmt.saved(row, "수정", ctx.schedules.upcoming(row, SAVED_PREVIEW), ctx.today())]
+    return [await saved_text(ctx, row, "수정")]
+
+
+async def saved_text(ctx: CommandContext, row: Schedule, verb: str) -> str:
+    """The reply to a create or an edit: the rule, the next times, notes on the rule."""
+    extra = (await ctx.schedules.rules_for([row.id])).get(row.id)
+    upcoming = ctx.schedules.upcoming(row, SAVED_PREVIEW, extra)
+    notes = rule_notes(values_of(extra))
+    return fmt.saved(row, verb, upcoming, ctx.today(), extra, notes)
 
 
 async def schedule_delete(ctx: CommandContext, who: Identity, command: ScheduleDelete) -> list[str]:

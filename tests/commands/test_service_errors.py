@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from commands.grammar.form_fields import BY_NAME, example_line
-from commands.service_errors import service_error_text
+from commands.service_errors import FORM_KEY_OF, service_error_text
 from services.errors import Conflict, Invalid, ServiceError
 from services.schedule_form import ScheduleForm
 from services.schedule_queries import RoomGone, ScheduleNotFound
@@ -20,9 +20,9 @@ TODAY = date(2026, 11, 26)
 
 @pytest.mark.parametrize("name", [field.name for field in fields(ScheduleForm)])
 def test_every_form_attribute_reads_with_its_korean_key(name: str) -> None:
-    line = example_line(name, TODAY)
+    line = example_line(FORM_KEY_OF.get(name, name), TODAY)
     text = service_error_text(Invalid(name, "틀렸습니다."), prefix="!", today=TODAY)
-    assert text == f"❌ {BY_NAME[name].key}: 틀렸습니다.\n예) {line}"
+    assert text == f"❌ {BY_NAME[FORM_KEY_OF.get(name, name)].key}: 틀렸습니다.\n예) {line}"
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,8 @@ KBOT_TABLES = {
     "kbot_schedule_meta",
     "kbot_occurrences",
     "kbot_room_sends",
+    "kbot_holidays",
+    "kbot_schedule_rules",
 }
 
 

@@ -23,7 +23,10 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from core.timeutil import to_local_naive
-from services.errors import ServiceError
+from scheduler.rules import MonthDay
+from scheduler.schedule_rule import MAX_TIMES
+from services.errors import Invalid, ServiceError
+from services.rule_values import MAX_SENDS_LIMIT
 from services.schedule_form import ScheduleForm, seed_name
 from services.schedule_targets import MAX_LISTED_ROOMS, Targets
 from services.schedule_values import (
@@ -70,7 +73,7 @@ RoomRef = Annotated[
     ),
     AfterValidator(not_blank),
 ]
-ScheduleType = Literal["once", "daily", "weekly"]
+ScheduleType = Literal["once", "daily", "weekly", "monthly"]
 Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 WeekdayList = Annotated[list[Weekday], Field(min_length=1)]
 WeekdayText = Annotated[str, Field(min_length=1, max_length=100)]
@@ -118,6 +121,23 @@ class ScheduleIn(BaseModel):
     spread_s: Annotated[int, Field(strict=True, ge=0, le=SPREAD_MAX_SECONDS)] | None = Field(
         None, description="a campaign's rows spread evenly over this many seconds after the time"
     )
+    month_day: Annotated[int, Field(strict=True, ge=1, le=31)] | None = Field(
+        None, description="monthly: the day of the month (past a month's end: its last day)"
+    )
+    month_last: bool | None = Field(None, description="monthly: the month's last day (말일)")
+    month_nth: Literal[1, 2, 3, 4, 5, -1] | None = Field(
+        None, description="monthly: the nth month_weekday of the month (-1: the last)"
+    )
+    month_weekday: Weekday | None = None
+    times: Annotated[list[LocalTime], Field(min_length=1, max_length=MAX_TIMES)] | None = Field(
+        None, description='several times a day, e.g. ["09:00", "13:00"], with schedule_time'
+    )
+    max_sends: Annotated[int, Field(strict=True, ge=0, le=MAX_SENDS_LIMIT)] | None = Field(
+        None, description="end after this many scheduled sends (then completed); 0 removes it"
+    )
+    holiday_policy: Literal["send", "skip", "next_business_day", "previous_business_day"] | None = (
+        Field(None, description="on Korean public holidays; null: the config's default")
+    )
 
     @field_validator("description")
     @classmethod
@@ -135,8 +155,32 @@ class ScheduleIn(BaseModel):
         """Where the schedule sends (one room on an edit)."""
         return None if self.target_room_id is None else Targets.one(self.target_room_id)
 
+    def month_day_value(self) -> MonthDay | None:
+        """The monthly day the body names: exactly one of month_day, month_last, month_nth
+        (with month_weekday)."""
+        kinds = [
+            self.month_day is not None,
+            bool(self.month_last),
+            self.month_nth is not None or self.month_weekday is not None,
+        ]
+        if not any(kinds):
+            return None
+        if sum(kinds) > 1:
+            raise Invalid("month_day", "month_day, month_last, month_nth 중 하나만 주세요.")
+        if self.month_day is not None:
+            return MonthDay(day=self.month_day)
+        if self.month_last:
+            return MonthDay(last=True)
+        if self.month_nth is None or self.month_weekday is None:
+            raise Invalid("month_nth", "month_nth와 month_weekday를 함께 주세요.")
+        return MonthDay(nth=self.month_nth, weekday=self.month_weekday)
+
     def to_form(self, tz: ZoneInfo) -> ScheduleForm:
         weekdays = self.schedule_weekdays
+        times = None
+        if self.times is not None:
+            given = {*self.times, *([self.schedule_time] if self.schedule_time else [])}
+            times = tuple(sorted(given))
         return ScheduleForm(
             title=self.title,
             description=self.description,
@@ -145,7 +189,11 @@ class ScheduleIn(BaseModel):
             schedule_type=self.schedule_type,
             schedule_date=self.schedule_date,
             weekdays=None if weekdays is None else frozenset(weekdays),
-            schedule_time=self.schedule_time,
+            schedule_time=times[0] if times else self.schedule_time,
+            times=times,
+            month_day=self.month_day_value(),
+            max_sends=self.max_sends,
+            holiday_policy=self.holiday_policy,
             valid_from=_local(self.valid_from, tz),
             valid_until=_local(self.valid_until, tz),
             send_order=self.send_order,

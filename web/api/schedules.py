@@ -11,13 +11,16 @@ operations room only (chat-created ones also alert the room the command came fro
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from scheduler.schedule_rule import ExtraColumns
 from services.errors import Conflict, NotFound, ServiceError
 from services.permissions import Operation
+from services.schedule_rules import values_of
 from services.schedules import ScheduleService
 from storage.image_uses import image_ids
 from storage.models import Schedule
@@ -43,7 +46,11 @@ def setup_schedule_routes(app: web.Application) -> None:
 
 
 def schedule_dict(
-    row: Schedule, tz: ZoneInfo, test_room: str | None, campaign_id: int | None = None
+    row: Schedule,
+    tz: ZoneInfo,
+    test_room: str | None,
+    campaign_id: int | None = None,
+    extra: ExtraColumns | None = None,
 ) -> dict[str, Any]:
     """Every column under its seed name, plus the input-only fields ``image_ids`` (from
     ``message_images``) and ``test_room``, and the ``campaign_id`` of a campaign's row (null
@@ -78,6 +85,28 @@ def schedule_dict(
         "image_ids": image_ids(row.message_images),
         "test_room": test_room,
         "campaign_id": campaign_id,
+        **rule_fields(row, extra, tz),
+    }
+
+
+def rule_fields(row: Schedule, extra: ExtraColumns | None, tz: ZoneInfo) -> dict[str, Any]:
+    """The rule beyond the seed (``kbot_schedule_rules``) under the input's JSON names; a
+    monthly rule's ``schedule_type`` is "monthly" (the seed column holds "daily")."""
+    values = values_of(extra)
+    times = values.times.split(",") if values.times else None
+    monthly = values.monthly
+    return {
+        "schedule_type": "monthly" if monthly else row.schedule_type,
+        "month_day": monthly.day if monthly else None,
+        "month_last": bool(monthly and monthly.last),
+        "month_nth": monthly.nth if monthly else None,
+        "month_weekday": monthly.weekday if monthly else None,
+        "times": [time.fromisoformat(t).isoformat() for t in times] if times else None,
+        "max_sends": values.max_sends,
+        "sends_done": values.sends_done if values.max_sends is not None else None,
+        "holiday_policy": values.holiday_policy,
+        "skip_at": iso(values.skip_at, tz) if values.skip_at else None,
+        "paused_until": values.paused_until.isoformat() if values.paused_until else None,
     }
 
 
@@ -87,7 +116,11 @@ async def _respond(request: web.Request, rows: list[Schedule]) -> list[dict[str,
     rooms = await service.test_rooms(ids)
     campaigns = await service.campaigns.campaign_ids(ids)
     tz = _tz(request)
-    return [schedule_dict(row, tz, rooms.get(row.id), campaigns.get(row.id)) for row in rows]
+    extras = await service.rules_for(ids)
+    return [
+        schedule_dict(row, tz, rooms.get(row.id), campaigns.get(row.id), extras.get(row.id))
+        for row in rows
+    ]
 
 
 async def list_schedules(request: web.Request) -> web.Response:
@@ -113,9 +146,9 @@ async def create_schedule(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     body = schedule_in(await json_body(request), create=True)
     assert isinstance(body, ScheduleCreateIn)
-    form = body.to_form(_tz(request))
     service = schedule_service(request)
     try:
+        form = body.to_form(_tz(request))
         if body.campaign:
             saved = await service.campaigns.create(form, admin, current_room_id=NO_NOTIFY_ROOM)
         else:

@@ -101,6 +101,16 @@ def schemas(cfg: Config) -> JSON:
                 "image_ids": {"type": "array", "items": num},
                 "test_room": opt_text,
                 "campaign_id": opt_num,
+                "month_day": opt_num,
+                "month_last": _t("boolean"),
+                "month_nth": opt_num,
+                "month_weekday": opt_text,
+                "times": {"type": ["array", "null"], "items": text},
+                "max_sends": opt_num,
+                "sends_done": opt_num,
+                "holiday_policy": opt_text,
+                "skip_at": opt_text,
+                "paused_until": opt_text,
             }
         ),
         "CampaignCreated": _obj(
