@@ -53,8 +53,9 @@ def slots(
     ``after_wall``, in instant order (the caller drops those not after its instant)."""
     moves = rule.holiday_policy in ("next_business_day", "previous_business_day")
     start = after_wall
-    if rule.holiday_policy == "next_business_day":
-        start = min(start, _run_start(after_wall.date(), calendar))
+    run_start = _run_start(after_wall.date(), calendar) if moves else None
+    if rule.holiday_policy == "next_business_day" and run_start is not None:
+        start = min(start, run_start)
     if rule.valid_from is not None:
         start = max(start, rule.valid_from - LONGEST_GAP)
     walls = base_walls(rule, start)
@@ -73,7 +74,7 @@ def slots(
         bound = instant.astimezone(UTC)
         if moves and rule.holiday_policy == "previous_business_day":
             bound = min(bound, _earliest_landing(wall.date(), tz, calendar))
-        while pending and pending[0][0] < bound:
+        while pending and pending[0][0] <= bound:
             yield heapq.heappop(pending)[2]
     while pending:
         yield heapq.heappop(pending)[2]
@@ -126,13 +127,17 @@ def landing_day(day: date, step: int, calendar: HolidayCalendar) -> date | None:
     return None
 
 
-def _run_start(day: date, calendar: HolidayCalendar) -> datetime:
-    """Just before the first of the non-business days right before ``day``: times on those
-    days that fall on holidays move forward onto ``day`` or later."""
-    first = day
-    while (day - first).days < MAX_MOVE_DAYS and not calendar.business_day(first - _DAY):
-        first -= _DAY
-    return datetime.combine(first, time()) - timedelta(seconds=1)
+def _run_start(day: date, calendar: HolidayCalendar) -> datetime | None:
+    """Just before the first holiday among ``day`` and the non-business days right before
+    it: earlier times on those holidays move forward onto ``day`` or later (None: no such
+    holiday, as after an ordinary weekend)."""
+    first = day if calendar.holiday(day) is not None else None
+    probe = day - _DAY
+    while (day - probe).days <= MAX_MOVE_DAYS and not calendar.business_day(probe):
+        if calendar.holiday(probe) is not None:
+            first = probe
+        probe -= _DAY
+    return None if first is None else datetime.combine(first, time()) - timedelta(seconds=1)
 
 
 def _earliest_landing(day: date, tz: ZoneInfo, calendar: HolidayCalendar) -> datetime:

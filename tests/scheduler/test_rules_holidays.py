@@ -14,6 +14,7 @@ from scheduler.rules import (
     HolidayPolicy,
     MonthDay,
     Planned,
+    Progress,
     Rule,
     is_finished,
     next_occurrence,
@@ -248,3 +249,12 @@ def test_several_times_on_a_holiday_keep_their_wall_times() -> None:
         seoul(2027, 2, 10, 9, 0),
         seoul(2027, 2, 10, 18, 0),
     ]
+
+
+def test_a_time_moved_out_of_a_pause_is_sent() -> None:
+    """The pause ends on the holiday itself; its time, moved to the next day, is sent."""
+    rule = Rule("once", time(3), date=date(2027, 3, 10), holiday_policy="next_business_day")
+    calendar = HolidayCalendar({date(2027, 3, 10): "휴무일"})
+    progress = Progress(paused_until=date(2027, 3, 10))
+    found = upcoming(rule, seoul(2027, 3, 1, 0, 0), SEOUL, 2, calendar, progress)
+    assert found == [seoul(2027, 3, 11, 3, 0)]
