@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import time
+from typing import Literal
 
 from core.particles import attach
 from scheduler.rules import WEEKDAYS, HolidayPolicy, MonthDay
@@ -18,8 +19,9 @@ from services.schedule_values import Choice, InvalidValue, normalize, squash
 
 MAX_SENDS_LIMIT = 100_000  # far beyond any real 횟수, inside an INT column
 
-HOLIDAY_POLICIES: Choice[HolidayPolicy] = Choice(
+HOLIDAY_POLICIES: Choice[HolidayPolicy | Literal["config"]] = Choice(
     {
+        **dict.fromkeys(("기본", "기본값", "설정대로", "default", "config"), "config"),
         **dict.fromkeys(("발송", "보냄", "보내기", "send"), "send"),
         **dict.fromkeys(("건너뛰기", "건너뜀", "쉼", "skip"), "skip"),
         **dict.fromkeys(("다음영업일", "다음평일", "nextbusinessday", "next"), "next_business_day"),
@@ -28,7 +30,7 @@ HOLIDAY_POLICIES: Choice[HolidayPolicy] = Choice(
             "previous_business_day",
         ),
     },
-    "발송, 건너뛰기, 다음영업일, 이전영업일",
+    "발송, 건너뛰기, 다음영업일, 이전영업일, 기본 (서버 설정대로)",
 )
 HOLIDAY_POLICY_WORDS: dict[str, str] = {
     "send": "발송",
@@ -63,7 +65,6 @@ _WEEKDAY: dict[str, str] = {
 _DAY = re.compile(r"([0-9]{1,2})(?:일)?")
 _NTH_WEEKDAY = re.compile(r"(?P<nth>[^\s]+?)\s*(?:주|week)?\s*(?P<day>[^\s]+?)(?:요일)?")
 _LAST_WORDS = frozenset(("말일", "마지막날", "월말", "last", "lastday", "end"))
-DAY_EXAMPLE = "15 | 말일 | 둘째 주 화요일"
 
 
 def parse_month_day(raw: str) -> MonthDay:

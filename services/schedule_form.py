@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
+from typing import Literal
 
 from scheduler.rules import HolidayPolicy, MonthDay
 from services.schedule_targets import Targets
@@ -37,7 +38,8 @@ class ScheduleForm:
     month_day: MonthDay | None = None  # monthly only: 15 / 말일 / 둘째 주 화요일
     times: tuple[time, ...] | None = None  # every time of day, sorted; schedule_time = first
     max_sends: int | None = None  # 횟수; NO_LIMIT removes it
-    holiday_policy: HolidayPolicy | None = None  # 공휴일; None: unchanged (the config's default)
+    # 공휴일; None: unchanged; CONFIG_POLICY: back to the config's scheduler.holiday_policy
+    holiday_policy: HolidayPolicy | Literal["config"] | None = None
 
     def given(self) -> dict[str, object]:
         """Only the fields that were provided, by attribute name."""
@@ -56,6 +58,7 @@ SEED_NAMES = {
     "weekdays": "schedule_weekdays",
 }
 
+CONFIG_POLICY: Literal["config"] = "config"  # holiday_policy of "기본": the config decides
 NO_LIMIT = 0  # max_sends of "없음": the schedule sends without a count again
 
 

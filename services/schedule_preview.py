@@ -14,13 +14,13 @@ from typing import Any
 
 from core.message_template import Scene, render
 from core.timeutil import to_local_naive
-from scheduler.rules import RuleError, upcoming
-from scheduler.schedule_rule import rule_of
 from services import schedule_checks as checks
+from services import schedule_rules as rules
 from services.message_text import check_text, resolve_template
 from services.permissions import Operation, standing_of, visible
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
+from services.schedule_times import coming
 from services.target_rooms import Place, resolve
 from storage.kbot_models import Admin
 from storage.models import Schedule
@@ -66,18 +66,16 @@ async def preview(
             send_interval_seconds=1,
             status="active",
         )
-        checks.apply(row, form, now_local=now_local)
+        values = rules.merged(rules.PLAIN, form)
+        checks.apply(row, rules.seed_type(form), now_local=now_local)
         if form.image_ids:
             row.message_images = await checks.images_json(
                 s, form.image_ids, visible(standing), deps.limits
             )
     checks.check_row(row, now_local=now_local, limits=deps.limits)
     check_text(row.message_text, [(p.org_name, p.room.name) for p in places], deps.limits)
-    deps.next_send(row)  # a send must be left, as a save requires
-    try:
-        times = upcoming(rule_of(row), now, deps.tz, SHOWN_TIMES)
-    except RuleError:
-        times = []
+    deps.next_send(row, values)  # a send must be left, as a save requires
+    times = coming(deps, row, SHOWN_TIMES, values)
     images = list((row.message_images or {}).get("images", []))
     moment = times[0] if times else now.astimezone(deps.tz)
     return Preview(row, places, images, times, _texts(row, places, moment))

@@ -11,8 +11,7 @@ from datetime import date, datetime, time
 from scheduler.rules import MonthDay, RuleError
 from scheduler.schedule_rule import MAX_TIMES, ExtraColumns
 from services.errors import Invalid
-from services.rule_values import DAY_EXAMPLE
-from services.schedule_form import NO_LIMIT, ScheduleForm
+from services.schedule_form import CONFIG_POLICY, NO_LIMIT, ScheduleForm
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,18 +93,34 @@ def merged(before: RuleValues, form: ScheduleForm) -> RuleValues:
         values = replace(values, kind=kind)
     if form.month_day is not None:
         if values.kind != "monthly":
-            raise Invalid("month_day", "일은 유형이 매월일 때만 적습니다. 예) 유형: 매월")
+            raise Invalid("month_day", "일은 유형이 매월일 때만 적습니다 (유형: 매월).")
         values = _with_month(values, form.month_day)
     if values.kind == "monthly" and values.monthly is None:
-        raise Invalid("month_day", f"매월 발송은 보낼 날(일)이 필요합니다. 예) 일: {DAY_EXAMPLE}")
+        raise Invalid(
+            "month_day",
+            "매월 발송은 보낼 날(일)이 필요합니다. 15, 말일, 둘째 주 화요일처럼 적어 주세요.",
+        )
     if form.schedule_time is not None or form.times is not None:
         values = replace(values, times=times_column(form.times or ()))
     if form.holiday_policy is not None:
-        values = replace(values, holiday_policy=form.holiday_policy)
+        policy = None if form.holiday_policy == CONFIG_POLICY else form.holiday_policy
+        values = replace(values, holiday_policy=policy)
     if form.max_sends is not None:
         limit = None if form.max_sends == NO_LIMIT else form.max_sends
-        values = replace(values, max_sends=limit, sends_done=0)
+        if limit != values.max_sends:  # a new count starts from zero; the same one goes on
+            values = replace(values, max_sends=limit, sends_done=0)
     return values
+
+
+def audit_columns(values: RuleValues) -> dict[str, object]:
+    """The rules row for an audit entry (JSON-safe), under ``rules``; None when plain."""
+    if values.plain():
+        return {"rules": None}
+    columns = values.columns()
+    for key in ("skip_at", "paused_until"):
+        moment = columns[key]
+        columns[key] = moment.isoformat() if isinstance(moment, date) else None
+    return {"rules": columns}
 
 
 def times_column(times: tuple[time, ...]) -> str | None:

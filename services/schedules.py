@@ -181,7 +181,8 @@ class ScheduleService:
                     test_room_id=test_room or None,
                 )
             )
-            self._audit(s, actor, "create", row.id, None, audit.snapshot(row))
+            after = audit.snapshot(row) | rules.audit_columns(values)
+            self._audit(s, actor, "create", row.id, None, after)
         self._scheduler.wake()
         return row
 
@@ -200,7 +201,7 @@ class ScheduleService:
             form = await resolve_template(s, form, actor, prefix=self._prefix)
             room = found.room
             row = found.schedule
-            before = audit.snapshot(row)
+            before = audit.snapshot(row) | rules.audit_columns(rules.values_of(found.rule))
             test_room = await self._form_test_room(s, standing, form)
             if test_room is not None:
                 meta = found.meta or ScheduleMeta(schedule_id=row.id)
@@ -224,7 +225,8 @@ class ScheduleService:
             await self._write_rules(s, row, values)
             if form.message_text is not None or form.room is not None:
                 await self._check_text(s, row, room)
-            self._audit(s, actor, "edit", row.id, before, audit.snapshot(row))
+            after = audit.snapshot(row) | rules.audit_columns(values)
+            self._audit(s, actor, "edit", row.id, before, after)
         self._scheduler.wake()
         return row
 

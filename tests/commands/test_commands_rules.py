@@ -81,6 +81,12 @@ async def test_monthly_first_day_is_stored_as_daily_and_moves_off_holidays(
     assert rule is not None and rule.kind == "monthly" and rule.month_day == 1
     assert rule.holiday_policy == "next_business_day" and rule.times is None
     assert rule.seed_fingerprint == fingerprint(row)
+    async with sessions() as s:
+        entry = await s.scalar(
+            select(AuditEntry).where(AuditEntry.action == "create", AuditEntry.entity == "schedule")
+        )
+    assert entry is not None and entry.after is not None
+    assert entry.after["rules"]["kind"] == "monthly" and entry.after["rules"]["month_day"] == 1
 
     shown = next_times(await say(ctx, "!스케줄 보기 1"))
     assert shown.splitlines()[1:] == [
@@ -186,7 +192,7 @@ async def test_monthly_needs_a_day_and_a_day_needs_monthly(
     assert missing.startswith("❌ 일: 매월 발송은 보낼 날(일)이 필요합니다.")
     assert missing.endswith("예) 일: 15")
     stray = await say(ctx, FORM.format(title="안내", lines="유형: 매일\n일: 15\n시간: 09:00"))
-    assert stray.startswith("❌ 일: 일은 유형이 매월일 때만 적습니다.")
+    assert stray.startswith("❌ 일: 일은 유형이 매월일 때만 적습니다 (유형: 매월).")
     assert await count(sessions, Schedule) == 0 and await count(sessions, ScheduleRule) == 0
 
 
@@ -254,6 +260,10 @@ async def test_holiday_skip_on_christmas(
         " • 12/28(월) 10:00",
         " • 12/29(화) 10:00",
     ]
+    back = await say(ctx, "!스케줄 수정 1\n공휴일: 기본")  # the config's policy: send
+    assert "공휴일" not in back.split("\n")[1]
+    assert "다음 발송: 12/24(목) 10:00, 12/25(금) 10:00" in await say(ctx, "!스케줄 보기 1")
+    assert await count(sessions, ScheduleRule) == 0
 
 
 async def test_another_branch_may_not_skip_or_pause(

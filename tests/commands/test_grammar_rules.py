@@ -51,6 +51,7 @@ def error(*lines: str) -> CommandError:
         ("공휴일: 다음 영업일", ScheduleForm(holiday_policy="next_business_day")),
         ("공휴일: 이전영업일", ScheduleForm(holiday_policy="previous_business_day")),
         ("holiday: skip", ScheduleForm(holiday_policy="skip")),
+        ("공휴일: 기본", ScheduleForm(holiday_policy="config")),
         ("시간: 09:30", ScheduleForm(schedule_time=time(9, 30))),
     ],
 )

@@ -130,7 +130,7 @@ class ScheduleIn(BaseModel):
     )
     month_weekday: Weekday | None = None
     times: Annotated[list[LocalTime], Field(min_length=1, max_length=MAX_TIMES)] | None = Field(
-        None, description='several times a day, e.g. ["09:00", "13:00"]; the first is schedule_time'
+        None, description='several times a day, e.g. ["09:00", "13:00"], with schedule_time'
     )
     max_sends: Annotated[int, Field(strict=True, ge=0, le=MAX_SENDS_LIMIT)] | None = Field(
         None, description="end after this many scheduled sends (then completed); 0 removes it"
@@ -177,7 +177,10 @@ class ScheduleIn(BaseModel):
 
     def to_form(self, tz: ZoneInfo) -> ScheduleForm:
         weekdays = self.schedule_weekdays
-        times = None if self.times is None else tuple(sorted(set(self.times)))
+        times = None
+        if self.times is not None:
+            given = {*self.times, *([self.schedule_time] if self.schedule_time else [])}
+            times = tuple(sorted(given))
         return ScheduleForm(
             title=self.title,
             description=self.description,
@@ -222,7 +225,7 @@ class ScheduleCreateIn(ScheduleIn):
         None, description="a campaign to every active live room of this org and those below it"
     )
     schedule_type: ScheduleType
-    schedule_time: LocalTime | None = Field(None, description="required unless times is given")
+    schedule_time: LocalTime
 
     @property
     def campaign(self) -> bool:

@@ -36,7 +36,10 @@ from web.pages.images import UploadBatch, store_upload
 from web.pages.wizard_form import to_form
 from web.pages.wizard_state import (
     FIELD_STEP,
+    HOLIDAY_POLICIES,
     LABELS,
+    MONTH_DAYS,
+    NTH_LABELS,
     ROOM_TYPES,
     SCHEDULE_TYPES,
     SEND_ORDERS,
@@ -62,7 +65,7 @@ async def new(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     copy = request.query.get("copy", "")
     if copy.isdigit() and len(copy) <= 18:
         found = await request.app[keys.SCHEDULES].get(int(copy), viewer.admin, Operation.VIEW)
-        state = WizardState.from_row(found.schedule)
+        state = WizardState.from_row(found.schedule, found.rule)
         state.title = (COPY_PREFIX + state.title)[:255]
     elif copy:
         raise PageError(400, "잘못된 요청", "복사할 스케줄 번호가 올바르지 않습니다.")
@@ -72,7 +75,9 @@ async def new(request: web.Request, viewer: Viewer) -> web.StreamResponse:
 async def edit(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     schedule_id = int(request.match_info["schedule_id"])
     found = await request.app[keys.SCHEDULES].get(schedule_id, viewer.admin, Operation.EDIT)
-    return await _render(request, viewer, WizardState.from_row(found.schedule), 1, schedule_id)
+    return await _render(
+        request, viewer, WizardState.from_row(found.schedule, found.rule), 1, schedule_id
+    )
 
 
 async def step_post(request: web.Request, viewer: Viewer) -> web.StreamResponse:
@@ -249,6 +254,9 @@ async def _render(
         schedule_types=SCHEDULE_TYPES,
         weekday_labels=WEEKDAY_LABELS,
         statuses=STATUSES,
+        month_days=MONTH_DAYS,
+        nth_labels=NTH_LABELS,
+        holiday_policies=HOLIDAY_POLICIES,
         max_size=human_size(cfg.web.max_image_bytes),
         max_files=cfg.web.max_images_per_schedule,
         day_names="월화수목금토일",

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any, cast
 
-from services.schedule_form import ScheduleForm
+from scheduler.rules import HolidayPolicy, MonthDay
+from services.rule_values import HOLIDAY_POLICY_WORDS, parse_max_sends, parse_times
+from services.schedule_form import CONFIG_POLICY, NO_LIMIT, ScheduleForm
 from services.schedule_targets import Targets
 from services.schedule_values import (
     WEEKDAYS,
@@ -24,6 +26,8 @@ from services.schedule_values import (
 )
 from web.pages.wizard_state import (
     LABELS,
+    MONTH_DAYS,
+    NTH_LABELS,
     ROOM_TYPES,
     SCHEDULE_TYPES,
     SEND_ORDERS,
@@ -90,7 +94,7 @@ def _content(state: WizardState, values: dict[str, Any], errors: _Errors) -> Non
 def _schedule(state: WizardState, values: dict[str, Any], errors: _Errors) -> None:
     kind = state.schedule_type
     if kind not in SCHEDULE_TYPES:
-        errors.add("schedule_type", "1회, 매일, 매주 중에서 골라 주세요.")
+        errors.add("schedule_type", "1회, 매일, 매주, 매월 중에서 골라 주세요.")
     values["schedule_type"] = cast(ScheduleType, kind)
     if not state.schedule_time.strip():
         errors.add("schedule_time", "보낼 시각을 입력해 주세요. 예) 09:30")
@@ -107,12 +111,55 @@ def _schedule(state: WizardState, values: dict[str, Any], errors: _Errors) -> No
         elif not set(state.schedule_weekdays) <= set(WEEKDAYS):
             errors.add("schedule_weekdays", "월요일부터 일요일 중에서 골라 주세요.")
         values["weekdays"] = frozenset(state.schedule_weekdays)
+    if kind == "monthly":
+        _month_day(state, values, errors)
+    _rules(state, values, errors)
     for name in ("valid_from", "valid_until"):
         if getattr(state, name).strip():
             _parsed(values, errors, name, _moment, getattr(state, name))
     if state.status not in STATUSES:
         errors.add("status", "활성이나 비활성 중에서 골라 주세요.")
     values["status"] = cast(Status, state.status)
+
+
+def _month_day(state: WizardState, values: dict[str, Any], errors: _Errors) -> None:
+    day = state.month_day
+    if day == "nth":
+        nth = int(state.month_nth) if state.month_nth in NTH_LABELS else None
+        if nth is None:
+            errors.add("month_nth", "몇째 주인지 골라 주세요.")
+        if state.month_weekday not in WEEKDAYS:
+            errors.add("month_weekday", "무슨 요일인지 골라 주세요.")
+        if nth is not None and state.month_weekday in WEEKDAYS:
+            values["month_day"] = MonthDay(nth=nth, weekday=state.month_weekday)
+    elif day == "last":
+        values["month_day"] = MonthDay(last=True)
+    elif day in MONTH_DAYS:
+        values["month_day"] = MonthDay(day=int(day))
+    else:
+        errors.add("month_day", "매월 보낼 날을 골라 주세요. 예) 15일, 말일, 둘째 주 화요일")
+
+
+def _rules(state: WizardState, values: dict[str, Any], errors: _Errors) -> None:
+    """More times a day, the count and the holiday policy (each optional)."""
+    first = values.get("schedule_time")
+    if state.times.strip() and isinstance(first, time):
+        try:
+            more = parse_times(state.times, _time)
+        except InvalidValue as exc:
+            errors.add("times", str(exc))
+        else:
+            values["times"] = tuple(sorted({first, *more}))
+    elif isinstance(first, time):
+        values["times"] = (first,)
+    if state.max_sends.strip():
+        _parsed(values, errors, "max_sends", parse_max_sends, state.max_sends)
+    else:
+        values["max_sends"] = NO_LIMIT
+    if state.holiday_policy and state.holiday_policy not in HOLIDAY_POLICY_WORDS:
+        errors.add("holiday_policy", "목록에서 골라 주세요.")
+    else:
+        values["holiday_policy"] = cast(HolidayPolicy, state.holiday_policy or CONFIG_POLICY)
 
 
 _STEPS = {1: _targets, 2: _content, 3: _schedule}

@@ -11,7 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from scheduler.schedule_rule import ExtraColumns
+from services.rule_values import HOLIDAY_POLICY_WORDS, NTH_WORDS
 from services.schedule_labels import ROOM_TYPE_LABELS, SEND_ORDER_LABELS, TYPE_LABELS
+from services.schedule_rules import values_of
 from services.schedule_values import WEEKDAYS
 from storage.image_uses import image_ids
 from storage.models import Schedule
@@ -24,6 +27,12 @@ STEP_FIELDS: dict[int, tuple[str, ...]] = {
         "schedule_date",
         "schedule_time",
         "schedule_weekdays",
+        "month_day",
+        "month_nth",
+        "month_weekday",
+        "times",
+        "max_sends",
+        "holiday_policy",
         "valid_from",
         "valid_until",
         "status",
@@ -46,6 +55,12 @@ LABELS = {
     "schedule_date": "날짜",
     "schedule_time": "시간",
     "schedule_weekdays": "요일",
+    "month_day": "매월 보낼 날",
+    "month_nth": "몇째 주",
+    "month_weekday": "무슨 요일",
+    "times": "더 보낼 시간",
+    "max_sends": "횟수",
+    "holiday_policy": "공휴일",
     "valid_from": "시작",
     "valid_until": "종료",
     "status": "상태",
@@ -54,6 +69,15 @@ SEND_ORDERS = SEND_ORDER_LABELS
 SCHEDULE_TYPES = TYPE_LABELS
 WEEKDAY_LABELS = dict(zip(WEEKDAYS, "월화수목금토일", strict=True))
 STATUSES = {"active": "활성", "inactive": "비활성"}
+MONTH_DAYS = {str(day): f"{day}일" for day in range(1, 32)} | {
+    "last": "말일",
+    "nth": "몇째 주 무슨 요일",
+}
+NTH_LABELS = {str(nth): f"{word} 주" for nth, word in NTH_WORDS.items()}
+HOLIDAY_POLICIES = {"": "기본 설정대로"} | {
+    value: {"send": "그래도 발송", "skip": "건너뛰기"}.get(value, word)
+    for value, word in HOLIDAY_POLICY_WORDS.items()
+}
 ROOM_TYPES = ROOM_TYPE_LABELS
 TARGET_KINDS = ("room", "rooms", "org")
 _LISTS = frozenset({"target_room_ids", "image_ids", "schedule_weekdays"})
@@ -77,6 +101,12 @@ class WizardState:
     schedule_date: str = ""
     schedule_time: str = ""
     schedule_weekdays: list[str] = field(default_factory=list)
+    month_day: str = ""  # "1".."31", "last" or "nth" (then month_nth and month_weekday)
+    month_nth: str = ""
+    month_weekday: str = ""
+    times: str = ""  # more times a day beside schedule_time: "13:00, 18:00"
+    max_sends: str = ""
+    holiday_policy: str = ""
     valid_from: str = ""
     valid_until: str = ""
     status: str = "active"
@@ -95,10 +125,22 @@ class WizardState:
         return cls(**values)
 
     @classmethod
-    def from_row(cls, row: Schedule) -> WizardState:
-        """The wizard filled from a saved schedule (edit, copy): one room."""
+    def from_row(cls, row: Schedule, extra: ExtraColumns | None = None) -> WizardState:
+        """The wizard filled from a saved schedule (edit, copy) and its rules row: one room."""
         weekdays = row.schedule_weekdays or frozenset()
+        values = values_of(extra)
+        monthly = values.monthly
+        month_day = ""
+        if monthly is not None:
+            month_day = "last" if monthly.last else "nth" if monthly.nth else str(monthly.day)
+        more = values.times.split(",")[1:] if values.times else []
         return cls(
+            month_day=month_day,
+            month_nth=str(monthly.nth) if monthly and monthly.nth else "",
+            month_weekday=monthly.weekday or "" if monthly else "",
+            times=", ".join(more),
+            max_sends=str(values.max_sends) if values.max_sends else "",
+            holiday_policy=values.holiday_policy or "",
             target_room_id=row.target_room_id,
             target_room_type=row.target_room_type or "",
             title=row.title,
@@ -107,7 +149,7 @@ class WizardState:
             image_ids=[str(i) for i in image_ids(row.message_images)],
             send_order=row.send_order or "text_first",
             send_interval_seconds=str(row.send_interval_seconds or 0),
-            schedule_type=row.schedule_type,
+            schedule_type="monthly" if monthly else row.schedule_type,
             schedule_date=row.schedule_date.isoformat() if row.schedule_date else "",
             schedule_time=f"{row.schedule_time:%H:%M}",
             schedule_weekdays=[day for day in WEEKDAYS if day in weekdays],

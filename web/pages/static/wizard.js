@@ -57,6 +57,10 @@
     radios.forEach(function (radio) { radio.addEventListener("change", update); });
     update();
   }
-  showWhen("schedule_type", { ".when-once": ["once"], ".when-weekly": ["weekly"] });
+  showWhen("schedule_type", {
+    ".when-once": ["once"],
+    ".when-weekly": ["weekly"],
+    ".when-monthly": ["monthly"],
+  });
   showWhen("target_kind", { ".kind-room": ["room"], ".kind-rooms": ["rooms"], ".kind-org": ["org"] });
 })();
