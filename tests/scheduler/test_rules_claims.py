@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import Config
+from scheduler.schedule_rule import fingerprint
 from scheduler.service import Scheduler
 from storage.models import Schedule
 from tests.support.fakes import FakeClock
@@ -221,3 +222,18 @@ async def test_a_php_edit_that_keeps_next_send_at_never_sends_at_the_old_rules_t
     [missed] = await logs(sessions)
     assert (missed.scheduled_at, missed.status) == (local(2026, 12, 1, 10, 15), "failed")
     assert (await schedule(sessions, sid)).next_send_at == local(2026, 12, 2, 10, 15)
+
+
+async def test_a_rules_row_written_without_a_fingerprint_is_adopted_not_dropped(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession], world: None
+) -> None:
+    """A SQL user's rules row (no seed_fingerprint) is kept and given the seed columns' one."""
+    clock = FakeClock(at(local(2026, 12, 1, 9, 30)))
+    sched, sender = world_scheduler(cfg, sessions, clock)
+    sid = await add_schedule(sessions)
+    await add_rule(sessions, sid, seed_fingerprint=None, max_sends=2)
+    sent = await days(clock, sched, sender, date(2026, 12, 1), 3)
+    assert sent == [date(2026, 12, 1), date(2026, 12, 2)]
+    rule = await rule_of_row(sessions, sid)
+    assert rule is not None and rule.sends_done == 2
+    assert rule.seed_fingerprint == fingerprint(await schedule(sessions, sid))
