@@ -45,9 +45,17 @@ async def save(
     fingerprint: str,
     now_local: datetime,
 ) -> ScheduleRule:
-    """Write the row of ``schedule_id`` (``values`` by ``COLUMNS``), replacing any before."""
-    rule = await session.get(ScheduleRule, schedule_id) or ScheduleRule(schedule_id=schedule_id)
+    """Write the row of ``schedule_id`` (``values`` by ``COLUMNS``), replacing any before.
+
+    ``sends_done`` belongs to the claim path, which adds to it in its own transaction
+    (``sends_done + n``): an edit writes it only to restart the count (0) or on a new row, so
+    an edit that carries back the count it read cannot undo an increment made in between
+    (one send past 횟수 on MariaDB, where edits and claims run side by side)."""
+    existing = await session.get(ScheduleRule, schedule_id)
+    rule = existing or ScheduleRule(schedule_id=schedule_id)
     for column in COLUMNS:
+        if column == "sends_done" and existing is not None and values[column] != 0:
+            continue
         setattr(rule, column, values[column])
     rule.seed_fingerprint = fingerprint
     rule.updated_at = now_local.replace(microsecond=0)
