@@ -19,6 +19,7 @@ from kbot.bootstrap import init_app
 from storage import one_time_codes
 from storage.models import Schedule, ScheduleLog
 from tests.support.command_world import BR1_ROOM, BR1_USER, ROOMS, START, build_world
+from tests.support.driver import Driver
 from tests.support.fakes import FakeClock, FakeIris
 from tests.support.waits import wait_until
 from web import keys
@@ -128,7 +129,9 @@ async def test_admin_manages_schedules_and_they_are_sent_on_time(
     assert "#2" in reply
     sent_before = len(fake_iris.calls)
 
-    await clock.advance(10)
+    driver = Driver(clock, fake_iris)
+    await driver.started(client.app)  # the scheduler's round after the save is parked again
+    await driver.step(10)
     calls = await fake_iris.wait_for_calls(sent_before + 1)
     assert calls[-1].body == {"type": "text", "room": BR1_ROOM, "data": "곧 시작합니다 🎉"}
     log = await eventually(sessions, select(ScheduleLog).where(ScheduleLog.schedule_id == 2))
