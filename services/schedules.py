@@ -1,4 +1,5 @@
-"""The schedule service: every change to ``kb_schedule`` from chat (and later the REST API).
+"""The schedule service: every change to ``kb_schedule`` from chat, the REST API and the web
+pages (its reads are ``services.schedule_reads``).
 
 Each method runs in its own transaction (reads in a read-only session), checks permission
 through ``services.permissions`` on the actor's ``Standing`` (the caller's, when it passes one:
@@ -9,24 +10,19 @@ audit entry with the row before and after, and wakes the scheduler after a chang
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.timeutil import to_local_naive
-from scheduler.rules import HolidayPolicy, Planned
-from scheduler.schedule_rule import ExtraColumns, fingerprint
-from services import logs as log_queries
+from scheduler.rules import HolidayPolicy
+from scheduler.schedule_rule import fingerprint
 from services import schedule_checks as checks
 from services import schedule_queries as queries
 from services import schedule_rules as rules
-from services import schedule_times as times
 from services.campaigns import CampaignService
 from services.errors import Invalid
 from services.message_text import check_text, resolve_template
@@ -36,13 +32,14 @@ from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
 from services.schedule_pauses import SchedulePauses
 from services.schedule_preview import Preview, preview
+from services.schedule_reads import ScheduleReads
 from services.schedule_values import NO_ROOM
 from storage import audit
 from storage import schedule_rules as rule_rows
 from storage.archive import archive_schedule
 from storage.engine import ReadSessions
-from storage.kbot_models import Admin, Org, Room, ScheduleMeta, ScheduleRule
-from storage.models import Schedule, ScheduleLog
+from storage.kbot_models import Admin, Org, Room, ScheduleMeta
+from storage.models import Schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +70,7 @@ def single_room(form: ScheduleForm) -> str | None:
     return room
 
 
-class ScheduleService:
+class ScheduleService(ScheduleReads):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -88,54 +85,29 @@ class ScheduleService:
         *,
         holiday_policy: HolidayPolicy = "send",
     ) -> None:
-        self._deps = ScheduleDeps(
-            sessions,
-            read_sessions,
-            clock,
-            tz,
-            limits,
-            scheduler,
-            archive_dir,
-            prefix,
-            holidays,
-            holiday_policy,
+        super().__init__(
+            ScheduleDeps(
+                sessions,
+                read_sessions,
+                clock,
+                tz,
+                limits,
+                scheduler,
+                archive_dir,
+                prefix,
+                holidays,
+                holiday_policy,
+            )
         )
         self._archive_dir = archive_dir
         self._prefix = prefix
         self._sessions = sessions
-        self._read_sessions = read_sessions
         self._clock = clock
         self._tz = tz
         self._limits = limits
         self._scheduler = scheduler
         self.campaigns = CampaignService(self._deps)
         self.pauses = SchedulePauses(self._deps)
-
-    def resumable(self, row: Schedule, extra: ExtraColumns | None = None) -> bool:
-        """Whether ``row`` (its rules row ``extra``) can be turned on: it is not active and a
-        send time is left."""
-        if row.status == "active":
-            return False
-        try:
-            self._deps.next_send(row, extra)
-        except Invalid:
-            return False
-        return True
-
-    def upcoming(
-        self, row: Schedule, count: int, extra: ExtraColumns | None = None
-    ) -> list[datetime]:
-        """The next ``count`` send times of ``row`` (its rules row ``extra``) from now."""
-        return times.coming(self._deps, row, count, extra)
-
-    def plan(self, row: Schedule, count: int, extra: ExtraColumns | None = None) -> list[Planned]:
-        """``upcoming`` with the times skipped or moved among them (``!스케줄 보기``)."""
-        return times.planned(self._deps, row, count, extra)
-
-    async def rules_for(self, schedule_ids: Collection[int]) -> dict[int, ScheduleRule]:
-        """The rules rows of those schedules that have one (for ``upcoming`` and labels)."""
-        async with self._read_sessions() as s:
-            return await rule_rows.load(s, schedule_ids)
 
     async def create(
         self,
@@ -282,60 +254,6 @@ class ScheduleService:
             await s.delete(row)
         self._scheduler.wake()
         return Deleted(row, sum(a.rows for a in archived), [a.path.name for a in archived])
-
-    async def test_rooms(self, schedule_ids: Collection[int]) -> dict[int, str]:
-        """The test room (chat id) of each of ``schedule_ids`` that has one."""
-        if not schedule_ids:
-            return {}
-        async with self._read_sessions() as s:
-            found = await s.execute(
-                select(ScheduleMeta.schedule_id, ScheduleMeta.test_room_id).where(
-                    ScheduleMeta.schedule_id.in_(list(schedule_ids)),
-                    ScheduleMeta.test_room_id.is_not(None),
-                )
-            )
-            return {schedule_id: room for schedule_id, room in found.all() if room}
-
-    async def log_count(self, schedule_id: int) -> int:
-        """How many send log rows the schedule has (what deleting it would archive)."""
-        async with self._read_sessions() as s:
-            query = select(func.count()).where(ScheduleLog.schedule_id == schedule_id)
-            return int(await s.scalar(query) or 0)
-
-    async def get(
-        self,
-        schedule_id: int,
-        actor: Admin,
-        operation: Operation = Operation.VIEW,
-        *,
-        standing: Standing | None = None,
-    ) -> queries.Found:
-        async with self._read_sessions() as s:
-            standing = await standing_of(s, actor, standing)
-            return await self._load(s, schedule_id, standing, operation)
-
-    async def list_visible(
-        self, actor: Admin, *, standing: Standing | None = None, room_id: str | None = None
-    ) -> list[tuple[Schedule, Room | None]]:
-        """The schedules ``actor`` may see; only those sent to ``room_id`` when given."""
-        async with self._read_sessions() as s:
-            return await queries.visible(s, await standing_of(s, actor, standing), room_id)
-
-    async def logs(
-        self, schedule_id: int, actor: Admin, limit: int = 10, *, standing: Standing | None = None
-    ) -> list[tuple[ScheduleLog, str]]:
-        """The newest log rows of a schedule ``actor`` may see, with the kind of each send."""
-        async with self._read_sessions() as s:
-            standing = await standing_of(s, actor, standing)
-            await self._load(s, schedule_id, standing, Operation.LOGS)
-            where = log_queries.LogFilter(schedule_id=schedule_id)
-            rows = await log_queries.list_logs(s, visible(standing), where, offset=0, limit=limit)
-            return [(row.log, row.kind) for row in rows]
-
-    async def _load(
-        self, s: AsyncSession, schedule_id: int, standing: Standing, operation: Operation
-    ) -> queries.Found:
-        return await queries.load(s, schedule_id, standing, operation)
 
     async def _form_test_room(
         self, s: AsyncSession, standing: Standing, form: ScheduleForm
