@@ -39,6 +39,7 @@ from services.message_text import check_text, resolve_template
 from services.permissions import Operation, Standing, standing_of, visible
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
+from services.schedule_pauses import SchedulePauses
 from services.schedule_values import NO_ROOM
 from services.target_rooms import Place, resolve
 from storage import audit
@@ -74,6 +75,7 @@ class CampaignService:
 
     def __init__(self, deps: ScheduleDeps) -> None:
         self._d = deps
+        self._pauses = SchedulePauses(deps)
 
     async def create(
         self,
@@ -185,6 +187,10 @@ class CampaignService:
             extras = await rule_rows.load(s, [row.id for row, _ in view.rows]) if on else {}
             for row, room in view.rows:
                 if row.status == ("active" if on else "inactive"):
+                    resumed = on and await self._pauses.resume(s, row, extras.get(row.id), actor)
+                    if resumed:  # 켜기 ends a pause early, as on a single schedule
+                        row.next_send_at = d.next_send(row, resumed)
+                        changed += 1
                     continue
                 if on and (room is None or not room.active):
                     skipped += 1

@@ -218,7 +218,7 @@ class ScheduleService(ScheduleReads):
             standing = await standing_of(s, actor, standing)
             found = await self._load(s, schedule_id, standing, Operation.TOGGLE)
             row = found.schedule
-            resumed = await self.pauses.resume(s, found, actor) if on else None
+            resumed = await self.pauses.resume(s, row, found.rule, actor) if on else None
             extra = resumed or found.rule
             if row.status == ("active" if on else "inactive"):
                 if resumed is not None:
