@@ -5,11 +5,13 @@ the list line, the details, what an edit changed. A campaign is ``C12``
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from types import MappingProxyType
 
 from commands.format import list_entries, next_line, split_messages
 from core.human import duration
+from scheduler.schedule_rule import ExtraColumns
 from services.campaigns import campaign_label
 from services.schedule_labels import clock, rule, when
 from storage.kbot_models import Campaign, Room
@@ -40,7 +42,12 @@ def first_due(rows: Rows) -> list[tuple[Schedule, Room | None]]:
 
 
 def list_lines(
-    rows: Rows, campaign_ids: dict[int, int], today: date, *, grouped: bool
+    rows: Rows,
+    campaign_ids: dict[int, int],
+    today: date,
+    *,
+    grouped: bool,
+    extras: Mapping[int, ExtraColumns] = MappingProxyType({}),
 ) -> list[str]:
     """The list's entries in the rows' order. ``grouped`` (the 1:1 chat): a campaign's rows are
     one line where its first row is, ``C12 제목 — N개 방, 다음 ...``; else (a group room, only
@@ -50,7 +57,7 @@ def list_lines(
             entry.replace("\n", f" (캠페인 {campaign_label(campaign_ids[row.id])})\n", 1)
             if row.id in campaign_ids
             else entry
-            for entry, (row, _) in zip(list_entries(rows, today), rows, strict=True)
+            for entry, (row, _) in zip(list_entries(rows, today, extras), rows, strict=True)
         ]
     members: dict[int, list[tuple[Schedule, Room | None]]] = {}
     for row, room in rows:
@@ -60,19 +67,21 @@ def list_lines(
     for row, room in rows:
         campaign_id = campaign_ids.get(row.id)
         if campaign_id is None:
-            out += list_entries([(row, room)], today)
+            out += list_entries([(row, room)], today, extras)
         elif campaign_id in members:
-            out.append(_campaign_line(campaign_id, members.pop(campaign_id), today))
+            out.append(_campaign_line(campaign_id, members.pop(campaign_id), today, extras))
     return out
 
 
-def _campaign_line(campaign_id: int, rows: Rows, today: date) -> str:
+def _campaign_line(
+    campaign_id: int, rows: Rows, today: date, extras: Mapping[int, ExtraColumns]
+) -> str:
     first = min((row for row, _ in rows), key=lambda row: (row.schedule_time, row.id))  # the base
     due = first_due(rows)
     upcoming = next_line(due[0][0], today) if due else "다음 발송 없음"
     return (
         f"{campaign_label(campaign_id)} {first.title} — {len(rows)}개 방, {upcoming}\n"
-        f"   {rule(first)} · {status_counts(rows)}"
+        f"   {rule(first, extras.get(first.id))} · {status_counts(rows)}"
     )
 
 
@@ -94,14 +103,20 @@ def spread_line(campaign: Campaign, rows: Rows) -> str | None:
     )
 
 
-def details(campaign: Campaign, rows: Rows, today: date, shown_due: int) -> list[str]:
+def details(
+    campaign: Campaign,
+    rows: Rows,
+    today: date,
+    shown_due: int,
+    extras: Mapping[int, ExtraColumns] = MappingProxyType({}),
+) -> list[str]:
     """A campaign's details as chat messages: title, rule, rooms, statuses, the earliest
     sends (with their rooms), the spread, the text, and how to manage one row alone."""
     label = campaign_label(campaign.id)
     lines = [f"📣 캠페인 {label} {campaign.title}"]
     if rows:
         first, _ = rows[0]
-        lines.append(f"유형: {rule(first)}")
+        lines.append(f"유형: {rule(first, extras.get(first.id))}")
     spread = spread_line(campaign, rows)
     if spread:
         lines.append(spread)

@@ -7,8 +7,9 @@ every function that shows one takes ``today``, the local date now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 
 from core.human import duration as duration  # re-exported: the web pages' filter
 from core.particles import attach, pick
@@ -39,9 +40,15 @@ def next_line(row: Schedule, today: date) -> str:
     return "다음 발송 없음"
 
 
-def list_entries(rows: Iterable[tuple[Schedule, Room | None]], today: date) -> list[str]:
+def list_entries(
+    rows: Iterable[tuple[Schedule, Room | None]],
+    today: date,
+    extras: Mapping[int, ExtraColumns] = MappingProxyType({}),
+) -> list[str]:
+    """One entry per row; ``extras``: the rows' rules rows (their rule beyond the seed)."""
     return [
-        f"#{row.id} {row.title}\n   {_STATUS.get(row.status or '', row.status)} · {rule(row)}"
+        f"#{row.id} {row.title}\n   {_STATUS.get(row.status or '', row.status)} · "
+        f"{rule(row, extras.get(row.id))}"
         f" · {next_line(row, today)} · {room.name if room else row.target_room_id}"
         for row, room in rows
     ]

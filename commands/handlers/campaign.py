@@ -36,7 +36,7 @@ async def campaign_create(
     saved = await ctx.schedules.campaigns.create(
         form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    return [_saved(ctx, saved, "등록")]
+    return [await _saved(ctx, saved, "등록")]
 
 
 async def campaign_edit(
@@ -45,21 +45,22 @@ async def campaign_edit(
     saved = await ctx.schedules.campaigns.edit(
         command.id, command.form, who.admin, current_room_id=event.room_id, standing=who.standing
     )
-    reply = _saved(ctx, saved, "수정")
+    reply = await _saved(ctx, saved, "수정")
     if command.form.room is not None:
         reply += "\n" + text.changes(saved.added, saved.removed)
     return [reply]
 
 
-def _saved(ctx: CommandContext, saved: CampaignSaved, verb: str) -> str:
+async def _saved(ctx: CommandContext, saved: CampaignSaved, verb: str) -> str:
     """``✅ 캠페인 C12 등록 — N개 방``, the title, the rule, the first row's next sends and the
     spread."""
     label = campaign_label(saved.campaign.id)
     lines = [f"✅ 캠페인 {label} {verb} — {len(saved.rows)}개 방", saved.campaign.title]
     if saved.rows:
         first = saved.rows[0]
-        upcoming = ctx.schedules.upcoming(first, SAVED_PREVIEW)
-        lines += [rule(first), text.upcoming_line(upcoming, ctx.today())]
+        extra = (await ctx.schedules.rules_for([first.id])).get(first.id)
+        upcoming = ctx.schedules.upcoming(first, SAVED_PREVIEW, extra)
+        lines += [rule(first, extra), text.upcoming_line(upcoming, ctx.today())]
     pairs = [(row, place.room) for row, place in zip(saved.rows, saved.places, strict=False)]
     spread = text.spread_line(saved.campaign, pairs)
     if spread:
@@ -70,7 +71,8 @@ def _saved(ctx: CommandContext, saved: CampaignSaved, verb: str) -> str:
 
 async def campaign_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
     view = await ctx.schedules.campaigns.get(command.id, who.admin, standing=who.standing)
-    return text.details(view.campaign, view.rows, ctx.today(), SHOW_PREVIEW)
+    extras = await ctx.schedules.rules_for([row.id for row, _ in view.rows[:1]])
+    return text.details(view.campaign, view.rows, ctx.today(), SHOW_PREVIEW, extras)
 
 
 async def campaign_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:

@@ -69,6 +69,7 @@ async def schedule_preview(
         elif target is not None:
             room = target.name
             org_name = await s.scalar(select(Org.name).where(Org.id == target.org_id))
-    upcoming = ctx.schedules.upcoming(row, 1)
+    extra = (await ctx.schedules.rules_for([row.id])).get(row.id)
+    upcoming = ctx.schedules.upcoming(row, 1, extra)
     moment = upcoming[0] if upcoming else ctx.clock.now().astimezone(ctx.tz)
     return fmt.split_messages("", [preview_text(row, room, org_name, moment, today=ctx.today())])

@@ -41,7 +41,8 @@ async def schedule_list(ctx: CommandContext, who: Identity, event: ChatEvent) ->
         if not rows:
             return [f"볼 수 있는 스케줄이 없습니다. {ctx.prefix}스케줄 등록 으로 만들어 보세요."]
         ids = await campaigns.campaign_ids([row.id for row, _ in rows])
-        entries = campaign_text.list_lines(rows, ids, ctx.today(), grouped=True)
+        extras = await ctx.schedules.rules_for([row.id for row, _ in rows])
+        entries = campaign_text.list_lines(rows, ids, ctx.today(), grouped=True, extras=extras)
         header = f"📅 스케줄 {len(entries)}개 (자세히: {ctx.prefix}스케줄 보기 ID 또는 C번호)"
         return fmt.split_messages(header, entries)
     rows = await ctx.schedules.list_visible(who.admin, standing=who.standing, room_id=event.room_id)
@@ -49,7 +50,8 @@ async def schedule_list(ctx: CommandContext, who: Identity, event: ChatEvent) ->
     if not rows:
         return [f"이 방으로 보내는 스케줄이 없습니다. {rest}"]
     ids = await campaigns.campaign_ids([row.id for row, _ in rows])
-    entries = campaign_text.list_lines(rows, ids, ctx.today(), grouped=False)
+    extras = await ctx.schedules.rules_for([row.id for row, _ in rows])
+    entries = campaign_text.list_lines(rows, ids, ctx.today(), grouped=False, extras=extras)
     header = f"📅 이 방의 스케줄 {len(rows)}개 (자세히: {ctx.prefix}스케줄 보기 ID)"
     return fmt.split_messages(header, [*entries, rest])
 

@@ -280,3 +280,25 @@ async def test_another_branch_may_not_skip_or_pause(
     assert row.next_send_at == datetime(2026, 11, 26, 10)
     # the org above it may (the seed's matrix: 켜기/끄기)
     assert (await say(ctx, "!스케줄 건너뛰기 1", who="AG1")).startswith("⏭ #1")
+
+
+async def test_lists_campaign_replies_and_previews_show_the_richer_rule(
+    cfg: Config, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Not the nearest seed form (a monthly rule is daily in ``kb_schedule``)."""
+    await build_world(sessions)
+    ctx, _ = rules_context(cfg, sessions)
+    await create(ctx, "결제 안내", "유형: 매월", "일: 1", "시간: 10:00")
+    listing = await say(ctx, "!스케줄 목록")
+    assert "매월 1일 10:00" in listing and "매일" not in listing, listing
+    preview = await say(ctx, "!스케줄 미리보기 1")
+    assert "12/1(화) 10:00에 받는" in preview, preview  # the next send, not tomorrow
+
+    campaign = FORM.format(
+        title="월말 공지", lines="방: DT1 전체\n유형: 매월\n일: 말일\n시간: 18:00"
+    )
+    created = await say(ctx, campaign, who="DT1")
+    assert "매월 말일 18:00" in created and "11/30(월) 18:00" in created, created
+    assert "11/26" not in created and "11/27" not in created
+    shown = await say(ctx, "!스케줄 보기 C1", who="DT1")
+    assert "유형: 매월 말일 18:00" in shown, shown

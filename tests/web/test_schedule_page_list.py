@@ -15,6 +15,7 @@ from storage import admins
 from storage.models import Schedule
 from tests.support.command_world import ROOMS, USERS
 from tests.support.pages import Site, add_schedule
+from tests.support.rule_rows import add_rule
 from tests.web.test_schedule_page import create
 from web import keys
 
@@ -95,3 +96,18 @@ async def test_campaign_rows_are_marked_and_deleted_notice(site: Site) -> None:
     assert '<div class="notice ok" id="result"' in html and "#42 스케줄을 삭제했습니다" in html
     _, html = await site.get("/schedules?deleted=<script>")
     assert 'id="result"' not in html and "<script>" not in html
+
+
+async def test_a_richer_rule_is_listed_as_it_is_and_a_used_up_count_offers_no_on(
+    site: Site,
+) -> None:
+    """The list reads each row's rules row: a monthly rule (daily in ``kb_schedule``) is
+    shown as monthly, and a schedule whose 횟수 is used up cannot be turned on again."""
+    monthly = await add_schedule(site.sessions, "월초 결제", ROOMS["BR1"])
+    await add_rule(site.sessions, monthly, kind="monthly", month_day=1)
+    used_up = await add_schedule(site.sessions, "세 번만", ROOMS["BR1"], status="completed")
+    await add_rule(site.sessions, used_up, max_sends=3, sends_done=3)
+    await site.login("BR1")
+    _, html = await site.get("/schedules")
+    assert "매월 1일 09:30" in row_html(html, monthly)
+    assert "켜기" not in row_html(html, used_up)

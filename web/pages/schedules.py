@@ -53,13 +53,17 @@ async def schedules_page(request: web.Request, viewer: Viewer) -> web.StreamResp
         key=lambda pair: pair[1],
     )
     shown = [(row, found) for row, found in rows if matches(row, q, status, room, kind)]
+    extras = await service.rules_for([row.id for row, _ in shown])
     return render(
         request,
         "schedules.html",
         viewer,
         rows=shown,
+        extras=extras,
         can_turn_on={
-            row.id for row, found in shown if can_turn_on(row, found, service.resumable(row))
+            row.id
+            for row, found in shown
+            if can_turn_on(row, found, service.resumable(row, extras.get(row.id)))
         },
         campaigns=await service.campaigns.campaign_ids([row.id for row, _ in shown]),
         total=len(rows),
