@@ -168,6 +168,8 @@ class ScheduleMeta(Base):
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("kbot_campaigns.id", ondelete="SET NULL"), index=True
     )
+    # live notices to the notify room (``알림``): 'failures' | 'all' | 'off'; None: 'failures'
+    notify: Mapped[str | None] = mapped_column(String(10))
 
 
 class HolidayDay(Base):

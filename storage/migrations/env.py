@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage import kbot_models  # noqa: F401  (registers kbot's tables on the metadata)
+from storage import engagement_models, kbot_models  # noqa: F401  (registers kbot's tables)
 from storage.models import Base
 
 connection = context.config.attributes["connection"]

@@ -30,6 +30,11 @@ KBOT_TABLES = {
     "kbot_room_sends",
     "kbot_holidays",
     "kbot_schedule_rules",
+    "kbot_replies",
+    "kbot_room_activity",
+    "kbot_links",
+    "kbot_link_clicks",
+    "kbot_notices",
 }
 
 
@@ -131,7 +136,7 @@ async def test_migrations_match_the_models(engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from storage import kbot_models  # noqa: F401  (registers kbot's tables)
+    from storage import engagement_models, kbot_models  # noqa: F401  (registers kbot's tables)
     from storage.models import Base
 
     def diff(sync_conn):
