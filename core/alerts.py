@@ -19,6 +19,9 @@ class AlertKind(StrEnum):
     ACCESS_REFUSED = "access"  # a send was refused: its room or an org is not in force
     IRIS_DOWN = "iris_down"  # an Iris device stopped answering
     IRIS_BACK = "iris_back"  # it answers again
+    SEND_RESULT = "result"  # a send's outcome, to a schedule with 알림 모두
+    CAMPAIGN_RESULT = "campaign_result"  # a campaign round's summary (알림 모두)
+    WEEKLY_DIGEST = "digest"  # last week's sends, to the ops room
     RULE_DROPPED = (
         "rule_dropped"  # the PHP site edited a schedule's timing: its richer rule is gone
     )

@@ -83,6 +83,7 @@ async def init_app(cfg: Config, *, clock: Clock | None = None) -> web.Applicatio
     app.cleanup_ctx.append(_sender)
     app.cleanup_ctx.append(_scheduler)
     app.cleanup_ctx.append(_receipt_sweep)  # with Iris: unconfirmed parts, old receipts
+    app.cleanup_ctx.append(_notice_sweep)  # 알림 모두: send results, campaign summaries
     app.cleanup_ctx.append(_iris_monitor)  # Iris outages told to the ops room
     app.cleanup_ctx.append(_commands)
     app.cleanup_ctx.append(image_checks_ctx)  # uploads are decoded on it, a bounded number at once
@@ -198,6 +199,13 @@ async def _receipt_sweep(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     async with running(book.run(), name="receipt-sweep"):
+        yield
+
+
+async def _notice_sweep(app: web.Application) -> AsyncIterator[None]:
+    """Live notices (``scheduler.notices``) and the weekly digest, every few seconds on the
+    clock."""
+    async with running(app[keys.SCHEDULER].notices.run(), name="notice-sweep"):
         yield
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.context import Deps, log
 from storage.kbot_models import ScheduleMeta
 from storage.models import Schedule
+from storage.notices import notify_mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,12 @@ async def alert_rooms(session: AsyncSession, deps: Deps, schedule_id: int) -> To
 
 
 def _rooms(deps: Deps, meta: ScheduleMeta | None) -> Told:
-    """The schedule's notify room and the ops room, each once, those not set left out."""
-    rooms = [meta.notify_room_id if meta is not None else None, deps.ops_room_id]
+    """The schedule's notify room and the ops room, each once, those not set left out. The
+    notify room is told only when the schedule's ``알림`` is 'failures' (the default): with
+    'off' it hears nothing, with 'all' the send's result notice (``scheduler.notices``)
+    speaks instead, so no failure is told to it twice. The ops room is always told."""
+    told = meta is not None and notify_mode(meta.notify) == "failures"
+    rooms = [meta.notify_room_id if told and meta is not None else None, deps.ops_room_id]
     campaign_id = meta.campaign_id if meta is not None else None
     return Told(tuple(dict.fromkeys(r for r in rooms if r)), campaign_id)
 

@@ -26,6 +26,7 @@ LOOPS = frozenset(
         "room-devices",
         "device-safety",
         "receipt-sweep",
+        "notice-sweep",
     }
 )
 # work the scheduler runs in tasks of its own (task name prefixes)
