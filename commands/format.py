@@ -16,10 +16,12 @@ from core.particles import attach, pick
 from scheduler.rules import Planned
 from scheduler.schedule_rule import ExtraColumns
 from services.logs import confirmation_label
+from services.rule_values import NOTIFY_WORDS
 from services.schedule_labels import clock, rule, when
 from storage.image_uses import image_ids
 from storage.kbot_models import Room
 from storage.models import Schedule, ScheduleLog
+from storage.notices import notify_mode
 from storage.send_kinds import LABELS as KIND_LABELS
 
 MESSAGE_LIMIT = 900  # characters per chat message; longer replies are split
@@ -83,6 +85,7 @@ def details(
     today: date,
     test_room: str | None = None,
     extra: ExtraColumns | None = None,
+    notify: str | None = None,
 ) -> str:
     images = image_ids(row.message_images)
     lines = [
@@ -96,6 +99,7 @@ def details(
         f"이미지: {', '.join(map(str, images)) if images else '없음'}",
         f"발송 횟수: {row.send_count or 0}"
         + (f" · 마지막 {when(row.last_sent_at, today)}" if row.last_sent_at else ""),
+        f"알림: {NOTIFY_WORDS[notify_mode(notify)]}",
     ]
     if test_room:
         lines.insert(3, f"테스트방: {test_room}")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services import schedule_checks as checks
@@ -127,6 +127,7 @@ async def edit_in(
         row.next_send_at = next_send if row.status == "active" else None
     test_room = await _test_room(d, s, form, standing)
     await _write(d, s, actor, campaign.id, rows, new, gone, before, current_room_id, test_room)
+    await _set_notify(s, campaign.id, form.notify)
     await rule_rows.remove(s, [row.id for row, _ in view.rows])
     await write_rules(d, s, [(row, v) for (row, _), v in zip(rows, values, strict=True)])
     saved = CampaignSaved(
@@ -158,6 +159,13 @@ async def _test_room(
     if form.test_room is None or form.test_room == NO_ROOM:
         return form.test_room
     return (await queries.test_room(s, standing, form.test_room, prefix=d.prefix)).chat_id
+
+
+async def _set_notify(s: AsyncSession, campaign_id: int, notify: str | None) -> None:
+    """``알림`` given: on every row of the campaign (new rows take it from the others)."""
+    if notify is not None:
+        rows = update(ScheduleMeta).where(ScheduleMeta.campaign_id == campaign_id)
+        await s.execute(rows.values(notify=notify))
 
 
 async def _write(
@@ -192,6 +200,7 @@ async def _write(
                 if test_room is not None
                 else (source.test_room_id if source else None),
                 campaign_id=campaign_id,
+                notify=source.notify if source else None,
             )
         )
         d.audit(s, actor, "create", row.id, None, audit.snapshot(row))

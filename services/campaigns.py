@@ -135,6 +135,7 @@ class CampaignService:
                 "notify_room_id": current_room_id,
                 "test_room_id": test_room.chat_id if test_room else None,
                 "campaign_id": campaign.id,
+                "notify": form.notify,
             }
             await s.execute(insert(ScheduleMeta), [{"schedule_id": row.id, **meta} for row in rows])
             entries = [d.audit_values(actor, "create", r.id, None, audit.snapshot(r)) for r in rows]

@@ -1,5 +1,6 @@
 """Parsers for the schedule form's recurrence values beyond the seed (issue 18): the monthly
-day (``일:``), the send count (``횟수:``) and the holiday policy (``공휴일:``).
+day (``일:``), the send count (``횟수:``), the holiday policy (``공휴일:``), and (issue 19)
+the live notices to the notify room (``알림:``).
 
 Like ``services.schedule_values``, each takes the raw text after ``key:`` and returns the
 typed value or raises ``InvalidValue`` with a Korean message."""
@@ -92,6 +93,16 @@ def parse_month_day(raw: str) -> MonthDay:
     )
 
 
+NotifyMode = Literal["failures", "all", "off"]
+NOTIFY_MODES: Choice[NotifyMode] = Choice(
+    {
+        **dict.fromkeys(("실패", "실패만", "기본", "failures", "failure", "failed"), "failures"),
+        **dict.fromkeys(("모두", "전부", "매번", "all", "every"), "all"),
+        **dict.fromkeys(("끔", "끄기", "없음", "안함", "off", "none"), "off"),
+    },
+    "실패, 모두, 끔",
+)
+NOTIFY_WORDS: dict[str, str] = {"failures": "실패", "all": "모두", "off": "끔"}
 _COUNT = re.compile(r"([0-9]{1,6})\s*(?:번|회|times?)?")
 
 

@@ -40,6 +40,8 @@ class ScheduleForm:
     max_sends: int | None = None  # 횟수; NO_LIMIT removes it
     # 공휴일; None: unchanged; CONFIG_POLICY: back to the config's scheduler.holiday_policy
     holiday_policy: HolidayPolicy | Literal["config"] | None = None
+    # 알림 (kbot_schedule_meta.notify): what the notify room hears; None: unchanged
+    notify: Literal["failures", "all", "off"] | None = None
 
     def given(self) -> dict[str, object]:
         """Only the fields that were provided, by attribute name."""

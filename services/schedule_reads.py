@@ -21,6 +21,7 @@ from services.schedule_deps import ScheduleDeps
 from storage import schedule_rules as rule_rows
 from storage.kbot_models import Admin, Room, ScheduleMeta, ScheduleRule
 from storage.models import Schedule, ScheduleLog
+from storage.notices import notify_mode
 
 
 class ScheduleReads:
@@ -66,6 +67,20 @@ class ScheduleReads:
                 )
             )
             return {schedule_id: room for schedule_id, room in found.all() if room}
+
+    async def notify_modes(self, schedule_ids: Collection[int]) -> dict[int, str]:
+        """The ``알림`` setting of each of ``schedule_ids`` ('failures' when none is stored or
+        the stored value is not one kbot knows)."""
+        if not schedule_ids:
+            return {}
+        async with self._read_sessions() as s:
+            found = await s.execute(
+                select(ScheduleMeta.schedule_id, ScheduleMeta.notify).where(
+                    ScheduleMeta.schedule_id.in_(list(schedule_ids))
+                )
+            )
+            stored = dict(found.tuples().all())
+        return {sid: notify_mode(stored.get(sid)) for sid in schedule_ids}
 
     async def log_count(self, schedule_id: int) -> int:
         """How many send log rows the schedule has (what deleting it would archive)."""

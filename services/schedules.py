@@ -151,6 +151,7 @@ class ScheduleService(ScheduleReads):
                     creator_admin_id=actor.id,
                     notify_room_id=current_room_id,
                     test_room_id=test_room or None,
+                    notify=form.notify,
                 )
             )
             after = audit.snapshot(row) | rules.audit_columns(values)
@@ -175,9 +176,12 @@ class ScheduleService(ScheduleReads):
             row = found.schedule
             before = audit.snapshot(row) | rules.audit_columns(rules.values_of(found.rule))
             test_room = await self._form_test_room(s, standing, form)
-            if test_room is not None:
+            if test_room is not None or form.notify is not None:
                 meta = found.meta or ScheduleMeta(schedule_id=row.id)
-                meta.test_room_id = test_room or None
+                if test_room is not None:
+                    meta.test_room_id = test_room or None
+                if form.notify is not None:
+                    meta.notify = form.notify
                 s.add(meta)
             if form.room is not None or form.spread_s:
                 room = await queries.usable_room(

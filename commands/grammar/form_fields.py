@@ -19,6 +19,7 @@ from string import Template
 from commands.grammar.form_dates import example_date, parse_date, parse_datetime, parse_time
 from services.rule_values import (
     HOLIDAY_POLICIES,
+    NOTIFY_MODES,
     parse_max_sends,
     parse_month_day,
     parse_times,
@@ -144,6 +145,14 @@ FIELDS: tuple[FormField, ...] = (
         lambda raw, _: HOLIDAY_POLICIES.parse(raw),
         "건너뛰기",
         "선택, 발송 | 건너뛰기 | 다음영업일 | 이전영업일",
+    ),
+    FormField(
+        "notify",
+        "알림",
+        ("결과알림", "발송알림", "notify", "notice"),
+        lambda raw, _: NOTIFY_MODES.parse(raw),
+        "모두",
+        "선택, 실패 | 모두 | 끔 (비우면 실패: 실패만 알림)",
     ),
     FormField(
         "valid_from",

@@ -138,6 +138,11 @@ class ScheduleIn(BaseModel):
     holiday_policy: Literal["send", "skip", "next_business_day", "previous_business_day"] | None = (
         Field(None, description="on Korean public holidays; null: the config's default")
     )
+    notify: Literal["failures", "all", "off"] | None = Field(
+        None,
+        description="what the creator's room hears (알림): failures (the default), all (each "
+        "send's result, a campaign's summary), off (nothing; the ops room still hears failures)",
+    )
 
     @field_validator("description")
     @classmethod
@@ -194,6 +199,7 @@ class ScheduleIn(BaseModel):
             month_day=self.month_day_value(),
             max_sends=self.max_sends,
             holiday_policy=self.holiday_policy,
+            notify=self.notify,
             valid_from=_local(self.valid_from, tz),
             valid_until=_local(self.valid_until, tz),
             send_order=self.send_order,

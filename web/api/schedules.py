@@ -51,10 +51,11 @@ def schedule_dict(
     test_room: str | None,
     campaign_id: int | None = None,
     extra: ExtraColumns | None = None,
+    notify: str = "failures",
 ) -> dict[str, Any]:
     """Every column under its seed name, plus the input-only fields ``image_ids`` (from
     ``message_images``) and ``test_room``, and the ``campaign_id`` of a campaign's row (null
-    for a schedule of its own) from kbot's own tables."""
+    for a schedule of its own) and ``notify`` (알림) from kbot's own tables."""
     days = row.schedule_weekdays
     return {
         "id": row.id,
@@ -85,6 +86,7 @@ def schedule_dict(
         "image_ids": image_ids(row.message_images),
         "test_room": test_room,
         "campaign_id": campaign_id,
+        "notify": notify,
         **rule_fields(row, extra, tz),
     }
 
@@ -117,8 +119,16 @@ async def _respond(request: web.Request, rows: list[Schedule]) -> list[dict[str,
     campaigns = await service.campaigns.campaign_ids(ids)
     tz = _tz(request)
     extras = await service.rules_for(ids)
+    modes = await service.notify_modes(ids)
     return [
-        schedule_dict(row, tz, rooms.get(row.id), campaigns.get(row.id), extras.get(row.id))
+        schedule_dict(
+            row,
+            tz,
+            rooms.get(row.id),
+            campaigns.get(row.id),
+            extras.get(row.id),
+            modes.get(row.id, "failures"),
+        )
         for row in rows
     ]
 

@@ -109,6 +109,7 @@ def schemas(cfg: Config) -> JSON:
                 "max_sends": opt_num,
                 "sends_done": opt_num,
                 "holiday_policy": opt_text,
+                "notify": {"type": "string", "enum": ["failures", "all", "off"]},
                 "skip_at": opt_text,
                 "paused_until": opt_text,
             }
