@@ -27,6 +27,7 @@ from services.errors import ServiceError
 from services.permissions import Operation
 from services.schedule_form import seed_name
 from services.schedule_preview import Preview
+from services.schedule_queries import Found
 from storage.image_check import human_size
 from web import keys
 from web.pages import wizard_choices as choices
@@ -39,6 +40,7 @@ from web.pages.wizard_state import (
     HOLIDAY_POLICIES,
     LABELS,
     MONTH_DAYS,
+    NOTIFY_CHOICES,
     NTH_LABELS,
     ROOM_TYPES,
     SCHEDULE_TYPES,
@@ -65,7 +67,7 @@ async def new(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     copy = request.query.get("copy", "")
     if copy.isdigit() and len(copy) <= 18:
         found = await request.app[keys.SCHEDULES].get(int(copy), viewer.admin, Operation.VIEW)
-        state = WizardState.from_row(found.schedule, found.rule)
+        state = WizardState.from_row(found.schedule, found.rule, _notify(found))
         state.title = (COPY_PREFIX + state.title)[:255]
     elif copy:
         raise PageError(400, "잘못된 요청", "복사할 스케줄 번호가 올바르지 않습니다.")
@@ -76,8 +78,17 @@ async def edit(request: web.Request, viewer: Viewer) -> web.StreamResponse:
     schedule_id = int(request.match_info["schedule_id"])
     found = await request.app[keys.SCHEDULES].get(schedule_id, viewer.admin, Operation.EDIT)
     return await _render(
-        request, viewer, WizardState.from_row(found.schedule, found.rule), 1, schedule_id
+        request,
+        viewer,
+        WizardState.from_row(found.schedule, found.rule, _notify(found)),
+        1,
+        schedule_id,
     )
+
+
+def _notify(found: Found) -> str | None:
+    """The schedule's stored ``알림`` (read as input by ``WizardState.from_row``)."""
+    return found.meta.notify if found.meta else None
 
 
 async def step_post(request: web.Request, viewer: Viewer) -> web.StreamResponse:
@@ -257,6 +268,7 @@ async def _render(
         month_days=MONTH_DAYS,
         nth_labels=NTH_LABELS,
         holiday_policies=HOLIDAY_POLICIES,
+        notify_choices=NOTIFY_CHOICES,
         max_size=human_size(cfg.web.max_image_bytes),
         max_files=cfg.web.max_images_per_schedule,
         day_names="월화수목금토일",

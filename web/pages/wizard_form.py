@@ -10,7 +10,12 @@ from datetime import date, datetime, time
 from typing import Any, cast
 
 from scheduler.rules import HolidayPolicy, MonthDay
-from services.rule_values import HOLIDAY_POLICY_WORDS, parse_max_sends, parse_times
+from services.rule_values import (
+    HOLIDAY_POLICY_WORDS,
+    NOTIFY_WORDS,
+    parse_max_sends,
+    parse_times,
+)
 from services.schedule_form import CONFIG_POLICY, NO_LIMIT, ScheduleForm
 from services.schedule_targets import Targets
 from services.schedule_values import (
@@ -160,6 +165,10 @@ def _rules(state: WizardState, values: dict[str, Any], errors: _Errors) -> None:
         errors.add("holiday_policy", "목록에서 골라 주세요.")
     else:
         values["holiday_policy"] = cast(HolidayPolicy, state.holiday_policy or CONFIG_POLICY)
+    if state.notify not in NOTIFY_WORDS:
+        errors.add("notify", "실패만 알림, 모든 결과 알림, 알리지 않음 중에서 골라 주세요.")
+    else:
+        values["notify"] = state.notify
 
 
 _STEPS = {1: _targets, 2: _content, 3: _schedule}

@@ -18,6 +18,7 @@ from services.schedule_rules import values_of
 from services.schedule_values import WEEKDAYS
 from storage.image_uses import image_ids
 from storage.models import Schedule
+from storage.notices import notify_mode
 
 STEP_FIELDS: dict[int, tuple[str, ...]] = {
     1: ("target_kind", "target_room_id", "target_room_ids", "target_org", "target_room_type"),
@@ -33,6 +34,7 @@ STEP_FIELDS: dict[int, tuple[str, ...]] = {
         "times",
         "max_sends",
         "holiday_policy",
+        "notify",
         "valid_from",
         "valid_until",
         "status",
@@ -61,6 +63,7 @@ LABELS = {
     "times": "더 보낼 시간",
     "max_sends": "횟수",
     "holiday_policy": "공휴일",
+    "notify": "알림",
     "valid_from": "시작",
     "valid_until": "종료",
     "status": "상태",
@@ -77,6 +80,11 @@ NTH_LABELS = {str(nth): f"{word} 주" for nth, word in NTH_WORDS.items()}
 HOLIDAY_POLICIES = {"": "기본 설정대로"} | {
     value: {"send": "그래도 발송", "skip": "건너뛰기"}.get(value, word)
     for value, word in HOLIDAY_POLICY_WORDS.items()
+}
+NOTIFY_CHOICES = {  # 알림: what the creator's room hears after a send
+    "failures": "실패만 알림",
+    "all": "모든 결과 알림 (캠페인은 요약 하나)",
+    "off": "알리지 않음",
 }
 ROOM_TYPES = ROOM_TYPE_LABELS
 TARGET_KINDS = ("room", "rooms", "org")
@@ -107,6 +115,7 @@ class WizardState:
     times: str = ""  # more times a day beside schedule_time: "13:00, 18:00"
     max_sends: str = ""
     holiday_policy: str = ""
+    notify: str = "failures"
     valid_from: str = ""
     valid_until: str = ""
     status: str = "active"
@@ -125,8 +134,11 @@ class WizardState:
         return cls(**values)
 
     @classmethod
-    def from_row(cls, row: Schedule, extra: ExtraColumns | None = None) -> WizardState:
-        """The wizard filled from a saved schedule (edit, copy) and its rules row: one room."""
+    def from_row(
+        cls, row: Schedule, extra: ExtraColumns | None = None, notify: str | None = None
+    ) -> WizardState:
+        """The wizard filled from a saved schedule (edit, copy), its rules row and its stored
+        ``알림`` (``notify``): one room."""
         weekdays = row.schedule_weekdays or frozenset()
         values = values_of(extra)
         monthly = values.monthly
@@ -141,6 +153,7 @@ class WizardState:
             times=", ".join(more),
             max_sends=str(values.max_sends) if values.max_sends else "",
             holiday_policy=values.holiday_policy or "",
+            notify=notify_mode(notify),
             target_room_id=row.target_room_id,
             target_room_type=row.target_room_type or "",
             title=row.title,
