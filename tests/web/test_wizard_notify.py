@@ -35,6 +35,8 @@ async def test_notify_is_chosen_saved_and_edited(site: Site) -> None:
     saved = await press(site, step4, ("go", "save"))
     assert saved.status == 303
     assert await notify_of(site) == "all"
+    status, page = await site.get(saved.location or "")
+    assert status == 200 and '<dd id="notify">모든 결과 알림' in page
 
     async with site.sessions() as s:
         [row] = list(await s.scalars(select(Schedule)))

@@ -21,6 +21,7 @@ from services.schedule_queries import Found
 from storage import image_uses
 from storage.kbot_models import Image, Room
 from storage.models import Schedule
+from storage.notices import notify_mode
 from web import keys
 from web.pages import schedule_actions
 from web.pages.core import Viewer, page, render
@@ -28,6 +29,7 @@ from web.pages.logs import STATUS_LABELS as LOG_STATUS_LABELS
 from web.pages.query import int_param
 from web.pages.schedule_actions import room_usable, schedule_id_of
 from web.pages.schedules import STATUS_LABELS
+from web.pages.wizard_state import NOTIFY_CHOICES
 
 RECENT_SENDS = 10
 NEXT_TIMES = 5
@@ -123,6 +125,7 @@ async def schedule_page(request: web.Request, viewer: Viewer) -> web.StreamRespo
         sends=await service.logs(schedule_id, viewer.admin, limit=RECENT_SENDS),
         resumable=service.resumable(row, found.rule),
         extra=found.rule,
+        notify=NOTIFY_CHOICES[notify_mode(found.meta.notify if found.meta else None)],
         result=result_text(request.query),
         statuses=STATUS_LABELS,
         room_types=ROOM_TYPE_LABELS,
