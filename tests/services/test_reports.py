@@ -9,16 +9,17 @@ b and d: 0 after, 0.0 before. s4 (started 01:00:05 UTC): 3 after, 0.0 before."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.report_math import Numbers
 from services.reports import build_report
 from tests.support.command_world import ROOMS
 from tests.support.report_world import GONE_SCHEDULE, WINDOW, build_report_world
 
-NUMBERS = ["sends", "success", "failed", "missed", "confirmed", "unconfirmed", "pending", "on_time_rate", "lateness_p50_s", "lateness_p95_s", "replies", "clicks", "activity_after", "activity_baseline"]
+NUMBERS = tuple(f.name for f in fields(Numbers))
 
 
 def numbers(report: Any) -> dict[str, Any]:
