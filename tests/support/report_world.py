@@ -112,7 +112,7 @@ async def build_report_world(sessions: async_sessionmaker[AsyncSession]) -> Repo
     }  # fmt: skip
     await _gone_schedule_log(sessions)
     async with sessions.begin() as session:
-        if session.bind.dialect.name == "sqlite":  # MariaDB's JSON column refuses it
+        if session.get_bind().dialect.name == "sqlite":  # MariaDB's JSON column refuses it
             await session.execute(
                 text("UPDATE kb_schedule_logs SET api_response = 'not json{' WHERE id = :id"),
                 {"id": logs["c"]},
