@@ -19,6 +19,7 @@ from services.logs import DateWindow
 from storage.engagement_models import LinkClick, Reply, RoomActivity, ShortLink
 from storage.kbot_models import Campaign, Occurrence, ScheduleMeta
 from storage.models import ScheduleLog
+from storage.orgs import list_orgs
 from tests.support.command_world import ROOMS, START, build_world
 from tests.support.pages import add_log, add_schedule
 
@@ -75,8 +76,16 @@ async def _gone_schedule_log(sessions: async_sessionmaker[AsyncSession]) -> None
         await conn.commit()
 
 
-async def build_report_world(sessions: async_sessionmaker[AsyncSession]) -> ReportWorld:
-    orgs = await build_world(sessions)
+async def build_report_world(
+    sessions: async_sessionmaker[AsyncSession], *, world_built: bool = False
+) -> ReportWorld:
+    """The report rows; ``build_world``'s orgs, rooms and admins first unless ``world_built``
+    (``make_api`` and ``make_site`` build them)."""
+    if world_built:
+        async with sessions() as session:
+            orgs = {org.code: org.id for org in await list_orgs(session)}
+    else:
+        orgs = await build_world(sessions)
     s = {
         "s1": await add_schedule(sessions, "봄 세일 =강남", ROOMS["BR1"]),
         "s2": await add_schedule(sessions, "봄 세일 서초", ROOMS["BR2"]),
