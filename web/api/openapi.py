@@ -1,5 +1,5 @@
 """``GET /api/openapi.json``: the OpenAPI 3.1 description of exactly the routes under ``/api/``
-(schedules, logs, rooms, stats, images, admins, tokens). The tests check every response of
+(schedules, logs, rooms, stats, reports, images, admins, tokens). The tests check every response of
 their run against it and that its paths are the app's ``/api/`` routes."""
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from storage.types import LOG_STATUSES, SCHEDULE_STATUSES
 from web import keys
 from web.api.formats import DATE, anchored
 from web.api.query import MAX_ID, MAX_PER_PAGE, TEXT_MAX_LENGTH
+from web.api.reports import FORMATS as REPORT_FORMATS
 from web.api.schemas import JSON, ref, schemas
 from web.api.stats import MAX_DAYS
 from web.json_out import json_response
+from web.report_query import MAX_DAYS as MAX_REPORT_DAYS
+from web.report_query import ORG_CODE_MAX
 
 
 def _param(name: str, where: str = "query", schema: JSON | None = None, **extra: Any) -> JSON:
@@ -85,6 +88,28 @@ def _body(schema: JSON, media: str = "application/json") -> JSON:
 
 def _optional(schema: JSON) -> JSON:
     return {"required": False, "content": {"application/json": {"schema": schema}}}
+
+
+def _report_op() -> JSON:
+    """``GET /api/reports``: JSON, or with ``format=csv`` the schedules as CSV."""
+    operation = _op(
+        "per-schedule and per-campaign report (sends, confirmation, on-time rate, lateness, "
+        "replies, clicks, room activity); format=csv: the schedules as UTF-8 CSV with a BOM",
+        {200: "Report"},
+        (400, 401, 404),
+        parameters=[
+            {**_date("from", "YYYY-MM-DD, first local day of scheduled_at"), "required": True},
+            {
+                **_date("to", f"YYYY-MM-DD, inclusive; at most {MAX_REPORT_DAYS} days"),
+                "required": True,
+            },
+            _param("format", schema={"type": "string", "enum": list(REPORT_FORMATS)}),
+            _param("org", schema={"type": "string", "maxLength": ORG_CODE_MAX}),
+        ],
+    )
+    csv_body = {"schema": {"type": "string"}}
+    operation["responses"]["200"]["content"]["text/csv"] = csv_body
+    return operation
 
 
 def build_openapi(cfg: Config) -> JSON:
@@ -175,6 +200,7 @@ def build_openapi(cfg: Config) -> JSON:
                     parameters=[_param("days", schema=_int(1, MAX_DAYS))],
                 ),
             },
+            "/api/reports": {"get": _report_op()},
             "/api/images": {
                 "get": _op("visible images", {200: "ImageList"}, (400, 401), parameters=PAGING),
                 "post": _op(

@@ -14,6 +14,7 @@ from storage.send_kinds import KINDS
 from storage.send_record import CONFIRMATIONS
 from storage.types import LOG_STATUSES, ORG_TYPES, SCHEDULE_STATUSES
 from web.api.models import ScheduleCreateIn, ScheduleIn, SendIn, TestSendIn
+from web.api.report_schemas import report_schemas
 
 JSON = dict[str, Any]
 REF = "#/components/schemas/"
@@ -222,6 +223,7 @@ def schemas(cfg: Config) -> JSON:
         "ImageList": _page("images", "Image"),
         "Deleted": _obj({"deleted": _t("boolean"), "id": num}),
         **_access_schemas(),
+        **report_schemas(),
         "Error": _obj(
             {"error": _obj({"code": text, "message": text, "field": opt_text})},
         ),
