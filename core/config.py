@@ -16,6 +16,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,6 +34,7 @@ from pydantic import (
 )
 
 from core.config_paths import resolve_file_paths
+from core.weekly import weekly_time
 
 ENV_PREFIX = "KBOT_"
 SECRET_FILE = "secret_key"  # noqa: S105  (a file name, not a secret)
@@ -195,6 +197,19 @@ class AlertsConfig(_Section):
     ops_room_id: str = ""
     iris_down_after_s: int = Field(300, ge=10)
     min_interval_s: int = Field(600, ge=0)
+    # last week's summary to the ops room at this local day and time ("mon 09:00"); "" = off
+    weekly_digest: str = ""
+
+    @field_validator("weekly_digest")
+    @classmethod
+    def _weekly(cls, v: str) -> str:
+        weekly_time(v)
+        return v.strip().lower()
+
+    @property
+    def digest_at(self) -> tuple[int, time] | None:
+        """``weekly_digest`` read: (weekday 0 = Monday, local time), or None when off."""
+        return weekly_time(self.weekly_digest)
 
 
 class LoggingConfig(_Section):
