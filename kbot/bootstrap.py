@@ -39,7 +39,9 @@ from core.config import Config
 from scheduler.alerts import AlertGate
 from scheduler.heartbeat import Heartbeat
 from scheduler.holiday_source import HolidaySource
+from scheduler.notices import Notices
 from scheduler.service import Scheduler
+from services.weekly_digest import WeeklyDigest
 from storage.engine import create_engine, is_mysql, safe_url, server_zone_minutes, session_factory
 from storage.migrate import check_schema as check_schema_of
 from web import keys
@@ -203,9 +205,23 @@ async def _receipt_sweep(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _notice_sweep(app: web.Application) -> AsyncIterator[None]:
-    """Live notices (``scheduler.notices``) and the weekly digest, every few seconds on the
-    clock."""
-    async with running(app[keys.SCHEDULER].notices.run(), name="notice-sweep"):
+    """Live notices (``scheduler.notices``) and the weekly digest when configured
+    (``services.weekly_digest``), every few seconds on the clock, told through the
+    scheduler's alert gate."""
+    cfg = app[keys.CONFIG]
+    deps = app[keys.SCHEDULER].deps
+    at = cfg.alerts.digest_at
+    digest = None
+    if at is not None and cfg.alerts.ops_room_id and deps.notify is not None:
+        digest = WeeklyDigest(
+            app[keys.SESSIONS], app[keys.CLOCK], cfg.tz, cfg.alerts.ops_room_id, at, deps.notify
+        )
+    elif at is not None:
+        logging.getLogger("kbot.digest").warning(
+            "alerts.weekly_digest is set but alerts.ops_room_id is not: no digest is sent"
+        )
+    notices = Notices(deps, extra=None if digest is None else digest.run_due)
+    async with running(notices.run(), name="notice-sweep"):
         yield
 
 

@@ -42,7 +42,7 @@ SWEEP_S = 2.0
 PRUNE_EVERY_S = 3600.0
 LOOKBACK = timedelta(days=2)  # sends older than this get no notice any more
 
-Extra = Callable[[], Awaitable[None]]  # another periodic job run by the sweep (the digest)
+Extra = Callable[[], Awaitable[object]]  # another periodic job run by the sweep (the digest)
 
 
 @dataclass(frozen=True, slots=True)

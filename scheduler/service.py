@@ -36,7 +36,6 @@ from scheduler.holiday_source import HolidaySource
 from scheduler.image_files import ImageFiles
 from scheduler.interactive import ANSWER_WITHIN_S, InteractiveSends
 from scheduler.leases import create_send_now, release, renew
-from scheduler.notices import Notices
 from scheduler.pipeline import Pipeline
 from scheduler.receipt_book import OnReceipt, ReceiptBook
 from scheduler.wake import next_wake, sleep_unless
@@ -85,7 +84,6 @@ class Scheduler:
             confirm = Confirm(device_for, writer)
             self.deps = dataclasses.replace(self.deps, confirm=confirm)
         self.receipts = None if device_for is None else ReceiptBook(self.deps, on_receipt)
-        self.notices = Notices(self.deps)  # live notices: run by the app (kbot.bootstrap)
         # closing lingers a few event-loop turns so that sends finishing meanwhile share its
         # transaction (fewer, bigger log writes)
         self._pipeline = Pipeline(self.deps, linger=20)
