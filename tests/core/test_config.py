@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import stat
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,13 @@ def test_toml_then_env_override(tmp_path: Path) -> None:
         ("[bot]\ntransport = 'iris'\n", {}, "config error: bot.webhook_token: must be set"),
         ("[bot]\nallow_networks = ['nope']\n", {}, "bot.allow_networks: 'nope' is not an IP"),
         ("[server\n", {}, "is not valid TOML"),
+        (
+            "[alerts]\nweekly_digest = 'monday'\n",
+            {},
+            "config error: alerts.weekly_digest: 'monday'",
+        ),
+        ("", {"KBOT_ALERTS__WEEKLY_DIGEST": "mon 24:00"}, "alerts.weekly_digest: 'mon 24:00' is"),
+        ("", {"KBOT_ALERTS__WEEKLY_DIGEST": "9:00 mon"}, "alerts.weekly_digest: '9:00 mon' is"),
     ],
 )
 def test_bad_config_names_the_key(
@@ -90,6 +98,14 @@ def test_bad_config_names_the_key(
     message = str(info.value)
     assert expected in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("value", "at"), [("", None), ("mon 09:00", (0, time(9))), (" Sun 23:59 ", (6, time(23, 59)))]
+)
+def test_the_weekly_digest_time(value: str, at: tuple[int, time] | None) -> None:
+    cfg = load_config(env={"KBOT_ALERTS__WEEKLY_DIGEST": value})
+    assert cfg.alerts.digest_at == at
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
