@@ -38,9 +38,9 @@ from storage.models import Schedule, ScheduleLog
 from storage.send_kinds import KIND, with_kind
 
 log = logging.getLogger("kbot.notices")
-SWEEP_S = 2.0
+SWEEP_S = 5.0
 PRUNE_EVERY_S = 3600.0
-LOOKBACK = timedelta(days=2)  # sends older than this get no notice any more
+LOOKBACK = timedelta(days=1)  # sends older than this get no notice any more
 
 Extra = Callable[[], Awaitable[object]]  # another periodic job run by the sweep (the digest)
 

@@ -16,7 +16,7 @@ from tests.support.command_world import count
 async def stored(sessions: Any) -> dict[int, str | None]:
     async with sessions() as s:
         found = await s.execute(select(ScheduleMeta.schedule_id, ScheduleMeta.notify))
-        return dict(found.tuples().all())
+        return {row.schedule_id: row.notify for row in found.all()}
 
 
 async def test_notify_round_trips(cfg: Any, sessions: Any, aiohttp_client: Any) -> None:
