@@ -79,7 +79,7 @@ class ScheduleReads:
                     ScheduleMeta.schedule_id.in_(list(schedule_ids))
                 )
             )
-            stored: dict[int, str | None] = dict(found.tuples().all())
+            stored = {row.schedule_id: row.notify for row in found.all()}
         return {sid: notify_mode(stored.get(sid)) for sid in schedule_ids}
 
     async def log_count(self, schedule_id: int) -> int:
