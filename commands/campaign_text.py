@@ -13,6 +13,7 @@ from commands.format import list_entries, next_line, split_messages
 from core.human import duration
 from scheduler.schedule_rule import ExtraColumns
 from services.campaigns import campaign_label
+from services.rule_values import NOTIFY_WORDS
 from services.schedule_labels import clock, rule, when
 from storage.kbot_models import Campaign, Room
 from storage.models import Schedule
@@ -109,6 +110,7 @@ def details(
     today: date,
     shown_due: int,
     extras: Mapping[int, ExtraColumns] = MappingProxyType({}),
+    notify: str = "failures",
 ) -> list[str]:
     """A campaign's details as chat messages: title, rule, rooms, statuses, the earliest
     sends (with their rooms), the spread, the text, and how to manage one row alone."""
@@ -122,6 +124,7 @@ def details(
         lines.append(spread)
     lines.append(f"방: {len(rows)}개 — {names([room_name(r, m) for r, m in rows], ROOMS_SHOWN)}")
     lines.append(f"상태: {status_counts(rows)}")
+    lines.append(f"알림: {NOTIFY_WORDS.get(notify, NOTIFY_WORDS['failures'])}")
     due = first_due(rows)[:shown_due]
     sends = [f"{when(r.next_send_at, today)} {room_name(r, m)}" for r, m in due if r.next_send_at]
     lines.append(f"다음 발송: {', '.join(sends) or '없음'}")

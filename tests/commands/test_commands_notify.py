@@ -61,6 +61,7 @@ async def test_a_campaign_sets_notify_on_every_row(cfg: Config, sessions: Sessio
     created = await dt1.say(CREATE.replace("시간: 09:00\n", "시간: 09:00\n알림: 모두\n"))
     assert "✅ 캠페인 C1" in created, created
     assert await modes(sessions) == ["all"] * 4
+    assert "\n알림: 모두\n" in await dt1.say("!스케줄 보기 C1")
     edited: Any = await dt1.say("!스케줄 수정 C1\n알림: 끔")
     assert "C1" in edited, edited
     assert await modes(sessions) == ["off"] * 4
