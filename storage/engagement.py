@@ -6,8 +6,9 @@ A reply is tied to the bot's message it answers through the delivery receipt who
 ``echo_id`` (the bot's own echo gave it) equals the reply's ``src_logId``, in the same room;
 a reply to anything else (another member's message, a bot answer to a command, a forged id)
 leaves no row. Receipts are pruned after ``storage.receipts.KEEP_DAYS`` days, so a reply to
-a bot message older than that cannot be tied and is not counted: reply counts cover the
-first week after a send. A reply that arrives while its send is still being logged (the
+a bot message older than that (``REPLY_TIE_DAYS``) cannot be tied and is not counted: reply
+counts cover about the first week after a send. The bot's answers to commands and notices
+have no receipt either: replies to them are not recorded. A reply that arrives while its send is still being logged (the
 receipt has no ``log_id`` yet) is stored with ``log_id`` NULL and ``schedule_id`` from the
 occurrence, and tied to its log row by ``resolve_replies`` (the receipt sweep's hourly
 upkeep, before receipts are pruned); until then reports do not count it.
@@ -31,9 +32,12 @@ from core.timeutil import to_utc_naive
 from storage.engagement_models import Reply, RoomActivity
 from storage.kbot_models import Occurrence, Receipt, Room
 from storage.models import ScheduleLog
+from storage.receipts import KEEP_DAYS
 from storage.upsert import insert_absent, upsert
 
 ACTIVITY_KEEP_DAYS = 400  # a year of weekly baselines plus a margin
+# a reply to a bot message sent longer ago than this cannot be tied (its receipt is pruned)
+REPLY_TIE_DAYS = KEEP_DAYS
 DEFAULT_DEVICE = "default"  # kbot_rooms.device NULL: the [bot.iris] device
 _MESSAGE_ID = re.compile(r"[0-9]{1,30}")
 _RESOLVE_BATCH = 500
