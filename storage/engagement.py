@@ -8,10 +8,11 @@ a reply to anything else (another member's message, a bot answer to a command, a
 leaves no row. Receipts are pruned after ``storage.receipts.KEEP_DAYS`` days, so a reply to
 a bot message older than that (``REPLY_TIE_DAYS``) cannot be tied and is not counted: reply
 counts cover about the first week after a send. The bot's answers to commands and notices
-have no receipt either: replies to them are not recorded. A reply that arrives while its send is still being logged (the
-receipt has no ``log_id`` yet) is stored with ``log_id`` NULL and ``schedule_id`` from the
-occurrence, and tied to its log row by ``resolve_replies`` (the receipt sweep's hourly
-upkeep, before receipts are pruned); until then reports do not count it.
+have no receipt either: replies to them are not recorded. A reply that arrives while its
+send is still being logged (the receipt has no ``log_id`` yet) is stored with ``log_id``
+NULL and ``schedule_id`` from the occurrence, and tied to its log row by ``resolve_replies``
+(the receipt sweep's hourly upkeep, before receipts are pruned); until then reports do not
+count it.
 
 Both writes are single statements safe across kbot processes sharing the database:
 ``reply_id`` is unique (the same reply forwarded by two devices is one row), the activity
