@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from core.config import Config
 from storage.engagement_models import LinkClick, ShortLink
 from tests.support.api import Api, weekly
-from tests.support.command_world import ROOMS, START
+from tests.support.command_world import BR1_TEST_ROOM, ROOMS, START, add_br1_test_room
 from tests.support.echo_app import Sessions, start, states_become
 from tests.support.fakes import FakeClock, FakeIris
+from web.links import visitor_of
 
 URL = "https://example.com/sale?x=1"
 TEXT = "{방이름} 특가 안내 {링크:" + URL + "} 지금 확인하세요"
@@ -122,6 +123,25 @@ async def test_each_room_gets_its_own_short_link_that_redirects_and_counts_peopl
     assert counted[3].clicked_at == clock.now().replace(tzinfo=None)
 
 
+async def test_a_test_send_gets_the_test_rooms_own_link(
+    cfg: Config, sessions: Sessions, clock: FakeClock, iris: FakeIris, aiohttp_client: Any
+) -> None:
+    """Clicks in a test room never count for the schedule's room (reports leave test sends
+    out, so they are never attributed)."""
+    api, _ = await start(aiohttp_client, cfg, sessions, clock, iris)
+    await add_br1_test_room(sessions)
+    created = await api.create(message_text=TEXT)
+    path = f"/api/schedules/{created['id']}/test"
+    status, body = await api.call("POST", path, json={"test_room": BR1_TEST_ROOM})
+    assert status == 200 and body["status"] == "success", body
+    [sent] = iris.bodies
+    assert sent["room"] == BR1_TEST_ROOM
+    code = code_in(sent["data"], cfg.server.public_url)
+    async with sessions() as s:
+        [row] = list(await s.scalars(select(ShortLink)))
+    assert (row.schedule_id, row.room_id, row.code) == (created["id"], BR1_TEST_ROOM, code)
+
+
 async def test_unknown_codes_and_unsafe_stored_urls_answer_404(
     cfg: Config, sessions: Sessions, clock: FakeClock, iris: FakeIris, aiohttp_client: Any
 ) -> None:
@@ -155,3 +175,13 @@ async def test_unknown_codes_and_unsafe_stored_urls_answer_404(
     good = await follow(client, "goodgoodgo", BROWSER)
     assert good.status == 302 and good.headers["Location"] == "https://example.com/ok"
     assert await clicks(sessions) == 1
+
+
+def test_the_visitor_hash_is_salted_with_the_day_and_the_secret() -> None:
+    one = visitor_of("secret", "2026-11-26", "203.0.113.7", BROWSER)
+    assert re.fullmatch(r"[0-9a-f]{32}", one)
+    assert one == visitor_of("secret", "2026-11-26", "203.0.113.7", BROWSER)
+    assert one != visitor_of("secret", "2026-11-27", "203.0.113.7", BROWSER)
+    assert one != visitor_of("other", "2026-11-26", "203.0.113.7", BROWSER)
+    assert one != visitor_of("secret", "2026-11-26", "203.0.113.8", BROWSER)
+    assert one != visitor_of("secret", "2026-11-26", "203.0.113.7", OTHER_BROWSER)
