@@ -72,7 +72,14 @@ async def _saved(ctx: CommandContext, saved: CampaignSaved, verb: str) -> str:
 async def campaign_show(ctx: CommandContext, who: Identity, command: ScheduleShow) -> list[str]:
     view = await ctx.schedules.campaigns.get(command.id, who.admin, standing=who.standing)
     extras = await ctx.schedules.rules_for([row.id for row, _ in view.rows[:1]])
-    return text.details(view.campaign, view.rows, ctx.today(), SHOW_PREVIEW, extras)
+    return text.details(
+        view.campaign,
+        view.rows,
+        ctx.today(),
+        SHOW_PREVIEW,
+        extras,
+        public_url=ctx.cfg.server.public_url,
+    )
 
 
 async def campaign_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:

@@ -60,7 +60,15 @@ async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleSho
     found = await ctx.schedules.get(command.id, who.admin, standing=who.standing)
     planned = ctx.schedules.plan(found.schedule, SHOW_PREVIEW, found.rule)
     test_room = found.meta.test_room_id if found.meta else None
-    shown = fmt.details(found.schedule, found.room, planned, ctx.today(), test_room, found.rule)
+    shown = fmt.details(
+        found.schedule,
+        found.room,
+        planned,
+        ctx.today(),
+        test_room,
+        found.rule,
+        public_url=ctx.cfg.server.public_url,
+    )
     return fmt.split_messages("", [shown])
 
 
