@@ -58,7 +58,7 @@ def echo_of(event: ChatEvent, bot_id: str | None) -> Echo | None:
     echo_id = raw_log.get("id") if isinstance(raw_log, dict) else None
     if not isinstance(echo_id, str) or not _ECHO_ID.fullmatch(echo_id):
         return None
-    written_at = _written_at(raw_log.get("created_at") if isinstance(raw_log, dict) else None)
+    written_at = written_at_of(raw_log.get("created_at") if isinstance(raw_log, dict) else None)
     if _is_photo(event.message_type):
         url = event.attachments.get("url")
         uploaded = isinstance(url, str) and url.startswith(("http://", "https://"))
@@ -81,7 +81,8 @@ def _is_photo(message_type: str) -> bool:
     return str(code & ~_PHOTO_FLAG) in PHOTO_TYPES
 
 
-def _written_at(value: object) -> datetime | None:
+def written_at_of(value: object) -> datetime | None:
+    """An Iris ``json.created_at`` (Unix seconds as a digit string) as an aware UTC time."""
     if not isinstance(value, str) or not value.isdigit() or len(value) > 12:
         return None
     return datetime.fromtimestamp(int(value), UTC)

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 
-from commands.format import list_entries, next_line, split_messages
+from commands.format import link_note, list_entries, next_line, split_messages
 from core.human import duration
 from scheduler.schedule_rule import ExtraColumns
 from services.campaigns import campaign_label
@@ -111,6 +111,7 @@ def details(
     shown_due: int,
     extras: Mapping[int, ExtraColumns] = MappingProxyType({}),
     notify: str = "failures",
+    public_url: str = "",
 ) -> list[str]:
     """A campaign's details as chat messages: title, rule, rooms, statuses, the earliest
     sends (with their rooms), the spread, the text, and how to manage one row alone."""
@@ -129,7 +130,8 @@ def details(
     sends = [f"{when(r.next_send_at, today)} {room_name(r, m)}" for r, m in due if r.next_send_at]
     lines.append(f"다음 발송: {', '.join(sends) or '없음'}")
     if rows and rows[0][0].message_text:
-        lines += ["내용:", rows[0][0].message_text or ""]
+        text = rows[0][0].message_text or ""
+        lines += ["내용:", text, *link_note(text, public_url)]
     ids = ", ".join(f"#{row.id}" for row, _ in rows[:3])
     lines.append(f"한 방만 관리하려면 그 방의 스케줄 번호({ids} ...)로 명령하세요.")
     return split_messages("", ["\n".join(lines)])

@@ -68,6 +68,7 @@ def build_context(
     limits = Limits(
         max_text_length=cfg.scheduler.max_text_length,
         max_images=cfg.web.max_images_per_schedule,
+        public_url=cfg.server.public_url,
     )
     reads = read_sessions(sessions, cfg.database)
     archive = cfg.data_path / "archive"

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from types import MappingProxyType
 
 from core.human import duration as duration  # re-exported: the web pages' filter
+from core.link_url import PREVIEW_CODE, short_link
+from core.message_template import links_in
 from core.particles import attach, pick
 from scheduler.rules import Planned
 from scheduler.schedule_rule import ExtraColumns
@@ -86,6 +88,7 @@ def details(
     test_room: str | None = None,
     extra: ExtraColumns | None = None,
     notify: str | None = None,
+    public_url: str = "",
 ) -> str:
     images = image_ids(row.message_images)
     lines = [
@@ -111,8 +114,17 @@ def details(
     else:  # a time skipped or moved among them: one line each, saying why
         lines.append("다음 발송:" + "".join(f"\n • {line}" for line in plan_lines(planned, today)))
     if row.message_text:
-        lines += ["내용:", row.message_text]
+        lines += ["내용:", row.message_text, *link_note(row.message_text, public_url)]
     return "\n".join(lines)
+
+
+def link_note(text: str, public_url: str) -> list[str]:
+    """A line saying what the links of ``text`` become when sent (none without a link)."""
+    count = len(links_in(text))
+    if not count:
+        return []
+    shown = short_link(public_url, PREVIEW_CODE)
+    return [f"링크 {count}개: 방마다 {shown} 주소로 바뀌어 보내지고, 누른 횟수가 집계됩니다."]
 
 
 def saved(

@@ -27,6 +27,7 @@ from commands.grammar.parse import (
     AdminVerify,
     Command,
     Help,
+    Report,
     RoomRegister,
     ScheduleCreate,
     ScheduleDelete,
@@ -47,7 +48,16 @@ from commands.grammar.parse import (
     WhoAmI,
     parse,
 )
-from commands.handlers import account, admins, campaign, preview, rules, schedule, templates
+from commands.handlers import (
+    account,
+    admins,
+    campaign,
+    preview,
+    reports,
+    rules,
+    schedule,
+    templates,
+)
 from commands.identity import Identity
 from commands.service_errors import service_error_text
 from core import request_id
@@ -198,5 +208,7 @@ async def _dispatch(
             return await admins.admin_deactivate(ctx, who, command)
         case AdminInvite():
             return await admins.admin_invite(ctx, who, event, command)
+        case Report():
+            return await reports.report(ctx, who, command)
         case _:
             assert_never(command)

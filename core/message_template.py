@@ -6,6 +6,11 @@ sandbox has a history of escapes). ``{{`` and ``}}`` write a literal brace. When
 saved, ``check`` refuses a variable that is not on the list (naming it) and a lone brace;
 at send time ``render`` is lenient, because the PHP site writes rows that never met ``check``:
 there an unknown ``{word}`` and a lone brace are sent as written.
+
+``{링크:URL}`` is a link whose clicks are counted: at send time it becomes the room's short
+link (``links``: URL -> ``public_url/r/<code>``, made by the caller); ``check`` refuses a URL
+that ``core.link_url`` does not accept and more than ``MAX_LINKS`` links, ``render`` sends
+such a token as written (it never becomes a link).
 """
 
 from __future__ import annotations
@@ -15,15 +20,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.link_url import MAX_LINKS, url_problem
+
 ORG_NAME = "지점명"
 ROOM_NAME = "방이름"
 DATE = "날짜"
 WEEKDAY = "요일"
 TIME = "시간"
 VARIABLES = (ORG_NAME, ROOM_NAME, DATE, WEEKDAY, TIME)
+LINK = "링크"  # {링크:URL}
 
 _WEEKDAYS = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]{0,30})\}|[{}]")
+# group "url": a link's URL (its length is checked, not limited here); "name": a variable's
+_TOKEN = re.compile(r"\{\{|\}\}|\{\s*링크\s*:(?P<url>[^{}\n]*)\}|\{(?P<name>[^{}\n]{0,30})\}|[{}]")
 
 
 class TemplateError(ValueError):
@@ -60,17 +69,41 @@ def variables_in(text: str) -> list[str]:
     """The variable names ``text`` uses, in order of first use (known or not)."""
     names: list[str] = []
     for match in _TOKEN.finditer(text):
-        name = match.group(1)
+        name = match.group("name")
         if name is not None and name.strip() not in names:
             names.append(name.strip())
     return names
 
 
-def check(text: str) -> None:
-    """``TemplateError`` for an unknown variable or a lone brace in ``text``."""
+def links_in(text: str) -> list[str]:
+    """The URLs of the well-formed ``{링크:URL}`` tokens of ``text``, each once, in order
+    (a malformed one is left out: it is sent as written)."""
+    urls: list[str] = []
     for match in _TOKEN.finditer(text):
-        piece, name = match.group(0), match.group(1)
+        url = _link_url(match)
+        if url is not None and url_problem(url) is None and url not in urls:
+            urls.append(url)
+    return urls
+
+
+def check(text: str) -> None:
+    """``TemplateError`` for an unknown variable, a lone brace, a link whose URL is not
+    accepted, or more than ``MAX_LINKS`` links in ``text``."""
+    links = 0
+    for match in _TOKEN.finditer(text):
+        piece, url, name = match.group(0), _link_url(match), match.group("name")
         if piece in ("{{", "}}"):
+            continue
+        if url is not None:
+            problem = url_problem(url)
+            if problem is not None:
+                shown = url if len(url) <= 60 else url[:57] + "..."
+                raise TemplateError(f"링크 {{{LINK}:{shown}}}를 쓸 수 없습니다. {problem}")
+            links += 1
+            if links > MAX_LINKS:
+                raise TemplateError(
+                    f"링크({{{LINK}:주소}})는 한 내용에 {MAX_LINKS}개까지 쓸 수 있습니다."
+                )
             continue
         if name is None:
             raise TemplateError(
@@ -80,26 +113,37 @@ def check(text: str) -> None:
         if name.strip() not in VARIABLES:
             known = ", ".join("{" + v + "}" for v in VARIABLES)
             raise TemplateError(
-                f"알 수 없는 변수 {{{name}}}가 있습니다. 쓸 수 있는 변수: {known} "
-                "(중괄호를 글자 그대로 쓰려면 {{ }})"
+                f"알 수 없는 변수 {{{name}}}가 있습니다. 쓸 수 있는 변수: {known}, "
+                f"{{{LINK}:https://...}} (중괄호를 글자 그대로 쓰려면 {{{{ }}}})"
             )
 
 
-def render(text: str, scene: Scene | Mapping[str, str]) -> str:
-    """``text`` with each known variable replaced and ``{{``/``}}`` made single braces;
-    anything else (an unknown ``{word}``, a lone brace) is kept as written."""
+def render(
+    text: str, scene: Scene | Mapping[str, str], links: Mapping[str, str] | None = None
+) -> str:
+    """``text`` with each known variable replaced, each well-formed link whose URL is in
+    ``links`` replaced by its short link, and ``{{``/``}}`` made single braces; anything else
+    (an unknown ``{word}``, a malformed link, a lone brace) is kept as written."""
     if not uses_variables(text):
         return text
     values = scene.values() if isinstance(scene, Scene) else scene
+    shorts = links or {}
 
     def one(match: re.Match[str]) -> str:
-        piece, name = match.group(0), match.group(1)
+        piece, url, name = match.group(0), _link_url(match), match.group("name")
         if piece == "{{":
             return "{"
         if piece == "}}":
             return "}"
+        if url is not None:
+            return shorts[url] if url in shorts and url_problem(url) is None else piece
         if name is not None and name.strip() in values:
             return values[name.strip()]
         return piece
 
     return _TOKEN.sub(one, text)
+
+
+def _link_url(match: re.Match[str]) -> str | None:
+    url = match.group("url")
+    return None if url is None else url.strip()

@@ -48,6 +48,7 @@ from web import keys
 from web.app import assemble
 from web.image_checks import image_checks_ctx
 from web.ops.metrics import DB_SOURCE, Metrics
+from web.webhooks.engagement import EngagementCapture
 from web.webhooks.state import WebhookState
 
 log = logging.getLogger("kbot.app")
@@ -275,6 +276,8 @@ async def _webhooks(app: web.Application) -> AsyncIterator[None]:
         state.observers.append(_room_membership(app))
     app[keys.WEBHOOKS] = state
     _observe_echoes(app, state)
+    # replies to the bot's messages and member messages per room and hour (issue 19)
+    state.observers.append(EngagementCapture(app[keys.SESSIONS], app[keys.CLOCK], state.bot_id))
     yield
     await state.tasks.drain(DRAIN_TIMEOUT_S)
 

@@ -238,7 +238,10 @@ class _Plan:
         ]
         if skipped:
             await session.execute(insert(_OCC), skipped)
-        begun = await admit(session, self.deps, await render_batch(session, self.sends))
+        rendered = await render_batch(
+            session, self.sends, public_url=self.deps.public_url, now=self.deps.clock.now()
+        )
+        begun = await admit(session, self.deps, rendered)
         values = [self._occurrence(occ) for occ, _ in self.sends]
         ids = await insert_ids(session, _OCC, values, mysql=self.deps.mysql)
         for (occ, _), occ_id in zip(self.sends, ids, strict=True):

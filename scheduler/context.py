@@ -62,6 +62,7 @@ class Deps:
     confirm: Confirm | None = None  # None: confirmation does not apply (dry run)
     resend_uncertain: bool = False  # resend a part whose request timed out (it may be there)
     holidays: HolidaySource | None = None  # the holiday calendar; None: no holidays
+    public_url: str = ""  # server.public_url: short links ({링크:URL}) start with it
 
     def report(self, status: str, lateness_s: float) -> None:
         """Tell ``on_outcome`` that an occurrence finished; its failure never stops a send."""

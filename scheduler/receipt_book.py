@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from bot.events import ChatEvent
 from core.timeutil import to_utc_naive
 from scheduler.batching import Coalescer
 from scheduler.context import Deps, in_transaction
-from storage import receipts
+from storage import engagement, receipts
 
 log = logging.getLogger("kbot.receipts")
 SWEEP_S = 1.0
@@ -118,10 +119,25 @@ class ReceiptBook:
         mono = deps.clock.monotonic()
         if self._pruned_at is None or mono - self._pruned_at >= PRUNE_EVERY_S:
             self._pruned_at = mono
-            gone = await in_transaction(deps, lambda s: receipts.prune(s, now))
-            if gone:
-                log.info("pruned %d old delivery receipt(s)", gone)
+            await self._upkeep(now)
         return expired
+
+    async def _upkeep(self, now: datetime) -> None:
+        """Hourly: tie replies stored before their send was logged (while the receipts
+        still know the log), then prune old receipts and old room activity."""
+
+        async def work(session: AsyncSession) -> tuple[int, int, int]:
+            tied = await engagement.resolve_replies(session)
+            gone = await receipts.prune(session, now)
+            return tied, gone, await engagement.prune_activity(session, now)
+
+        tied, gone, hours = await in_transaction(self._deps, work)
+        if tied:
+            log.info("tied %d repl(ies) to their log rows", tied)
+        if gone:
+            log.info("pruned %d old delivery receipt(s)", gone)
+        if hours:
+            log.info("pruned %d old room activity hour(s)", hours)
 
     async def run(self) -> None:
         """Sweep every ``SWEEP_S`` on the clock until cancelled; errors are logged."""

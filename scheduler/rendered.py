@@ -7,20 +7,27 @@ for the schedule's target room too (it shows what that room would get). When the
 is not registered, ``{지점명}`` and ``{방이름}`` are kept as written (the send is refused for
 that room anyway, unless it is a test). Rows without a brace, the common case, are passed on
 as they are; the names of a batch's rooms are read in one query.
+
+Each well-formed ``{링크:URL}`` becomes the short link of (schedule, room the occurrence goes
+to, URL) (``storage.links.link_for``: the same code for every send to that room), so the text
+a part sends, and the ``text_key`` its echo is matched on, carry the short link.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.message_template import Scene, render, uses_variables
+from core.link_url import short_link
+from core.message_template import Scene, links_in, render, uses_variables
 from scheduler.held import Held, SendColumns
 from storage.kbot_models import Org, Room
+from storage.links import link_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +77,51 @@ async def room_names(session: AsyncSession, room_ids: set[str]) -> dict[str, tup
     return {chat_id: (org_name, room_name) for chat_id, org_name, room_name in found.all()}
 
 
-def render_row(row: SendColumns, occ: Held, names: tuple[str, str] | None) -> SendColumns:
-    """``row`` as ``occ`` sends it; ``names`` are the target room's (org, room) names."""
+def render_row(
+    row: SendColumns,
+    occ: Held,
+    names: tuple[str, str] | None,
+    links: dict[str, str] | None = None,
+) -> SendColumns:
+    """``row`` as ``occ`` sends it; ``names`` are the target room's (org, room) names,
+    ``links`` the room's short link of each URL."""
     if not needs_rendering(row):
         return row
     org_name, room_name = names if names is not None else (None, None)
-    rendered = render(row.message_text or "", Scene(org_name, room_name, occ.scheduled_at))
-    return _copy(row, rendered)
+    scene = Scene(org_name, room_name, occ.scheduled_at)
+    return _copy(row, render(row.message_text or "", scene, links))
+
+
+async def short_links(
+    session: AsyncSession, occ: Held, row: SendColumns, *, public_url: str, now: datetime
+) -> dict[str, str]:
+    """The short link of each well-formed link in ``row``'s text for the room ``occ`` goes to
+    (created when missing)."""
+    urls = links_in(row.message_text or "") if needs_rendering(row) else []
+    made: dict[str, str] = {}
+    for url in urls:
+        link = await link_for(
+            session, schedule_id=row.id, room_id=occ.target_room_id, url=url, now=now
+        )
+        made[url] = short_link(public_url, link.code)
+    return made
 
 
 async def render_batch(
-    session: AsyncSession, batch: Sequence[tuple[Held, SendColumns]]
+    session: AsyncSession,
+    batch: Sequence[tuple[Held, SendColumns]],
+    *,
+    public_url: str,
+    now: datetime,
 ) -> list[tuple[Held, SendColumns]]:
-    """``batch`` with each row that uses a variable rendered for its occurrence."""
+    """``batch`` with each row that uses a variable or a link rendered for its occurrence
+    (``now``, aware: when a new short link is created)."""
     wanted = {row.target_room_id for _, row in batch if needs_rendering(row)}
     if not wanted:
         return list(batch)
     names = await room_names(session, wanted)
-    return [(occ, render_row(row, occ, names.get(row.target_room_id))) for occ, row in batch]
+    rendered = []
+    for occ, row in batch:
+        links = await short_links(session, occ, row, public_url=public_url, now=now)
+        rendered.append((occ, render_row(row, occ, names.get(row.target_room_id), links)))
+    return rendered

@@ -105,7 +105,8 @@ async def begin_in(session: AsyncSession, deps: Deps, occ_ids: list[int]) -> lis
     held = [(occ, rows[occ.schedule_id]) for occ in mine if occ.schedule_id in rows]
     begun: dict[int, Begun] = {}
     fresh = []
-    for occ, row in sorted(await render_batch(session, held), key=lambda pair: pair[0].id):
+    rendered = await render_batch(session, held, public_url=deps.public_url, now=deps.clock.now())
+    for occ, row in sorted(rendered, key=lambda pair: pair[0].id):
         if occ.started_at is not None:  # resumed: its slot was taken before
             begun[occ.id] = Begun(occ, row)
         else:

@@ -78,6 +78,7 @@ class Scheduler:
             on_outcome=on_outcome,
             resend_uncertain=cfg.bot.resend_uncertain,
             holidays=holidays or HolidaySource(sessions, clock, cfg.tz),
+            public_url=cfg.server.public_url,
         )
         if device_for is not None:  # the writer's own deps need no receipts
             writer = ReceiptWriter(self.deps, cfg.bot.confirm_timeout_s)

@@ -3,7 +3,8 @@ saved, for every room it goes to, against ``scheduler.max_text_length``.
 
 The longest a variable can render is known (``{날짜}`` is at most ``12월 31일``, ``{요일}``
 three letters, ``{시간}`` five), so the check renders each room's text once with the widest
-date instead of for every send time.
+date instead of for every send time. A ``{링크:URL}`` counts as long as the short link a room
+receives (``public_url/r/`` and the code).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.message_template import Scene, TemplateError, check, render, uses_variables
+from core.link_url import CODE_LENGTH, PREVIEW_CODE, short_link
+from core.message_template import Scene, TemplateError, check, links_in, render, uses_variables
 from services.errors import Invalid
 from services.schedule_checks import Limits
 from services.schedule_form import ScheduleForm
@@ -36,14 +38,21 @@ def check_text(text: str | None, places: Iterable[tuple[str, str]], limits: Limi
         raise Invalid("message_text", str(exc)) from None
     if not uses_variables(text):
         return
+    links = placeholder_links(text, limits.public_url, code="x" * CODE_LENGTH)
     for org_name, room_name in places:
-        length = len(render(text, Scene(org_name, room_name, _WIDEST)))
+        length = len(render(text, Scene(org_name, room_name, _WIDEST), links))
         if length > limits.max_text_length:
             raise Invalid(
                 "message_text",
                 f"'{room_name}' 방에서는 변수를 채운 내용이 {length}자입니다. "
                 f"{limits.max_text_length}자 이하로 줄여 주세요.",
             )
+
+
+def placeholder_links(text: str, public_url: str, *, code: str = PREVIEW_CODE) -> dict[str, str]:
+    """Each link of ``text`` as a short link with ``code`` instead of a room's real one: what
+    a preview shows (``public_url/r/…``), nothing written."""
+    return {url: short_link(public_url, code) for url in links_in(text)}
 
 
 async def resolve_template(

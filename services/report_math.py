@@ -4,6 +4,7 @@ the database; every input is a plain value already checked by the caller."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -50,33 +51,38 @@ def percentile(values: Sequence[int], share: float) -> int | None:
     return ordered[rank - 1]
 
 
-def activity_hours(sent_utc: datetime) -> list[datetime]:
-    """The hour starts (naive UTC) counted as "after" a send started at ``sent_utc``."""
-    first = sent_utc.replace(minute=0, second=0, microsecond=0)
-    return [first + timedelta(hours=n) for n in range(ACTIVITY_HOURS)]
+def hour_of(sent_utc: datetime) -> datetime:
+    """The start of the UTC hour containing a send (naive UTC)."""
+    return sent_utc.replace(minute=0, second=0, microsecond=0)
 
 
-def baseline_hours(sent_utc: datetime) -> list[list[datetime]]:
-    """Per earlier week (1..4), the hours compared with ``activity_hours``."""
-    after = activity_hours(sent_utc)
-    return [[h - timedelta(weeks=w) for h in after] for w in range(1, BASELINE_WEEKS + 1)]
+@functools.lru_cache(maxsize=4096)
+def hour_plan(hour: datetime) -> tuple[tuple[datetime, ...], tuple[tuple[datetime, ...], ...]]:
+    """For a send in ``hour``: the hours counted "after" it, and per earlier week (1..4) the
+    same hours that week (many sends share an hour: computed once)."""
+    after = tuple(hour + timedelta(hours=n) for n in range(ACTIVITY_HOURS))
+    weeks = tuple(
+        tuple(h - timedelta(weeks=w) for h in after) for w in range(1, BASELINE_WEEKS + 1)
+    )
+    return after, weeks
 
 
 def activity_of(
-    sent_utc: datetime, counts: dict[datetime, int], first_hour: datetime | None
+    hour: datetime, counts: dict[datetime, int], first_hour: datetime | None
 ) -> tuple[int, float] | None:
-    """(messages after, baseline) for a send in a room whose hourly counts are ``counts``
-    and whose first counted hour is ``first_hour``. A week before the room's first counted
-    hour is left out of the mean (kbot did not count yet), a counted week without a row is 0;
-    None when no week can be compared (the room was not counted before the send)."""
+    """(messages after, baseline) for a send in ``hour`` (``hour_of``) in a room whose hourly
+    counts are ``counts`` and whose first counted hour is ``first_hour``. A week before the
+    room's first counted hour is left out of the mean (kbot did not count yet), a counted
+    week without a row is 0; None when no week can be compared (the room was not counted
+    before the send)."""
     if first_hour is None:
         return None
-    weeks = [w for w in baseline_hours(sent_utc) if w[0] >= first_hour]
-    if not weeks:
+    after, weeks = hour_plan(hour)
+    compared = [week for week in weeks if week[0] >= first_hour]
+    if not compared:
         return None
-    after = sum(counts.get(h, 0) for h in activity_hours(sent_utc))
-    baseline = sum(counts.get(h, 0) for week in weeks for h in week) / len(weeks)
-    return after, baseline
+    baseline = sum(counts.get(h, 0) for week in compared for h in week) / len(compared)
+    return sum(counts.get(h, 0) for h in after), baseline
 
 
 @dataclass(frozen=True, slots=True)

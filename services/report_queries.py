@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import from_local_naive, from_utc_naive, to_local_naive, to_utc_naive
 from services.logs import DateWindow, LogFilter, TargetRoom, matching, visible_to
-from services.report_math import SENT_STATUSES, activity_hours, baseline_hours
+from services.report_math import SENT_STATUSES, hour_plan
 from storage.engagement_models import LinkClick, Reply, RoomActivity, ShortLink
 from storage.kbot_models import Campaign, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
@@ -109,19 +109,20 @@ def utc_of(local: datetime, tz: ZoneInfo) -> datetime:
 
 
 async def room_activity(
-    session: AsyncSession, sends: Sequence[LogFacts], tz: ZoneInfo
+    session: AsyncSession, sends: Iterable[tuple[str, datetime]]
 ) -> tuple[dict[str, dict[datetime, int]], dict[str, datetime]]:
-    """The hourly counts each send needs (its hours and the same hours of 4 earlier weeks)
-    and each room's first counted hour."""
+    """For sends given as (room, ``hour_of`` the send): the hourly counts they need (their
+    hours and the same hours of 4 earlier weeks) and each room's first counted hour."""
     hours: set[datetime] = set()
-    for row in sends:
-        sent = utc_of(row.started_at, tz)
-        hours.update(activity_hours(sent))
-        hours.update(h for week in baseline_hours(sent) for h in week)
-    rooms = chunks(row.room_id for row in sends)
+    rooms: set[str] = set()
+    for room, hour in set(sends):
+        after, weeks = hour_plan(hour)
+        rooms.add(room)
+        hours.update(after)
+        hours.update(h for week in weeks for h in week)
     counts: dict[str, dict[datetime, int]] = defaultdict(dict)
     first: dict[str, datetime] = {}
-    for room_chunk in rooms:
+    for room_chunk in chunks(rooms):
         query = (
             select(RoomActivity.room_id, func.min(RoomActivity.hour))
             .where(RoomActivity.room_id.in_(room_chunk))

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,7 @@ from services.report_math import (
     RowFact,
     activity_of,
     confirmation_text,
+    hour_of,
     is_missed,
     lateness_s,
     tally,
@@ -112,9 +114,10 @@ async def build_report(
     rows = await read_rows(session, ids)
     replies = await replies_by_log(session, ids) if rows else {}
     sent = [r for r in rows if r.status in SENT_STATUSES and not is_missed(r.error_message)]
-    counts, first = await room_activity(session, sent, tz)
+    hours = {r.log_id: hour_of(utc_of(r.started_at, tz)) for r in sent}
+    counts, first = await room_activity(session, ((r.room_id, hours[r.log_id]) for r in sent))
     clicks = await clicks_by_log(session, sent, tz)
-    facts = {r.log_id: _fact(r, replies, clicks, counts, first, tz) for r in rows}
+    facts = {r.log_id: _fact(r, replies, clicks, counts, first, hours) for r in rows}
     return Report(window, _schedules(rows, facts), _campaigns(rows, facts))
 
 
@@ -124,14 +127,14 @@ def _fact(
     clicks: dict[int, int],
     counts: dict[str, dict[Any, int]],
     first: dict[str, Any],
-    tz: ZoneInfo,
+    hours: dict[int, datetime],
 ) -> RowFact:
     missed = is_missed(row.error_message)
     sent = row.status in SENT_STATUSES and not missed
     activity = None
     if sent:
         activity = activity_of(
-            utc_of(row.started_at, tz), counts.get(row.room_id, {}), first.get(row.room_id)
+            hours[row.log_id], counts.get(row.room_id, {}), first.get(row.room_id)
         )
     return RowFact(
         log_id=row.log_id,

@@ -28,6 +28,7 @@ from storage.models import Schedule
 class Limits:
     max_text_length: int
     max_images: int
+    public_url: str = ""  # server.public_url: what a {링크:URL} becomes (its length counts)
 
 
 async def find_room(

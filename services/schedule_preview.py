@@ -16,7 +16,7 @@ from core.message_template import Scene, render
 from core.timeutil import to_local_naive
 from services import schedule_checks as checks
 from services import schedule_rules as rules
-from services.message_text import check_text, resolve_template
+from services.message_text import check_text, placeholder_links, resolve_template
 from services.permissions import Operation, standing_of, visible
 from services.schedule_deps import ScheduleDeps
 from services.schedule_form import ScheduleForm
@@ -78,14 +78,16 @@ async def preview(
     times = coming(deps, row, SHOWN_TIMES, values)
     images = list((row.message_images or {}).get("images", []))
     moment = times[0] if times else now.astimezone(deps.tz)
-    return Preview(row, places, images, times, _texts(row, places, moment))
+    return Preview(row, places, images, times, _texts(row, places, moment, deps.limits.public_url))
 
 
-def _texts(row: Schedule, places: list[Place], moment: datetime) -> list[RoomText]:
-    """The text each room receives at ``moment``, rooms with the same text together."""
+def _texts(row: Schedule, places: list[Place], moment: datetime, public_url: str) -> list[RoomText]:
+    """The text each room receives at ``moment``, rooms with the same text together; a link
+    shows as ``public_url/r/…`` (each room gets its own code when it is sent)."""
     source = row.message_text or ""
+    links = placeholder_links(source, public_url)
     grouped: dict[str, list[Place]] = {}
     for place in places:
-        text = render(source, Scene(place.org_name, place.room.name, moment))
+        text = render(source, Scene(place.org_name, place.room.name, moment), links)
         grouped.setdefault(text, []).append(place)
     return [RoomText(group, text) for text, group in grouped.items()]

@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.mysql import insert as mysql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import to_utc_naive
 from storage.kbot_models import RoomDevice
+from storage.upsert import upsert
 
 SEEN = "seen"
 OPERATOR = "operator"
@@ -25,13 +24,7 @@ async def note_seen(session: AsyncSession, room_id: str, device: str, *, at: dat
     several processes may record the same pair at once)."""
     values = {"room_id": room_id, "device": device, "source": SEEN, "seen_at": to_utc_naive(at)}
     changes = {"source": SEEN, "seen_at": values["seen_at"]}
-    if session.get_bind().dialect.name == "sqlite":
-        lite = sqlite_insert(RoomDevice).values(values)
-        statement = lite.on_conflict_do_update(index_elements=["room_id", "device"], set_=changes)
-        await session.execute(statement)
-    else:
-        maria = mysql_insert(RoomDevice).values(values)
-        await session.execute(maria.on_duplicate_key_update(changes))
+    await upsert(session, RoomDevice, values, keys=("room_id", "device"), changes=changes)
 
 
 async def add_operator(session: AsyncSession, room_id: str, device: str, *, at: datetime) -> bool:

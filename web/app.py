@@ -9,6 +9,7 @@ from web.api.errors import json_errors
 from web.api.images import setup_image_files, setup_image_routes
 from web.api.routes import setup_api_routes
 from web.doors import door
+from web.links import setup_links
 from web.ops import health
 from web.ops.routes import setup_metrics
 from web.pages.routes import setup_pages
@@ -25,4 +26,5 @@ def assemble(app: web.Application) -> None:
         setup_image_routes(app)
     setup_image_files(app)
     setup_pages(app)  # the admin web page: login link, images, schedules, logs
+    setup_links(app)  # GET /r/{code}: the short links of {링크:URL}, public
     setup_api_routes(app)

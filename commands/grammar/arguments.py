@@ -6,10 +6,11 @@ Every helper takes ``example`` (the verb's example with the prefix) for its erro
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from commands.grammar.errors import CommandError
 from commands.grammar.form import parse_form
+from commands.grammar.form_dates import parse_date
 from commands.grammar.form_fields import BY_NAME
 from commands.grammar.verbs import take_word
 from core.particles import attach
@@ -146,3 +147,30 @@ def template_text(rest: str, more: list[str], example: str, today: date) -> tupl
     if not form.message_text:
         raise CommandError("내용", "저장할 메시지를 '내용:' 다음 줄부터 적어 주세요.", example)
     return name, form.message_text
+
+
+REPORT_DAYS = 30  # a report without dates: the last 30 days, today included
+REPORT_MAX_DAYS = 366
+
+
+def report_dates(rest: str, more: list[str], example: str, today: date) -> tuple[date, date]:
+    """``시작일 종료일`` (inclusive) after a report's id; none: the last ``REPORT_DAYS``
+    days; one date: from it through today."""
+    nothing_more("", more, example)
+    words = rest.split()
+    if not words:
+        return today - timedelta(days=REPORT_DAYS - 1), today
+    if len(words) > 2:
+        raise CommandError("날짜", "날짜는 시작일과 종료일 두 개까지 적어 주세요.", example)
+    found = []
+    for word in words:
+        try:
+            found.append(parse_date(word, today))
+        except InvalidValue as problem:
+            raise CommandError("날짜", str(problem), example) from None
+    first, last = found[0], found[-1] if len(found) == 2 else today
+    if last < first:
+        raise CommandError("날짜", "종료일이 시작일보다 앞설 수 없습니다.", example)
+    if (last - first).days + 1 > REPORT_MAX_DAYS:
+        raise CommandError("날짜", f"기간은 {REPORT_MAX_DAYS}일 이하로 적어 주세요.", example)
+    return first, last

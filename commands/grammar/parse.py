@@ -18,6 +18,7 @@ from commands.grammar.arguments import (
     one_word,
     only_id,
     org_and_name,
+    report_dates,
     take_confirmation,
     take_id,
     template_name,
@@ -160,6 +161,14 @@ class AdminDeactivate:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    campaign: bool  # the id is a campaign's (C12), not a schedule's
+    first: date  # the local days first .. last, inclusive
+    last: date
+
+
+@dataclass(frozen=True, slots=True)
 class AdminInvite:
     org_code: str
     name: str  # the rest of the line: a name may have spaces
@@ -189,6 +198,7 @@ Command: TypeAlias = (
     | AdminList
     | AdminDeactivate
     | AdminInvite
+    | Report
 )
 
 _ORG_CODE_MAX = 50  # kb_schedule.created_by_id is varchar(50)
@@ -313,5 +323,8 @@ def _build(verb: Verb, rest: str, more: list[str], prefix: str, today: date) -> 
         case Action.ADMIN_INVITE:
             org_code, name = org_and_name(rest, more, example, _ORG_CODE_MAX)
             return AdminInvite(org_code, name)
+        case Action.REPORT:
+            found, campaign, rest = take_id(rest, example)
+            return Report(found, campaign, *report_dates(rest, more, example, today))
         case _:
             assert_never(verb.action)

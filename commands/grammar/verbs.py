@@ -42,6 +42,7 @@ class Action(StrEnum):
     ADMIN_LIST = "admin.list"
     ADMIN_DEACTIVATE = "admin.deactivate"
     ADMIN_INVITE = "admin.invite"
+    REPORT = "report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,12 @@ _ADMIN = ("관리자", "admin")
 _TEMPLATE = ("템플릿", "template")
 
 VERBS: tuple[Verb, ...] = (
-    Verb(Action.HELP, (("도움말", "help"),), "", "명령어 목록을 봅니다.", "도움말"),
+    Verb(Action.HELP, (("도움말", "help"),), "", "명령어 목록.", "도움말"),
     Verb(
         Action.SCHEDULE_LIST,
         (_SCHEDULE, ("목록", "list")),
         "",
-        "내 스케줄 목록 (단톡방에서는 그 방의 것만).",
+        "내 스케줄 (단톡방에선 그 방 것만).",
         "스케줄 목록",
     ),
     Verb(
@@ -100,7 +101,7 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_DELETE,
         (_SCHEDULE, ("삭제", "delete")),
         "ID [확인]",
-        "스케줄을 삭제합니다 (끝에 '확인': 바로 삭제).",
+        "스케줄 삭제 (끝에 '확인': 바로 삭제).",
         "스케줄 삭제 12 확인",
     ),
     Verb(
@@ -136,15 +137,14 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_TEST,
         (_SCHEDULE, ("테스트", "test")),
         "ID [확인]",
-        "테스트방(없으면 테스트방이나 1:1 채팅인 이 방)으로 지금 보냅니다. "
-        "방금 보냈으면 끝에 '확인'.",
+        "테스트방(없으면 테스트방·1:1 채팅인 이 방)으로 지금 보냄. 방금 보냈으면 끝에 '확인'.",
         "스케줄 테스트 12",
     ),
     Verb(
         Action.SCHEDULE_SEND,
         (_SCHEDULE, ("발송", "send")),
         "ID [확인]",
-        "대상 방으로 지금 한 번 보냅니다 (일정은 그대로). 방금 보냈으면 끝에 '확인'.",
+        "대상 방으로 지금 한 번 보냄(일정 그대로). 방금 보냈으면 끝에 '확인'.",
         "스케줄 발송 12",
     ),
     Verb(
@@ -158,8 +158,15 @@ VERBS: tuple[Verb, ...] = (
         Action.SCHEDULE_PREVIEW,
         (_SCHEDULE, ("미리보기", "preview")),
         "ID [방]",
-        "방이 받을 메시지를 봅니다.",
+        "방이 받을 메시지.",
         "스케줄 미리보기 12",
+    ),
+    Verb(
+        Action.REPORT,
+        (("리포트", "report"),),
+        "ID [시작일 종료일]",
+        "발송 결과·반응 요약 (기본 30일).",
+        "리포트 12",
     ),
     Verb(
         Action.TEMPLATE_SAVE,
@@ -173,14 +180,14 @@ VERBS: tuple[Verb, ...] = (
         Action.TEMPLATE_LIST,
         (_TEMPLATE, ("목록", "list")),
         "",
-        "쓸 수 있는 템플릿을 봅니다.",
+        "쓸 수 있는 템플릿.",
         "템플릿 목록",
     ),
     Verb(
         Action.TEMPLATE_DELETE,
         (_TEMPLATE, ("삭제", "delete")),
         "이름",
-        "내 조직의 템플릿을 지웁니다.",
+        "내 조직 템플릿 삭제.",
         "템플릿 삭제 특가",
         example_in_help=False,
     ),
@@ -188,7 +195,7 @@ VERBS: tuple[Verb, ...] = (
         Action.ROOM_REGISTER,
         (("방", "room"), ("등록", "register")),
         "조직코드",
-        "이 방을 그 조직의 발송 대상 방으로 등록합니다.",
+        "이 방을 그 조직의 발송 방으로 등록.",
         "방 등록 BR001",
         example_in_help=False,
     ),
@@ -203,28 +210,28 @@ VERBS: tuple[Verb, ...] = (
         Action.WHO_AM_I,
         (("내정보", "me", "whoami"),),
         "",
-        "내 관리자 정보와 소속 조직 (방 목록은 1:1 채팅에서).",
+        "내 관리자 정보·소속 조직 (방 목록은 1:1 채팅에서).",
         "내정보",
     ),
     Verb(
         Action.ADMIN_VERIFY,
         (_ADMIN, ("인증", "verify")),
         "코드",
-        "받은 코드로 관리자 인증을 합니다.",
+        "받은 코드로 관리자 인증.",
         "관리자 인증 ABCD2345EFGH",  # the shape of a real code (storage.one_time_codes)
     ),
     Verb(
         Action.ADMIN_LIST,
         (_ADMIN, ("목록", "list")),
         "",
-        "내 조직과 하위 조직의 관리자를 봅니다 (1:1 채팅에서만).",
+        "내 조직·하위 조직 관리자 (1:1 채팅에서만).",
         "관리자 목록",
     ),
     Verb(
         Action.ADMIN_DEACTIVATE,
         (_ADMIN, ("해제", "deactivate")),
         "카카오ID",
-        "하위 조직 관리자를 해제합니다 (로그인·토큰 끊김, 스케줄 유지).",
+        "하위 조직 관리자 해제 (로그인·토큰 끊김, 스케줄 유지).",
         "관리자 해제 18470462837",
         example_in_help=False,
     ),
@@ -232,7 +239,7 @@ VERBS: tuple[Verb, ...] = (
         Action.ADMIN_INVITE,
         (_ADMIN, ("초대", "invite")),
         "조직코드 이름",
-        "새 관리자의 인증 코드를 받습니다 (1:1 채팅에서만).",
+        "새 관리자 인증 코드 (1:1 채팅에서만).",
         "관리자 초대 BR001 홍길동",
         example_in_help=False,
     ),

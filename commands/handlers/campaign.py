@@ -74,7 +74,15 @@ async def campaign_show(ctx: CommandContext, who: Identity, command: ScheduleSho
     first = [row.id for row, _ in view.rows[:1]]
     extras = await ctx.schedules.rules_for(first)
     notify = next(iter((await ctx.schedules.notify_modes(first)).values()), "failures")
-    return text.details(view.campaign, view.rows, ctx.today(), SHOW_PREVIEW, extras, notify)
+    return text.details(
+        view.campaign,
+        view.rows,
+        ctx.today(),
+        SHOW_PREVIEW,
+        extras,
+        notify,
+        public_url=ctx.cfg.server.public_url,
+    )
 
 
 async def campaign_toggle(ctx: CommandContext, who: Identity, command: ScheduleToggle) -> list[str]:

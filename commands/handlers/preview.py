@@ -15,6 +15,7 @@ from commands.grammar.parse import SchedulePreview
 from commands.identity import Identity
 from core.message_template import Scene, render
 from core.particles import attach
+from services.message_text import placeholder_links
 from services.permissions import Operation
 from services.schedule_labels import when
 from services.schedule_targets import Targets
@@ -32,16 +33,20 @@ def preview_text(
     moment: datetime,
     *,
     today: date | None = None,
+    public_url: str = "",
 ) -> str:
     """The preview of ``row`` for room ``room`` (its name; None: not registered, and
     ``{방이름}``/``{지점명}`` stay as written) owned by ``org_name``, sent at ``moment``
-    (local); ``today`` decides whether the year is shown."""
+    (local); ``today`` decides whether the year is shown. A link shows as
+    ``public_url/r/…``: the room's code is made when it is sent."""
     shown_room = f"'{room}' 방" if room is not None else f"등록되지 않은 방({row.target_room_id})"
     header = (
         f"👀 #{row.id} {row.title} 미리보기 — {attach(shown_room, '이')} "
         f"{when(moment, today or moment.date())}에 받는 내용"
     )
-    text = render(row.message_text, Scene(org_name, room, moment)) if row.message_text else ""
+    source = row.message_text or ""
+    links = placeholder_links(source, public_url)
+    text = render(source, Scene(org_name, room, moment), links)
     order = fmt.sending_order(row)
     body = text if text.strip() and row.send_order != "images_only" else NO_TEXT
     return f"{header}\n발송 순서: {order}\n──────────\n{body}"
@@ -72,4 +77,11 @@ async def schedule_preview(
     extra = (await ctx.schedules.rules_for([row.id])).get(row.id)
     upcoming = ctx.schedules.upcoming(row, 1, extra)
     moment = upcoming[0] if upcoming else ctx.clock.now().astimezone(ctx.tz)
-    return fmt.split_messages("", [preview_text(row, room, org_name, moment, today=ctx.today())])
+    return fmt.split_messages(
+        "",
+        [
+            preview_text(
+                row, room, org_name, moment, today=ctx.today(), public_url=ctx.cfg.server.public_url
+            )
+        ],
+    )

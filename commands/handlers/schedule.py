@@ -62,7 +62,14 @@ async def schedule_show(ctx: CommandContext, who: Identity, command: ScheduleSho
     test_room = found.meta.test_room_id if found.meta else None
     notify = found.meta.notify if found.meta else None
     shown = fmt.details(
-        found.schedule, found.room, planned, ctx.today(), test_room, found.rule, notify
+        found.schedule,
+        found.room,
+        planned,
+        ctx.today(),
+        test_room,
+        found.rule,
+        notify,
+        public_url=ctx.cfg.server.public_url,
     )
     return fmt.split_messages("", [shown])
 

@@ -39,6 +39,7 @@ def test_every_iris_fixture_is_covered() -> None:
         "bot_own_echo.json",
         "photo_message.json",
         "member_joined.json",
+        "reply_to_bot.json",
     }
 
 
@@ -57,6 +58,8 @@ def test_every_iris_fixture_is_covered() -> None:
          "사진", "2", "MSG", False, False),
         ("member_joined", "136615", "318842299", "신입직원",
          '{"feedType":4', "0", "NEWMEM", False, True),
+        ("reply_to_bot", "136618", "318842201", "이직원",
+         "네 확인했습니다", "26", "MSG", False, False),
     ],
 )  # fmt: skip
 def test_iris_fixture_parses(
@@ -109,6 +112,12 @@ def test_photo_attachment_is_decoded() -> None:
     event = parse_iris(sample("iris/photo_message.json"))
     assert event.attachments["mt"] == "image/jpeg"
     assert event.attachments["w"] == 1080
+
+
+def test_reply_attachment_keeps_src_log_id_a_number() -> None:
+    attachments = parse_iris(sample("iris/reply_to_bot.json")).attachments
+    assert attachments["src_logId"] == 3530028521861085185
+    assert attachments["src_userId"] == 9900112233
 
 
 def test_text_attachment_is_empty() -> None:

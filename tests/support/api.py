@@ -171,11 +171,16 @@ def picture(seed: int) -> bytes:
 
 
 async def make_api(
-    aiohttp_client: Any, cfg: Config, sessions: Any, clock: FakeClock | None = None
+    aiohttp_client: Any,
+    cfg: Config,
+    sessions: Any,
+    clock: FakeClock | None = None,
+    *,
+    scheduler: bool = False,
 ) -> Api:
     """``build_world``'s orgs, rooms and admins; tokens for HQ, AG1, BR1 and BR2; the app with
-    its scheduler off on a fake clock at ``START`` (Thursday 2026-11-26 09:12 in Seoul), or
-    on ``clock``."""
+    its scheduler off (on with ``scheduler``) on a fake clock at ``START`` (Thursday
+    2026-11-26 09:12 in Seoul), or on ``clock``."""
     await build_world(sessions)
     plain: dict[str, str] = {}
     async with sessions.begin() as s:
@@ -183,7 +188,7 @@ async def make_api(
             _, plain[who] = await tokens.create_token(
                 s, kakao_user_id=USERS[who], name="t", at=START, actor="test"
             )
-    quiet = cfg.scheduler.model_copy(update={"enabled": False})
+    quiet = cfg.scheduler.model_copy(update={"enabled": scheduler and cfg.scheduler.enabled})
     server = cfg.server.model_copy(update={"max_body_bytes": MAX_BODY})
     app = await init_app(
         cfg.model_copy(update={"scheduler": quiet, "server": server}),

@@ -139,3 +139,13 @@ async def metric(api: Api, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"{name} not in /metrics")
+
+
+async def deliver(
+    api: Api, iris: FakeIris, body: dict[str, Any], *, device: str | None = None
+) -> None:
+    """``iris`` forwards ``body`` (a member's message or 답장) to kbot's webhook (through the
+    URL of ``device``), and kbot has handled it in the background."""
+    assert await iris.post(body, device=device) == 200
+    tasks = api.client.app[keys.WEBHOOKS].tasks
+    await wait_until(lambda: len(tasks) == 0, "the event handled")

@@ -59,3 +59,54 @@ def forged(body: dict[str, Any], user_id: str) -> dict[str, Any]:
     other["json"]["user_id"] = user_id
     other["json"]["id"] = str(next(_ids))
     return other
+
+
+def _member_body(
+    name: str, room: str, *, user_id: str, at: datetime, message_id: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((FIXTURES / name).read_text("utf-8"))
+    log = body["json"]
+    log_id = message_id or str(next(_ids))
+    log.update(id=log_id, _id=log_id[-9:], chat_id=room, user_id=user_id)
+    log["created_at"] = str(int(at.timestamp()))
+    return body
+
+
+def member_message_body(
+    room: str,
+    *,
+    user_id: str = "318842201",
+    at: datetime,
+    text: str = "오늘 점심 뭐 먹죠?",
+    message_id: str | None = None,
+) -> dict[str, Any]:
+    """The webhook body of an ordinary member's text message in ``room`` (plain_chat.json)
+    written at ``at``; its KakaoTalk id ``message_id`` (default: a fresh one)."""
+    body = _member_body("plain_chat.json", room, user_id=user_id, at=at, message_id=message_id)
+    body["msg"] = body["json"]["message"] = text
+    return body
+
+
+def reply_body(
+    room: str,
+    *,
+    user_id: str = "318842201",
+    src_log_id: object,
+    at: datetime,
+    reply_id: str | None = None,
+    bot_id: str = "9900112233",
+    text: str = "네 확인했습니다!",
+    as_text: bool = False,
+) -> dict[str, Any]:
+    """The webhook body of a member's 답장 (type 26, reply_to_bot.json) in ``room`` to the
+    message whose id is ``src_log_id``, with ``src_userId`` = ``bot_id``. A digit string
+    goes into the attachment as KakaoTalk usually writes it, a JSON number (``as_text``: a
+    JSON string, as it sometimes does); any other value goes as it is (forgeries)."""
+    body = _member_body("reply_to_bot.json", room, user_id=user_id, at=at, message_id=reply_id)
+    body["msg"] = body["json"]["message"] = text
+    attachment = json.loads(body["json"]["attachment"])
+    if isinstance(src_log_id, str) and src_log_id.isdigit() and not as_text:
+        src_log_id = int(src_log_id)
+    attachment.update(src_logId=src_log_id, src_userId=int(bot_id))
+    body["json"]["attachment"] = json.dumps(attachment, ensure_ascii=False)
+    return body

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import ClientSession, web
+from yarl import URL
 
 from core.clock import Clock
 from tests.support.echoes import echo_body, kakao_text
@@ -112,7 +113,8 @@ class FakeIris:
     posts the bot's own echo of the message (``tests.support.echoes``: the text as KakaoTalk
     shows it, or a photo) to ``echo_to`` (kbot's ``/webhook/iris?token=...``) after
     ``echo_delay_s`` real seconds, recording each body in ``echoes``; "fail" answers every
-    ``/reply`` with Iris's HTTP 500 error shape.
+    ``/reply`` with Iris's HTTP 500 error shape. ``post`` forwards any other event (a
+    member's message or 답장, ``tests.support.echoes``) to ``echo_to`` as a device would.
     """
 
     def __init__(self, clock: Clock | None = None, *, bot_id: str = "9900112233") -> None:
@@ -240,6 +242,19 @@ class FakeIris:
             self._http = ClientSession()
         async with self._http.post(self.echo_to, json=body) as response:
             await response.read()
+
+    async def post(self, body: dict[str, Any], *, device: str | None = None) -> int:
+        """POST ``body`` (e.g. ``echoes.reply_body`` or ``member_message_body``) to kbot's
+        webhook ``echo_to`` as this device forwards a room's message (``device``: the URL's
+        ``&device=`` parameter, as a second Iris device's URL carries); the HTTP status."""
+        url = URL(self.echo_to)
+        if device is not None:
+            url = url.update_query(device=device)
+        if self._http is None:
+            self._http = ClientSession()
+        async with self._http.post(url, json=body) as response:
+            await response.read()
+            return response.status
 
     async def _query(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

@@ -61,6 +61,7 @@ async def seed(cfg: Config, sessions: async_sessionmaker[AsyncSession], org: str
         "wizard-edit": f"/schedules/{schedule}/edit",
         "logs": "/logs",
         "stats": "/stats",
+        "reports": "/reports",
     }
     if org == "BR1":
         return pages | {"error": "/access"}  # refused to a branch admin

@@ -1,5 +1,5 @@
 """The web pages for admins (Korean, server-rendered): login through a one-time link,
-the dashboard, images, schedules (list, wizard, schedule page), send logs and stats.
+the dashboard, images, schedules (list, wizard, schedule page), send logs, stats and reports.
 ``setup_pages`` wires it all.
 
 | route | page |
@@ -24,6 +24,7 @@ the session cookie, -> ``/`` |
 | ``POST /schedules/{id}/test``, ``/send``, ``GET, POST /schedules/{id}/delete`` | test send,
 send now, delete after confirming (``web.pages.schedule_actions``) |
 | ``GET /logs``, ``GET /stats`` | ``web.pages.logs``, ``web.pages.stats`` |
+| ``GET /reports``, ``GET /reports.csv`` | the report and its CSV (``web.pages.reports``) |
 | ``GET /access``, ``GET, POST /access/{admins,rooms,tokens}/...`` | admins, rooms and own API
 tokens: confirm, then deactivate / activate / revoke (``web.pages.access``) |
 """
@@ -43,6 +44,7 @@ from web.pages import access as pages_access
 from web.pages import images as pages_images
 from web.pages import login_guard
 from web.pages import logs as pages_logs
+from web.pages import reports as pages_reports
 from web.pages import schedule_page as pages_schedule_page
 from web.pages import schedules as pages_schedules
 from web.pages import stats as pages_stats
@@ -86,6 +88,7 @@ def setup_pages(app: web.Application) -> None:
     pages_schedule_page.setup(app)
     pages_logs.setup(app)
     pages_stats.setup(app)
+    pages_reports.setup(app)
     pages_access.setup(app)
 
 
