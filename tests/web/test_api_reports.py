@@ -65,6 +65,8 @@ async def test_json_has_every_number(cfg: Config, sessions: Any, aiohttp_client:
     assert picked(campaign) == CAMPAIGN
     assert len(campaign["room_rows"]) == 3
     assert "읽음" in " ".join(body["notes"]["limits"])
+    raw = await api.client.get(f"/api/reports?{WEEK}", headers=api.auth("HQ"))
+    assert "봄 세일" in await raw.text()  # Korean as is, not \uXXXX
     assert "정시율" in body["notes"]["meanings"]
 
 
