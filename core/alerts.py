@@ -35,12 +35,18 @@ class Alert:
     schedule_id: int | None = None
     device: str = ""
     campaign_id: int | None = None  # the schedule is one room of this campaign
+    # a notice claimed once in kbot_notices (``send:12``): its own key, never held back by
+    # another send's notice (one message per send is what ``알림: 모두`` promises)
+    notice: str = ""
 
     @property
     def key(self) -> AlertKey:
         """``(room, kind, campaign, schedule id or device)``: alerts of one key are rate
-        limited together, so the rooms of one campaign failing together are one alert."""
-        if self.campaign_id is not None:
+        limited together, so the rooms of one campaign failing together are one alert. A
+        notice is keyed by its claim."""
+        if self.notice:
+            subject = self.notice
+        elif self.campaign_id is not None:
             subject = f"C{self.campaign_id}"
         elif self.schedule_id is not None:
             subject = str(self.schedule_id)

@@ -16,7 +16,7 @@ the reason) and no failure alert (``scheduler.failures``); the ops room keeps it
 
 Each notice is claimed in ``kbot_notices`` (``storage.notices``) before it is sent, so kbot
 processes sharing the database send it once. Notices go through ``Deps.notify`` (the alert
-gate and its rate limiting)."""
+gate) keyed by their claim, so one send's notice never holds back another's."""
 
 from __future__ import annotations
 
@@ -110,6 +110,7 @@ class Notices:
                     rnd.notify_room_id,
                     text,
                     campaign_id=rnd.campaign_id,
+                    notice=rnd.key,
                 )
                 due.append(_Pending(rnd.key, alert))
         return due
@@ -164,5 +165,8 @@ def _send_notice(row: RowLog) -> _Pending | None:
         error=row.error_message,
         now_error=row.schedule_status == "error",
     )
-    alert = Alert(AlertKind.SEND_RESULT, row.notify_room_id, send_text(sent), row.schedule_id)
-    return _Pending(f"send:{row.log_id}", alert)
+    key = f"send:{row.log_id}"
+    alert = Alert(
+        AlertKind.SEND_RESULT, row.notify_room_id, send_text(sent), row.schedule_id, notice=key
+    )
+    return _Pending(key, alert)

@@ -108,6 +108,7 @@ class WeeklyDigest:
         self._done = first
         if not claimed:
             return False
-        await self._notify(Alert(AlertKind.WEEKLY_DIGEST, self._room, digest_text(report, first)))
+        text = digest_text(report, first)
+        await self._notify(Alert(AlertKind.WEEKLY_DIGEST, self._room, text, notice=key))
         log.info("weekly digest for the week of %s sent to the ops room", first)
         return True

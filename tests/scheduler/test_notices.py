@@ -89,6 +89,27 @@ async def test_all_says_unconfirmed_once_the_echo_is_overdue(
     assert notice.endswith(": 미확인(에코 없음)")
 
 
+async def test_all_tells_every_send_even_two_within_the_alert_interval(
+    cfg: Config, sessions: Sessions, clock: FakeClock, iris: FakeIris, aiohttp_client: Any
+) -> None:
+    """The alert gate holds back a repeat of one key for ``min_interval_s`` (600 s); each
+    send's notice is its own key, so two sends a minute apart are two notices."""
+    iris.mode = "echo"
+    api, driver = await start(aiohttp_client, cfg, sessions, clock, iris)
+    created = await api.create()
+    await set_notify(sessions, created["id"], "all")
+    first = await send(api, driver, created["id"])
+    await api_response_becomes(sessions, first["id"], "confirmed")
+    await driver.run_for(60, step=1)
+    second = await send(api, driver, created["id"])
+    await api_response_becomes(sessions, second["id"], "confirmed")
+    await driver.run_for(20, step=1)
+    notices = told(iris, NOTIFY_ROOM)
+    assert len(notices) == 2, notices
+    assert all(n.endswith(": 확인됨") for n in notices)
+    assert not any("생략" in n for n in notices)
+
+
 @pytest.mark.parametrize(
     ("mode", "notify_room_texts"),
     [("off", 0), ("failures", 1), (None, 1), ("bogus", 1), ("all", 1)],
