@@ -28,6 +28,7 @@ from storage.engagement_models import LinkClick, ShortLink
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 CODE_PATTERN = re.compile(rf"[a-z0-9]{{{CODE_LENGTH}}}")
 _ATTEMPTS = 5  # new codes tried when one collides (practically never)
+CLICK_WINDOW_S = 600  # a repeat by the same visitor within 10 minutes is one click
 
 
 def new_code() -> str:

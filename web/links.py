@@ -27,12 +27,11 @@ from aiohttp import web
 from core.link_url import location_of, safe_url
 from core.timeutil import to_local_naive
 from core.user_agents import is_automated
-from storage.links import by_code, record_click
+from storage.links import CLICK_WINDOW_S, by_code, record_click
 from web import keys
 from web.pages.core import PAGE_HEADERS, PageError, public, secret_of
 
 log = logging.getLogger("kbot.links")
-CLICK_WINDOW_S = 600  # a repeat by the same visitor within 10 minutes is one click
 
 
 def _not_found() -> PageError:

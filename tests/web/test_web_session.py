@@ -19,7 +19,7 @@ from storage.engine import create_engine, session_factory
 from web.pages import login_guard
 from web.pages.csrf import csrf_token, csrf_valid
 from web.pages.session import SecretKeyMissing, mac, new_session, read_session
-from web.pages.svg_chart import DayCount, nice_ceiling, stacked_bars
+from web.pages.svg_chart import Group, Series, nice_ceiling, series_bars
 
 KEY = "k" * 32
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -126,16 +126,21 @@ def test_login_token_is_bound_to_code_cookie_and_time() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 5000)), max_size=40))
 def test_bars_fit_the_plot_and_scale_with_the_counts(counts: list[tuple[int, int]]) -> None:
-    days = [DayCount(f"d{i}", ok, bad) for i, (ok, bad) in enumerate(counts)]
-    chart = stacked_bars(days, width=600, height=200)
+    series = (Series("성공", "ok"), Series("실패", "bad"))
+    days = [Group(f"d{i}", (ok, bad)) for i, (ok, bad) in enumerate(counts)]
+    chart = series_bars(series, days, width=600, height=200)
     top = chart.ticks[-1].value
     assert top >= max((ok + bad for ok, bad in counts), default=0)
     plot_h = chart.baseline - chart.ticks[-1].y
-    for bar, day in zip(chart.bars, days, strict=True):
-        assert chart.left <= bar.x and bar.x + bar.width <= chart.right + 0.01
-        assert bar.bad_y >= chart.ticks[-1].y - 0.02
-        assert bar.ok_height == pytest.approx(plot_h * day.ok / top, abs=0.01)
-        assert bar.bad_height == pytest.approx(plot_h * day.bad / top, abs=0.01)
+    for bar, (ok, bad) in zip(chart.bars, counts, strict=True):
+        heights = {rect.css: rect.height for rect in bar.rects}
+        assert heights.get("ok", 0) == pytest.approx(plot_h * ok / top, abs=0.01)
+        assert heights.get("bad", 0) == pytest.approx(plot_h * bad / top, abs=0.01)
+        for rect in bar.rects:
+            assert chart.left <= rect.x and rect.x + rect.width <= chart.right + 0.01
+            assert rect.y >= chart.ticks[-1].y - 0.02
+        stacked = sorted(bar.rects, key=lambda r: -r.y)  # bottom first: ok under bad
+        assert [r.css for r in stacked] == [c for c, n in (("ok", ok), ("bad", bad)) if n]
     assert sum(1 for bar in chart.bars if bar.label) <= 7
 
 

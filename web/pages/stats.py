@@ -9,9 +9,10 @@ from services.logs import DateWindow
 from services.stats import send_stats
 from web import keys
 from web.pages.core import Viewer, page, render
-from web.pages.svg_chart import DayCount, stacked_bars
+from web.pages.svg_chart import Group, Series, series_bars
 
 DAYS = 14
+OUTCOMES = (Series("성공", "ok"), Series("실패·일부 실패", "bad"))
 
 
 def setup(app: web.Application) -> None:
@@ -24,7 +25,8 @@ async def stats_page(request: web.Request, viewer: Viewer) -> web.StreamResponse
     async with app[keys.SESSIONS]() as session:
         counted = await send_stats(session, viewer.org_ids, window)
     days = counted.per_day()
-    chart = stacked_bars([DayCount(f"{d.month}/{d.day}", ok, bad) for d, (ok, bad) in days.items()])
+    groups = [Group(f"{d.month}/{d.day}", (ok, bad)) for d, (ok, bad) in days.items()]
+    chart = series_bars(OUTCOMES, groups)
     return render(
         request,
         "stats.html",
