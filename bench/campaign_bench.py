@@ -23,6 +23,8 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
@@ -162,7 +164,9 @@ async def measure(url: str, sizes: list[int], repeat: int) -> None:
     await engine.dispose()
 
 
-def mysql_database(server: str) -> tuple[str, pymysql.Connection, str]:
+@contextmanager
+def mysql_database(server: str) -> Iterator[str]:
+    """A scratch database on the MariaDB/MySQL server of ``server`` (its URL), dropped after."""
     u = make_url(server)
     admin = pymysql.connect(
         host=u.host or "127.0.0.1",
@@ -173,9 +177,15 @@ def mysql_database(server: str) -> tuple[str, pymysql.Connection, str]:
         autocommit=True,
     )
     name = f"kbot_bench_{uuid.uuid4().hex[:12]}"
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    return make_url(server).set(database=name).render_as_string(hide_password=False), admin, name
+    try:
+        with admin.cursor() as cur:
+            charset = "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            cur.execute(f"CREATE DATABASE `{name}` {charset}")
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
 
 
 def main(args: argparse.Namespace) -> None:
@@ -184,13 +194,8 @@ def main(args: argparse.Namespace) -> None:
     if not args.mysql:
         print("mysql: skipped (no --mysql URL and KBOT_TEST_MYSQL_URL is not set)")
         return
-    url, admin, name = mysql_database(args.mysql)
-    try:
+    with mysql_database(args.mysql) as url:
         asyncio.run(measure(url, args.rooms, args.repeat))
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
 
 
 if __name__ == "__main__":

@@ -179,13 +179,8 @@ def main(args: argparse.Namespace) -> None:
     if not args.mysql:
         print("mysql: skipped (no --mysql URL and KBOT_TEST_MYSQL_URL is not set)")
         return
-    url, admin, name = mysql_database(args.mysql)
-    try:
+    with mysql_database(args.mysql) as url:
         asyncio.run(measure(url, args.rooms, args.days, args.repeat))
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
 
 
 if __name__ == "__main__":

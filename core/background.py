@@ -1,11 +1,15 @@
-"""A background task that lives as long as an ``async with`` block."""
+"""A background task that lives as long as an ``async with`` block, and a round of periodic
+work that a shutdown does not cut in the middle of a transaction."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Coroutine
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+SETTLE_S = 5.0  # how long a cancelled round may still run to finish what it started
 
 
 @contextlib.asynccontextmanager
@@ -18,3 +22,20 @@ async def running(work: Coroutine[Any, Any, None], *, name: str) -> AsyncIterato
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def settled(round_: Coroutine[Any, Any, T], grace_s: float = SETTLE_S) -> T:
+    """Await one round of a periodic sweep. When the caller is cancelled (shutdown), the
+    round gets ``grace_s`` (real time) to finish, so a database transaction is committed or
+    rolled back and its connection returned rather than dropped half-way; then it is
+    cancelled. The caller's cancellation is raised either way."""
+    task = asyncio.ensure_future(round_)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        _, pending = await asyncio.wait({task}, timeout=grace_s)
+        for late in pending:
+            late.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await late
+        raise

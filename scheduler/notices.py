@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.alerts import Alert, AlertKind
+from core.background import settled
 from scheduler.context import Deps, in_transaction
 from scheduler.notice_rounds import RowLog, rounds_of, summary_of
 from scheduler.notice_texts import SendResult, result_of, send_text
@@ -61,7 +62,7 @@ class Notices:
         """Sweep every ``SWEEP_S`` on the clock until cancelled; errors are logged."""
         while True:
             try:
-                await self.sweep()
+                await settled(self.sweep())  # a shutdown lets the round finish
             except Exception:
                 log.exception("notice sweep failed")
             await self._deps.clock.sleep(SWEEP_S)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.echo import Echo, echo_of
 from bot.events import ChatEvent
+from core.background import settled
 from core.timeutil import to_utc_naive
 from scheduler.batching import Coalescer
 from scheduler.context import Deps, in_transaction
@@ -143,7 +144,7 @@ class ReceiptBook:
         """Sweep every ``SWEEP_S`` on the clock until cancelled; errors are logged."""
         while True:
             try:
-                await self.sweep()
+                await settled(self.sweep())  # a shutdown lets the round finish
             except Exception:
                 log.exception("receipt sweep failed")
             await self._deps.clock.sleep(SWEEP_S)

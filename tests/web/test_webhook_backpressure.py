@@ -111,6 +111,23 @@ async def test_a_full_webhook_holds_the_event_until_there_is_room(
     assert [r["text"] for r in sent] == ["늦은 답", "늦은 답"]  # both events were handled
 
 
+async def test_uncounted_tasks_never_take_a_commands_room_but_are_drained() -> None:
+    """The observers of every Iris event (receipts, replies, room activity) run uncounted:
+    a room's chatter never makes a command wait, and shutdown still waits for them."""
+    tasks = BackgroundTasks(limit=1)
+    release = asyncio.Event()
+    never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    observers = [tasks.spawn(release.wait(), name=f"o{n}", counted=False) for n in range(5)]
+    assert not tasks.full() and len(tasks) == 5
+    assert await asyncio.wait_for(tasks.room(never), 1)
+    command = tasks.spawn(release.wait(), name="command")
+    assert tasks.full()
+    release.set()
+    await tasks.drain(5)
+    assert all(t.done() for t in (*observers, command)) and len(tasks) == 0
+    assert not tasks.full()
+
+
 async def test_a_webhook_still_full_at_its_deadline_answers_busy_and_drops_the_event(
     cfg: Config,
     engine: AsyncEngine,

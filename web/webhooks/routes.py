@@ -8,8 +8,10 @@ works in a tracked background task that sends each reply text to the event's roo
 user id: ``bot.iris.bot_id``, else Iris ``GET /config`` at start-up), feed events, and events
 whose Iris ``_id`` it saw recently in the same room (Iris re-delivery: logged at INFO once per
 event, further repeats at DEBUG). Before that filter, every parsed Iris event goes to the
-``WebhookState.observers`` (delivery receipts, which devices see which rooms) in a background
-task, with the URL's optional ``device`` parameter.
+``WebhookState.observers`` (delivery receipts, which devices see which rooms, replies and room
+activity) in a background task, with the URL's optional ``device`` parameter; that task is not
+counted against the commands' limit below (every member message is observed: room chatter must
+never make a command wait or be refused).
 
 Kakao's answer is the HTTP body and must come within 5 s, so ``/webhook/kakao-skill`` waits
 for the handler up to ``WebhookState.skill_timeout_s`` of clock time; then, when the request
@@ -70,7 +72,8 @@ async def iris_webhook(request: web.Request) -> web.Response:
         return refused.response()
     if state.observers:
         device = request.query.get("device")
-        state.tasks.spawn(_observe(state, event, device), name=f"iris-observe-{event.event_id}")
+        observe = _observe(state, event, device)  # never takes a command's room
+        state.tasks.spawn(observe, name=f"iris-observe-{event.event_id}", counted=False)
     ignored = _ignored_because(event, state)
     if ignored is not None:
         level, reason = ignored

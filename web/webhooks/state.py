@@ -64,18 +64,21 @@ class RecentIds:
 
 class BackgroundTasks:
     """Work that outlives the request that started it, kept so shutdown can wait for it;
-    at most ``limit`` at once."""
+    at most ``limit`` counted tasks at once. Uncounted tasks (``spawn(counted=False)``: the
+    observers of every Iris event, short database writes that are never dropped) are waited
+    for at shutdown like the rest but never take a command's room."""
 
     def __init__(self, limit: int = MAX_IN_FLIGHT) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._counted: set[asyncio.Task[Any]] = set()
         self._limit = limit
         self._refusing = False  # a refusal was logged and the set has not drained since
         self._waiters: deque[asyncio.Future[None]] = deque()  # events waiting for room
 
     def full(self) -> bool:
-        return len(self._tasks) >= self._limit
+        return len(self._counted) >= self._limit
 
     async def room(self, deadline: asyncio.Future[Any]) -> bool:
         """Wait until fewer than ``limit`` tasks run (True), or until ``deadline`` is done
@@ -110,10 +113,15 @@ class BackgroundTasks:
                 waiter.set_result(None)
                 return
 
-    def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
-        """Run ``coro`` in the background; wait for ``room()`` first (this does not)."""
+    def spawn(
+        self, coro: Coroutine[Any, Any, T], name: str, *, counted: bool = True
+    ) -> asyncio.Task[T]:
+        """Run ``coro`` in the background; wait for ``room()`` first (this does not) unless
+        it is not ``counted`` against the limit."""
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
+        if counted:
+            self._counted.add(task)
         task.add_done_callback(self._finished)
         return task
 
@@ -133,8 +141,10 @@ class BackgroundTasks:
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        self._wake_next()
-        if not self._tasks:
+        if task in self._counted:
+            self._counted.discard(task)
+            self._wake_next()
+        if not self._counted:
             self._refusing = False
         if not task.cancelled() and task.exception() is not None:
             log.error("webhook task %s failed", task.get_name(), exc_info=task.exception())
