@@ -2,15 +2,16 @@
 목록`` from a registered admin) to a real ``kbot serve`` (dry-run transport, SQLite or
 MariaDB) running as a subprocess on 127.0.0.1, bounded by a request count and a time limit.
 
-    python -m bench.webhook_load [--requests 5000] [--concurrency 50] [--max-seconds 60]
+    python bench/webhook_load.py [--requests 5000] [--concurrency 50] [--max-seconds 60]
         [--messages commands|chatter]
         [--database sqlite+aiosqlite:///tmp/x.db | mysql+aiomysql://root@127.0.0.1/bench]
 
 ``/webhook/iris`` answers at once and handles the command in the background, so two rates
 are printed: HTTP answers (req/s, p50/p99 latency of the answer, measured by the client) and
 commands handled (from the server's ``kbot_command_seconds_count`` on ``GET /metrics``, until
-every posted command was handled). ``--messages chatter`` posts ordinary messages (no
-database work) to measure the HTTP path alone.
+every posted command was handled). ``--messages chatter`` posts ordinary member messages: no
+command, but each is counted in the room's hour by the engagement capture (one upsert in a
+background task), so it measures the HTTP path plus that write.
 
 The set-up uses the CLI (``kbot db upgrade``, ``org add``, ``admin add``, ``room add``) in a
 temporary directory; a SQLite database is created there unless ``--database`` is given (a
@@ -79,6 +80,7 @@ def event(text: str, n: int) -> dict[str, Any]:
         "sender": "벤치",
         "json": {
             "_id": f"bench-{n}",
+            "id": str(3530028521861085185 + n),  # KakaoTalk's message id
             "chat_id": ROOM,
             "user_id": ADMIN,
             "message": text,

@@ -277,9 +277,13 @@ async def _webhooks(app: web.Application) -> AsyncIterator[None]:
     app[keys.WEBHOOKS] = state
     _observe_echoes(app, state)
     # replies to the bot's messages and member messages per room and hour (issue 19)
-    state.observers.append(EngagementCapture(app[keys.SESSIONS], app[keys.CLOCK], state.bot_id))
-    yield
-    await state.tasks.drain(DRAIN_TIMEOUT_S)
+    capture = EngagementCapture(app[keys.SESSIONS], app[keys.CLOCK], state.bot_id)
+    app[keys.ENGAGEMENT] = capture
+    state.observers.append(capture)
+    async with running(capture.run(), name="engagement-flush"):
+        yield
+        await state.tasks.drain(DRAIN_TIMEOUT_S)
+    await capture.flush()  # the counts of the last seconds
 
 
 def _observe_echoes(app: web.Application, state: WebhookState) -> None:

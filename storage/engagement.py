@@ -15,14 +15,16 @@ NULL and ``schedule_id`` from the occurrence, and tied to its log row by ``resol
 count it.
 
 Both writes are single statements safe across kbot processes sharing the database:
-``reply_id`` is unique (the same reply forwarded by two devices is one row), the activity
-counter is an upsert. Activity rows older than ``ACTIVITY_KEEP_DAYS`` are pruned
-(``prune_activity``, same upkeep); replies are kept. Times are naive UTC.
+``reply_id`` is unique (the same reply forwarded by two devices is one row), activity is
+added by upserts (``add_messages``: each process adds the counts it buffered). Activity rows
+older than ``ACTIVITY_KEEP_DAYS`` are pruned (``prune_activity``, same upkeep); replies are
+kept. Times are naive UTC.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -66,16 +68,20 @@ async def room_device(session: AsyncSession, room_id: str) -> str | None:
     return name if isinstance(name, str) and 0 < len(name) <= 50 else DEFAULT_DEVICE
 
 
-async def count_message(session: AsyncSession, *, room_id: str, at: datetime) -> None:
-    """Add one member message written at ``at`` (aware) to ``room_id``'s hour. The caller
-    decides that the message counts (registered room, not the bot's, not a repeat)."""
-    await upsert(
-        session,
-        RoomActivity,
-        {"room_id": room_id, "hour": hour_of(at), "messages": 1},
-        keys=("room_id", "hour"),
-        changes={"messages": RoomActivity.messages + 1},
-    )
+async def add_messages(session: AsyncSession, counts: Mapping[tuple[str, datetime], int]) -> None:
+    """Add ``counts`` (room, ``hour_of`` the messages -> how many) to the rooms' hours, one
+    upsert per room and hour. The caller decides that the messages count (registered room,
+    not the bot's, not a repeat)."""
+    for (room_id, hour), n in sorted(counts.items()):
+        if n <= 0:
+            continue
+        await upsert(
+            session,
+            RoomActivity,
+            {"room_id": room_id, "hour": hour, "messages": n},
+            keys=("room_id", "hour"),
+            changes={"messages": RoomActivity.messages + n},
+        )
 
 
 async def record_reply(

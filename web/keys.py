@@ -18,6 +18,7 @@ from services.schedule_sends import ScheduleSends
 from services.schedules import ScheduleService
 from storage.image_pool import ImageCheckPool
 from web.ops.metrics import Metrics
+from web.webhooks.engagement import EngagementCapture
 from web.webhooks.state import CommandHandler, WebhookState
 
 CONFIG = web.AppKey("config", Config)
@@ -36,6 +37,7 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)  # built even when not enabled
 # the chat command layer the webhooks call; set by the composition root
 COMMAND_HANDLER: web.AppKey[CommandHandler] = web.AppKey("command_handler")
 WEBHOOKS = web.AppKey("webhooks", WebhookState)
+ENGAGEMENT = web.AppKey("engagement", EngagementCapture)  # replies and room activity
 SCHEDULES = web.AppKey("schedules", ScheduleService)  # shared by chat, API and web pages
 ACCESS = web.AppKey("access", AccessService)  # admins, rooms, tokens: shared by every door
 SENDS = web.AppKey("sends", ScheduleSends)  # sending a schedule now, shared by chat and API

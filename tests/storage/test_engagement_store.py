@@ -21,9 +21,9 @@ ECHO = "3530028521861085185"
 AT = datetime(2026, 11, 26, 0, 12, 30, tzinfo=UTC)
 
 
-async def _count(sessions: Sessions, room: str, at: datetime) -> None:
+async def _count(sessions: Sessions, room: str, at: datetime, n: int = 1) -> None:
     async with sessions.begin() as s:
-        await engagement.count_message(s, room_id=room, at=at)
+        await engagement.add_messages(s, {(room, engagement.hour_of(at)): n})
 
 
 async def _reply(sessions: Sessions, reply_id: str, *, room: str = ROOM, src: str = ECHO) -> bool:
@@ -39,11 +39,12 @@ async def test_counts_add_up_per_room_and_hour_even_when_written_at_once(
     await asyncio.gather(*(_count(sessions, ROOM, AT) for _ in range(5)))
     await _count(sessions, ROOM, AT.replace(minute=59, second=59))
     await _count(sessions, ROOM, AT.replace(hour=1, minute=0, second=0))
+    await _count(sessions, "100000000000006", AT, n=0)  # nothing to add: no row
     await _count(sessions, "100000000000006", AT)
     async with sessions() as s:
         rows = {(r.room_id, r.hour): r.messages for r in await s.scalars(select(RoomActivity))}
     assert rows == {
-        (ROOM, datetime(2026, 11, 26, 0)): 6,
+        (ROOM, datetime(2026, 11, 26, 0)): 6,  # 5 flushes at once (several processes), 1
         (ROOM, datetime(2026, 11, 26, 1)): 1,
         ("100000000000006", datetime(2026, 11, 26, 0)): 1,
     }

@@ -27,6 +27,7 @@ LOOPS = frozenset(
         "device-safety",
         "receipt-sweep",
         "notice-sweep",
+        "engagement-flush",
     }
 )
 # work the scheduler runs in tasks of its own (task name prefixes)

@@ -145,7 +145,9 @@ async def deliver(
     api: Api, iris: FakeIris, body: dict[str, Any], *, device: str | None = None
 ) -> None:
     """``iris`` forwards ``body`` (a member's message or 답장) to kbot's webhook (through the
-    URL of ``device``), and kbot has handled it in the background."""
+    URL of ``device``), and kbot has handled it in the background (its activity count
+    flushed to the database, as ``EngagementCapture.run`` does every few seconds)."""
     assert await iris.post(body, device=device) == 200
     tasks = api.client.app[keys.WEBHOOKS].tasks
     await wait_until(lambda: len(tasks) == 0, "the event handled")
+    await api.client.app[keys.ENGAGEMENT].flush()  # its room activity count written

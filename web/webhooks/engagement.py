@@ -1,9 +1,11 @@
 """The engagement observer (issue 19): a ``WebhookState`` observer that records, for every
 Iris event of a room kbot knows, a member's 답장 to the bot's message
-(``storage.engagement.record_reply``) and one more member message in the room's hour
-(``storage.engagement.count_message``). It runs in the webhook's background task, so the
-webhook's answer never waits for it, and it never raises: garbage is skipped, a database
-error is logged.
+(``storage.engagement.record_reply``, at once) and one more member message in the room's
+hour (counted in memory and added to ``kbot_room_activity`` every ``FLUSH_S`` of clock time
+and at shutdown by ``flush``: one upsert per room and hour instead of one per message, so a
+busy room never costs a write per message; a crash loses at most the last ``FLUSH_S`` of
+counts). It runs in the webhook's background task, so the webhook's answer never waits for
+it, and it never raises: garbage is skipped, a database error is logged.
 
 What counts as a member message: an Iris event that is not a feed event (join, leave, ...)
 and not the bot's own (``isMine`` or the bot's user id). Commands to the bot count too: they
@@ -26,18 +28,23 @@ cannot grow the tables. Which rooms are known is cached for ``ROOM_CACHE_S`` of 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.events import ChatEvent
 from bot.replies import message_id, replied_to, written_at
+from core.background import settled
 from core.clock import Clock
 from storage import engagement
 from web.webhooks.state import RecentIds
 
 log = logging.getLogger("kbot.engagement")
 ROOM_CACHE_S = 60.0
+FLUSH_S = 5.0
+MAX_PENDING = 100_000  # room hours kept for the next flush while the database fails
 MAX_CACHED_ROOMS = 10_000
 _UNKNOWN = ""  # cached: not a registered room
 
@@ -53,6 +60,32 @@ class EngagementCapture:
         self._bot_id = bot_id
         self._seen = RecentIds()
         self._rooms: dict[str, tuple[str, float]] = {}  # room -> (device or _UNKNOWN, when)
+        self._pending: Counter[tuple[str, datetime]] = Counter()  # (room, hour) -> messages
+
+    async def run(self) -> None:
+        """Flush the counted messages every ``FLUSH_S`` on the clock until cancelled."""
+        while True:
+            await self._clock.sleep(FLUSH_S)
+            await settled(self.flush())  # a shutdown lets the flush finish
+
+    async def flush(self) -> int:
+        """Add the messages counted since the last flush to the database (one transaction);
+        how many. On a database error the counts are kept for the next flush (up to
+        ``MAX_PENDING`` room hours; beyond that they are dropped and logged)."""
+        counts, self._pending = self._pending, Counter()
+        if not counts:
+            return 0
+        try:
+            async with self._sessions.begin() as session:
+                await engagement.add_messages(session, counts)
+        except SQLAlchemyError as exc:
+            if len(self._pending) + len(counts) <= MAX_PENDING:
+                self._pending.update(counts)
+            else:
+                log.error("%d room activity counts dropped", sum(counts.values()))
+            log.warning("room activity not written yet: %s", type(exc).__name__)
+            return 0
+        return sum(counts.values())
 
     async def __call__(self, event: ChatEvent, device: str | None) -> None:
         try:
@@ -83,13 +116,13 @@ class EngagementCapture:
         if not counts and source is None:
             return
         at = written_at(event, self._clock.now())
-        async with self._sessions.begin() as session:
-            if source is not None:
+        if counts:
+            self._pending[(event.room_id, engagement.hour_of(at))] += 1
+        if source is not None:
+            async with self._sessions.begin() as session:
                 await engagement.record_reply(
                     session, reply_id=msg_id, src_echo_id=source, room_id=event.room_id, at=at
                 )
-            if counts:
-                await engagement.count_message(session, room_id=event.room_id, at=at)
 
     async def _room_device(self, room_id: str) -> str | None:
         """The room's sending device, None for a room kbot does not know (cached)."""
