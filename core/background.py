@@ -1,12 +1,15 @@
-"""A background task that lives as long as an ``async with`` block, and a round of periodic
-work that a shutdown does not cut in the middle of a transaction."""
+"""A background task that lives as long as an ``async with`` block, and periodic work whose
+round a shutdown does not cut in the middle of a transaction."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Coroutine
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
+
+from core.clock import Clock
 
 T = TypeVar("T")
 SETTLE_S = 5.0  # how long a cancelled round may still run to finish what it started
@@ -39,3 +42,21 @@ async def settled(round_: Coroutine[Any, Any, T], grace_s: float = SETTLE_S) -> 
             with contextlib.suppress(asyncio.CancelledError):
                 await late
         raise
+
+
+async def periodically(
+    round_: Callable[[], Coroutine[Any, Any, object]],
+    every_s: float,
+    clock: Clock,
+    log: logging.Logger,
+    what: str,
+) -> None:
+    """Run ``round_`` every ``every_s`` of ``clock`` time until cancelled (first at once);
+    a round that raises is logged as ``what`` and the next one runs as usual; a round cut by
+    the cancellation gets ``settled``'s grace."""
+    while True:
+        try:
+            await settled(round_())
+        except Exception:
+            log.exception("%s failed", what)
+        await clock.sleep(every_s)

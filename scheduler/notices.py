@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.alerts import Alert, AlertKind
-from core.background import settled
+from core.background import periodically
 from scheduler.context import Deps, in_transaction
 from scheduler.notice_rounds import RowLog, rounds_of, summary_of
 from scheduler.notice_texts import SendResult, result_of, send_text
@@ -60,12 +60,7 @@ class Notices:
 
     async def run(self) -> None:
         """Sweep every ``SWEEP_S`` on the clock until cancelled; errors are logged."""
-        while True:
-            try:
-                await settled(self.sweep())  # a shutdown lets the round finish
-            except Exception:
-                log.exception("notice sweep failed")
-            await self._deps.clock.sleep(SWEEP_S)
+        await periodically(self.sweep, SWEEP_S, self._deps.clock, log, "notice sweep")
 
     async def sweep(self) -> int:
         """Send the notices due now (each claimed first); how many this process sent."""

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.echo import Echo, echo_of
 from bot.events import ChatEvent
-from core.background import settled
+from core.background import periodically
 from core.timeutil import to_utc_naive
 from scheduler.batching import Coalescer
 from scheduler.context import Deps, in_transaction
@@ -142,12 +142,7 @@ class ReceiptBook:
 
     async def run(self) -> None:
         """Sweep every ``SWEEP_S`` on the clock until cancelled; errors are logged."""
-        while True:
-            try:
-                await settled(self.sweep())  # a shutdown lets the round finish
-            except Exception:
-                log.exception("receipt sweep failed")
-            await self._deps.clock.sleep(SWEEP_S)
+        await periodically(self.sweep, SWEEP_S, self._deps.clock, log, "receipt sweep")
 
     def _count(self, state: str, latency_s: float | None) -> None:
         if self._on_receipt is None:

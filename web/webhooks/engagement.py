@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.events import ChatEvent
 from bot.replies import message_id, replied_to, written_at
-from core.background import settled
+from core.background import periodically
 from core.clock import Clock
 from storage import engagement
 from web.webhooks.state import RecentIds
@@ -64,9 +64,7 @@ class EngagementCapture:
 
     async def run(self) -> None:
         """Flush the counted messages every ``FLUSH_S`` on the clock until cancelled."""
-        while True:
-            await self._clock.sleep(FLUSH_S)
-            await settled(self.flush())  # a shutdown lets the flush finish
+        await periodically(self.flush, FLUSH_S, self._clock, log, "room activity flush")
 
     async def flush(self) -> int:
         """Add the messages counted since the last flush to the database (one transaction);

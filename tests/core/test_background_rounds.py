@@ -1,13 +1,16 @@
-"""``core.background.settled``: a periodic round cancelled by shutdown finishes what it
-started (within its grace), and the cancellation still reaches the caller."""
+"""``core.background``: a periodic round cancelled by shutdown finishes what it started
+(within its grace) and the cancellation still reaches the caller (``settled``); a round that
+raises is logged and the rounds go on, on the clock (``periodically``)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
-from core.background import settled
+from core.background import periodically, settled
+from tests.support.fakes import FakeClock
 
 
 async def test_a_cancelled_round_finishes_then_the_cancellation_is_raised() -> None:
@@ -55,3 +58,29 @@ async def test_a_round_returns_its_value() -> None:
         return 3
 
     assert await settled(round_()) == 3
+
+
+async def test_rounds_run_on_the_clock_and_a_failing_one_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    rounds: list[int] = []
+
+    async def round_() -> None:
+        rounds.append(len(rounds))
+        if len(rounds) == 2:
+            raise RuntimeError("database gone")
+
+    loop = asyncio.ensure_future(
+        periodically(round_, 5, clock, logging.getLogger("kbot.test"), "test sweep")
+    )
+    await clock.wait_for_sleepers(1)
+    assert rounds == [0]  # the first round at once
+    for _ in range(2):
+        await clock.advance(5)
+        await clock.wait_for_sleepers(1)
+    assert rounds == [0, 1, 2]  # the failure did not stop the rounds
+    assert "test sweep failed" in caplog.text
+    loop.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await loop
