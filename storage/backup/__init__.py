@@ -10,8 +10,11 @@ The file is a gzip'd tar archive. Its first member is ``backup.json``::
 followed, when images were asked for, by ``images/<filename>`` for every file listed in
 ``images``. Rows keep every column: datetimes, dates and times as ISO strings, weekday sets as
 lists, JSON columns as the JSON text stored in the database (so SQL NULL and JSON ``null`` stay
-apart). API tokens are kept as their hashes only; one-time codes, the audit trail, send logs
-(see ``storage.archive``) and per-occurrence bookkeeping are not part of a backup.
+apart). The tables are ``format.TABLES``: orgs, admins, rooms, images, API tokens (their
+hashes only), campaigns, templates, schedules with their meta and rules rows, and the days
+off of ``kbot holiday``. One-time codes, the audit trail, send logs (see ``storage.archive``),
+per-occurrence and device bookkeeping and the counts behind reports (``format.NOT_BACKED_UP``)
+are not part of a backup.
 
 A restore goes only into an empty, freshly upgraded database at the same schema revision. It
 inserts every row with its id, parents first, in one transaction, so ids the PHP site refers to
