@@ -20,9 +20,8 @@ from services.report_math import SENT_STATUSES, hour_plan
 from storage.engagement_models import LinkClick, Reply, RoomActivity, ShortLink
 from storage.kbot_models import Campaign, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
-from storage.send_kinds import KINDS
+from storage.send_kinds import COUNTED
 
-COUNTED_KINDS = tuple(kind for kind in KINDS if kind != "test")
 CLICK_DAYS = 7  # a click counts for the latest send to its room at most this long before it
 CHUNK = 500  # values per IN list
 
@@ -54,7 +53,7 @@ def window_rows(
 ) -> Select[int]:
     """The ids of the window's counted rows the actor sees (within ``org_subtree``)."""
     where = LogFilter(
-        kinds=COUNTED_KINDS,
+        kinds=COUNTED,
         window=window,
         schedule_ids=tuple(schedule_ids) if schedule_ids is not None else None,
     )

@@ -13,9 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.logs import DateWindow, LogFilter, TargetRoom, matching
 from storage.models import ScheduleLog
-from storage.send_kinds import KINDS
-
-COUNTED_KINDS = tuple(kind for kind in KINDS if kind != "test")
+from storage.send_kinds import COUNTED
 
 
 @dataclass(slots=True)
@@ -73,7 +71,7 @@ async def send_stats(session: AsyncSession, org_ids: set[int] | None, window: Da
     day = func.date(ScheduleLog.scheduled_at)
     columns = select(ScheduleLog.target_room_id, TargetRoom.name, day, ScheduleLog.status)
     query = matching(
-        columns.add_columns(func.count()), org_ids, LogFilter(kinds=COUNTED_KINDS, window=window)
+        columns.add_columns(func.count()), org_ids, LogFilter(kinds=COUNTED, window=window)
     )
     query = query.outerjoin(TargetRoom, TargetRoom.chat_id == ScheduleLog.target_room_id)
     query = query.group_by(ScheduleLog.target_room_id, TargetRoom.name, day, ScheduleLog.status)

@@ -12,6 +12,7 @@ from storage.kbot_models import Occurrence
 from storage.models import ScheduleLog
 
 KINDS = ("scheduled", "manual", "test")
+COUNTED = ("scheduled", "manual")  # statistics and reports leave test sends out
 LABELS = {"scheduled": "예약", "manual": "수동", "test": "테스트"}
 
 Ts = TypeVarTuple("Ts")

@@ -5,12 +5,11 @@ the page) and the optional ``org`` code the actor must be allowed to see."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.timeutil import to_local_naive
 from services.logs import DateWindow
 from services.permissions import reaches, visible_org_ids
 from services.reports import Report, build_report
@@ -32,10 +31,6 @@ class ReportQueryError(ValueError):
     def __init__(self, status: int, field: str, message: str) -> None:
         super().__init__(message)
         self.status, self.field, self.message = status, field, message
-
-
-def default_window(today: date, days: int = DEFAULT_DAYS) -> DateWindow:
-    return DateWindow(today - timedelta(days=days - 1), today)
 
 
 def report_window(query: Mapping[str, str], fallback: DateWindow | None = None) -> DateWindow:
@@ -102,7 +97,3 @@ async def load_report(
             tz=app[keys.CONFIG].tz,
         )
     return report, org
-
-
-def today_of(app: web.Application) -> date:
-    return to_local_naive(app[keys.CLOCK].now(), app[keys.CONFIG].tz).date()

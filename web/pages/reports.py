@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.logs import DateWindow
 from services.permissions import reaches
 from services.report_notes import LIMITS, MEANINGS
 from services.reports import CampaignReport, ScheduleReport
@@ -16,7 +17,7 @@ from web import keys
 from web.pages.core import PageError, Viewer, page, render
 from web.pages.svg_chart import Group, Series, SeriesChart, series_bars
 from web.report_csv import csv_headers, report_csv
-from web.report_query import ReportQueryError, default_window, load_report, today_of
+from web.report_query import DEFAULT_DAYS, ReportQueryError, load_report
 
 MAX_BARS = 40  # rooms or schedules per chart; the tables list them all
 DELIVERY = (
@@ -35,7 +36,8 @@ def setup(app: web.Application) -> None:
 
 
 async def reports_page(request: web.Request, viewer: Viewer) -> web.StreamResponse:
-    fallback = default_window(today_of(request.app))
+    app = request.app
+    fallback = DateWindow.last_days(app[keys.CLOCK].now(), app[keys.CONFIG].tz, DEFAULT_DAYS)
     error, status = None, 200
     try:
         report, org = await load_report(request.app, viewer.admin, request.query, fallback)
