@@ -27,17 +27,17 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     sqlite = engine.dialect.name == "sqlite"
     async with engine.connect() as conn:
         if sqlite:
-            await conn.run_sync(_sqlite_foreign_keys, False)
+            await conn.run_sync(sqlite_foreign_keys, False)
         try:
             await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
             await conn.commit()
         finally:
             if sqlite:
                 await conn.rollback()
-                await conn.run_sync(_sqlite_foreign_keys, True)
+                await conn.run_sync(sqlite_foreign_keys, True)
 
 
-def _sqlite_foreign_keys(sync: Connection, on: bool) -> None:
+def sqlite_foreign_keys(sync: Connection, on: bool) -> None:
     """Set SQLite's foreign key enforcement outside any transaction (it is a no-op inside)."""
     cursor = sync.connection.cursor()
     try:

@@ -6,8 +6,6 @@ each report must show are worked out in ``tests/services/test_reports.py``."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.logs import DateWindow
 from storage.engagement_models import LinkClick, Reply, RoomActivity, ShortLink
 from storage.kbot_models import Campaign, Occurrence, ScheduleMeta
+from storage.migrate import sqlite_foreign_keys
 from storage.models import ScheduleLog
 from storage.orgs import list_orgs
 from tests.support.command_world import ROOMS, START, build_world
@@ -64,16 +63,23 @@ async def _gone_schedule_log(sessions: async_sessionmaker[AsyncSession]) -> None
     )
     at = "2026-11-22 08:00:00"
     values = (GONE_SCHEDULE, ROOMS["BR3"], at, at, at)
-    if engine.dialect.name == "sqlite":  # a plain connection: foreign keys off by default
-        with closing(sqlite3.connect(engine.url.database)) as conn:
-            conn.execute(insert, values)
-            conn.commit()
-        return
     async with engine.connect() as conn:
-        await conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
-        await conn.exec_driver_sql(insert.replace("?", "%s"), values)
-        await conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
-        await conn.commit()
+        # Not a second, blocking sqlite3 connection: it would stall the event loop while a
+        # running app's task holds SQLite's write lock, and time out as "database is locked".
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            await conn.run_sync(sqlite_foreign_keys, False)
+        else:
+            await conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=0")
+            insert = insert.replace("?", "%s")
+        try:
+            await conn.exec_driver_sql(insert, values)
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.run_sync(sqlite_foreign_keys, True)
+            else:
+                await conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS=1")
 
 
 async def build_report_world(
