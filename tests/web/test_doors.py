@@ -29,6 +29,7 @@ async def test_unknown_urls_are_answered_by_the_door_they_belong_to(
     answer = await client.patch("/api/schedules/1")  # the path is known, the method is not
     assert (answer.status, answer.content_type) == (405, JSON)
     assert (await answer.json())["error"]["code"] == "method_not_allowed"
+    assert set(answer.headers["Allow"].split(",")) == {"GET", "PUT", "DELETE", "HEAD"}
     for path in ("/nothing/here", "/api", "/images/missing.png"):  # not the API's
         answer = await client.get(path)
         assert (answer.status, answer.content_type) == (404, "text/plain"), path

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, LooseHeaders
+from multidict import CIMultiDict
 
 from services.permissions import PermissionDenied
 from storage.errors import Conflict, Invalid, NotFound, StorageError
@@ -74,8 +75,10 @@ def api_error(
     cls = _CLASSES.get(status, web.HTTPBadRequest if status < 500 else web.HTTPInternalServerError)
     if cls is web.HTTPRequestEntityTooLarge:
         return web.HTTPRequestEntityTooLarge(0, **kwargs)
-    if cls is web.HTTPMethodNotAllowed:
-        return web.HTTPMethodNotAllowed("", [], **kwargs)
+    if cls is web.HTTPMethodNotAllowed:  # it writes Allow itself, from the methods given
+        allow = CIMultiDict(headers or {}).get("Allow", "")
+        methods = [method.strip() for method in allow.split(",") if method.strip()]
+        return web.HTTPMethodNotAllowed("", methods, **kwargs)
     return cls(**kwargs)
 
 
