@@ -125,20 +125,17 @@ class ReceiptBook:
 
     async def _upkeep(self, now: datetime) -> None:
         """Hourly: tie replies stored before their send was logged (while the receipts
-        still know the log), then prune old receipts and old room activity."""
+        still know the log), then prune old receipts."""
 
-        async def work(session: AsyncSession) -> tuple[int, int, int]:
+        async def work(session: AsyncSession) -> tuple[int, int]:
             tied = await engagement.resolve_replies(session)
-            gone = await receipts.prune(session, now)
-            return tied, gone, await engagement.prune_activity(session, now)
+            return tied, await receipts.prune(session, now)
 
-        tied, gone, hours = await in_transaction(self._deps, work)
+        tied, gone = await in_transaction(self._deps, work)
         if tied:
             log.info("tied %d repl(ies) to their log rows", tied)
         if gone:
             log.info("pruned %d old delivery receipt(s)", gone)
-        if hours:
-            log.info("pruned %d old room activity hour(s)", hours)
 
     async def run(self) -> None:
         """Sweep every ``SWEEP_S`` on the clock until cancelled; errors are logged."""

@@ -17,8 +17,8 @@ count it.
 Both writes are single statements safe across kbot processes sharing the database:
 ``reply_id`` is unique (the same reply forwarded by two devices is one row), activity is
 added by upserts (``add_messages``: each process adds the counts it buffered). Activity rows
-older than ``ACTIVITY_KEEP_DAYS`` are pruned (``prune_activity``, same upkeep); replies are
-kept. Times are naive UTC.
+older than ``ACTIVITY_KEEP_DAYS`` are pruned (``prune_activity``, hourly by the webhook's
+activity flush loop); replies are kept. Times are naive UTC.
 """
 
 from __future__ import annotations

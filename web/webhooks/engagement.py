@@ -4,8 +4,10 @@ Iris event of a room kbot knows, a member's 답장 to the bot's message
 hour (counted in memory and added to ``kbot_room_activity`` every ``FLUSH_S`` of clock time
 and at shutdown by ``flush``: one upsert per room and hour instead of one per message, so a
 busy room never costs a write per message; a crash loses at most the last ``FLUSH_S`` of
-counts). It runs in the webhook's background task, so the webhook's answer never waits for
-it, and it never raises: garbage is skipped, a database error is logged.
+counts). The same loop deletes activity hours past their keep time every ``PRUNE_EVERY_S``,
+with whichever transport sends. The capture runs in the webhook's background task, so the
+webhook's answer never waits for it, and it never raises: garbage is skipped, a database
+error is logged.
 
 What counts as a member message: an Iris event that is not a feed event (join, leave, ...)
 and not the bot's own (``isMine`` or the bot's user id). Commands to the bot count too: they
@@ -38,12 +40,14 @@ from bot.events import ChatEvent
 from bot.replies import message_id, replied_to, written_at
 from core.background import periodically
 from core.clock import Clock
+from core.timeutil import to_utc_naive
 from storage import engagement
 from web.webhooks.state import RecentIds
 
 log = logging.getLogger("kbot.engagement")
 ROOM_CACHE_S = 60.0
 FLUSH_S = 5.0
+PRUNE_EVERY_S = 3600.0
 MAX_PENDING = 100_000  # room hours kept for the next flush while the database fails
 MAX_CACHED_ROOMS = 10_000
 _UNKNOWN = ""  # cached: not a registered room
@@ -61,10 +65,22 @@ class EngagementCapture:
         self._seen = RecentIds()
         self._rooms: dict[str, tuple[str, float]] = {}  # room -> (device or _UNKNOWN, when)
         self._pending: Counter[tuple[str, datetime]] = Counter()  # (room, hour) -> messages
+        self._pruned_at: float | None = None
 
     async def run(self) -> None:
         """Flush the counted messages every ``FLUSH_S`` on the clock until cancelled."""
-        await periodically(self.flush, FLUSH_S, self._clock, log, "room activity flush")
+        await periodically(self._round, FLUSH_S, self._clock, log, "room activity flush")
+
+    async def _round(self) -> None:
+        await self.flush()
+        mono = self._clock.monotonic()
+        if self._pruned_at is not None and mono - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = mono
+        async with self._sessions.begin() as session:
+            hours = await engagement.prune_activity(session, to_utc_naive(self._clock.now()))
+        if hours:
+            log.info("pruned %d old room activity hour(s)", hours)
 
     async def flush(self) -> int:
         """Add the messages counted since the last flush to the database (one transaction);
