@@ -24,8 +24,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.alerts import Alert, AlertKind
@@ -35,7 +36,7 @@ from scheduler.notice_rounds import RowLog, rounds_of, summary_of
 from scheduler.notice_texts import SendResult, result_of, send_text
 from storage import notices
 from storage.kbot_models import Room, ScheduleMeta
-from storage.models import Schedule, ScheduleLog
+from storage.models import LOG_STATUSES, Schedule, ScheduleLog
 from storage.send_kinds import KIND, with_kind
 
 log = logging.getLogger("kbot.notices")
@@ -123,8 +124,25 @@ class Notices:
 
 
 async def _rows(session: AsyncSession, since: datetime) -> list[RowLog]:
-    """The send logs since ``since`` (naive local) of the schedules whose ``알림`` is 'all'."""
-    query = with_kind(
+    first = await session.scalar(first_log_since(since))
+    if first is None:
+        return []
+    return [RowLog(*row) for row in (await session.execute(due_logs(since, first))).all()]
+
+
+def first_log_since(since: datetime) -> Select[int]:
+    """The lowest log id scheduled at or after ``since`` (naive local), read from the
+    ``(status, scheduled_at)`` index; every later log row has a higher id."""
+    return select(func.min(ScheduleLog.id)).where(
+        ScheduleLog.status.in_(LOG_STATUSES), ScheduleLog.scheduled_at >= since
+    )
+
+
+def due_logs(since: datetime, first_id: int) -> Select[*tuple[Any, ...]]:
+    """The send logs since ``since`` (naive local) of the schedules whose ``알림`` is 'all'.
+    ``first_id`` (``first_log_since``) bounds the logs' primary key, so the database reads
+    the last day's rows and not every log of those schedules (a daily schedule's years)."""
+    return with_kind(
         select(
             ScheduleLog.id,
             ScheduleLog.schedule_id,
@@ -144,8 +162,11 @@ async def _rows(session: AsyncSession, since: datetime) -> list[RowLog]:
         .join(ScheduleMeta, ScheduleMeta.schedule_id == ScheduleLog.schedule_id)
         .join(Schedule, Schedule.id == ScheduleLog.schedule_id)
         .outerjoin(Room, Room.chat_id == ScheduleLog.target_room_id)
-    ).where(ScheduleMeta.notify == "all", ScheduleLog.scheduled_at >= since)
-    return [RowLog(*row) for row in (await session.execute(query)).all()]
+    ).where(
+        ScheduleLog.id >= first_id,
+        ScheduleLog.scheduled_at >= since,
+        ScheduleMeta.notify == "all",
+    )
 
 
 def _send_notice(row: RowLog) -> _Pending | None:
