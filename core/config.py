@@ -57,11 +57,24 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
+def _ip_networks(v: list[str]) -> list[str]:
+    for net in v:
+        try:
+            ip_network(net, strict=False)
+        except ValueError:
+            raise ValueError(f"'{net}' is not an IP network like 10.0.0.0/8") from None
+    return v
+
+
 class ServerConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: HttpUrl = "http://127.0.0.1:8080"
     max_body_bytes: int = Field(1_048_576, ge=1024)
+    # reverse proxies whose X-Forwarded-For names the client (web/client_address.py)
+    trusted_proxies: list[str] = []
+
+    _networks = field_validator("trusted_proxies")(_ip_networks)
 
 
 class DatabaseConfig(_Section):
@@ -152,15 +165,7 @@ class BotConfig(_Section):
     resend_uncertain: bool = False
     iris: IrisConfig = IrisConfig()
 
-    @field_validator("allow_networks")
-    @classmethod
-    def _networks(cls, v: list[str]) -> list[str]:
-        for net in v:
-            try:
-                ip_network(net, strict=False)
-            except ValueError:
-                raise ValueError(f"'{net}' is not an IP network like 10.0.0.0/8") from None
-        return v
+    _networks = field_validator("allow_networks")(_ip_networks)
 
 
 class SchedulerConfig(_Section):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from web import keys
 from web.api.errors import json_errors
 from web.api.images import setup_image_files, setup_image_routes
 from web.api.routes import setup_api_routes
+from web.client_address import client_addresses
 from web.doors import door
 from web.links import setup_links
 from web.ops import health
@@ -17,6 +19,8 @@ from web.webhooks.routes import setup_webhooks
 
 
 def assemble(app: web.Application) -> None:
+    # outermost: every later part reads the client's address behind trusted proxies
+    app.middlewares.append(client_addresses(app[keys.CONFIG].server.trusted_proxies))
     setup_metrics(app)  # GET /metrics and the middleware timing requests
     setup_webhooks(app)
     with door(app, "healthz"):

@@ -2,8 +2,9 @@
 
 Access rule, in order:
 1. ``bot.allow_networks`` (when not empty): the source address must be inside one of the
-   networks, else 403. The source is the TCP peer (``request.remote``); behind a reverse
-   proxy that is the proxy, so list the proxy and keep the token.
+   networks, else 403. The source is ``request.remote``: the TCP peer, or behind a proxy
+   listed in ``server.trusted_proxies`` the client it forwards for
+   (``web.client_address``); behind an unlisted proxy it is the proxy.
 2. ``bot.webhook_token`` set: the request must present it as ``?token=`` or in the
    ``X-Kbot-Token`` header, else 401. Iris cannot send headers, so it uses the query string.
 3. ``bot.webhook_token`` empty (only possible with the dry-run transport): only loopback
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
-from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
+from ipaddress import ip_network
 from typing import Any
 
 from aiohttp import web
 
 from bot.events import MAX_BODY_BYTES, EventError, load_body
 from core.config import BotConfig
+from web.client_address import parse_address
 from web.json_out import json_response
 
 TOKEN_QUERY = "token"  # noqa: S105  (a parameter name, not a secret)
@@ -45,7 +47,7 @@ class Refused(Exception):
 
 def check_access(remote: str | None, presented: str | None, bot: BotConfig) -> None:
     """Raise ``Refused`` unless the module's access rule lets this request in."""
-    source = _address(remote)
+    source = parse_address(remote)
     if bot.allow_networks and not (
         source is not None
         and any(source in ip_network(net, strict=False) for net in bot.allow_networks)
@@ -87,13 +89,3 @@ async def _read_limited(request: web.Request) -> bytes:
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _address(remote: str | None) -> IPv4Address | IPv6Address | None:
-    try:
-        address = ip_address(remote or "")
-    except ValueError:
-        return None
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
