@@ -11,9 +11,10 @@ such as KakaoTalk's own scraper, search engines, HTTP libraries, none at all), t
 a HEAD, or the same visitor was counted on the same link within ``CLICK_WINDOW_S``. The
 visitor is the first 32 hex characters of HMAC-SHA256(``web.secret_key``, local date + client
 address + User-Agent): with the date in it, it says nothing the next day. The client address
-is the TCP peer (``request.remote``, as for the webhook allow-list): behind a reverse proxy
-every visitor shares the proxy's address and only the User-Agent tells them apart. Nothing
-is logged with the client address.
+is ``request.remote``, as for the webhook allow-list: the TCP peer, or behind a proxy listed
+in ``server.trusted_proxies`` the client it forwards for (``web.client_address``); behind an
+unlisted proxy every visitor shares the proxy's address and only the User-Agent tells them
+apart. Nothing is logged with the client address.
 """
 
 from __future__ import annotations
