@@ -272,7 +272,9 @@ async def test_send_now_is_retried_only_a_couple_of_times_and_answers_in_korean(
     ]
     sched = scheduler(with_settings(cfg, retry_base_s=2), sessions, sender, clock)
     started = clock.monotonic()
-    outcome = await run(clock, sched.send_now(sid, kind="manual"))
+    # time passes only while the send itself waits (its retry backoff) beside the answer's
+    # 15 s: a slow log write must not let the answer's wait run out meanwhile
+    outcome = await run(clock, sched.send_now(sid, kind="manual"), sleepers=2)
     assert clock.monotonic() - started <= 15
     assert (outcome.status, sender.calls) == ("failed", 3)
     assert outcome.error == "텍스트: 카카오톡 봇 기기(Iris)에 연결할 수 없습니다"

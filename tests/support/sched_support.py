@@ -148,13 +148,16 @@ def scheduler(
     return Scheduler(cfg, sessions, sender, clock, mysql=mysql, **kwargs)
 
 
-async def drive(clock: FakeClock, done: Callable[[], bool], step: float = 1.0) -> None:
-    """Advance fake time in ``step``s until ``done()``; the real-time limit only guards
-    against a hang (the code under test does real database I/O between the steps)."""
+async def drive(
+    clock: FakeClock, done: Callable[[], bool], step: float = 1.0, sleepers: int = 1
+) -> None:
+    """Advance fake time in ``step``s until ``done()``, whenever at least ``sleepers``
+    coroutines sleep on the clock; the real-time limit only guards against a hang (the code
+    under test does real database I/O between the steps)."""
 
     async def stepped() -> bool:
         await asyncio.sleep(0.002)
-        if not done() and clock.sleepers:
+        if not done() and clock.sleepers >= sleepers:
             await clock.advance(step)
         return done()
 
@@ -162,10 +165,10 @@ async def drive(clock: FakeClock, done: Callable[[], bool], step: float = 1.0) -
         await wait_until(stepped, "the driven work to finish", timeout_s=20, poll_s=0)
 
 
-async def run(clock: FakeClock, coro: Any, step: float = 1.0) -> Any:
-    """Run ``coro`` to the end, letting fake time pass whenever it sleeps."""
+async def run(clock: FakeClock, coro: Any, step: float = 1.0, sleepers: int = 1) -> Any:
+    """Run ``coro`` to the end, letting fake time pass whenever it sleeps (``drive``)."""
     task = asyncio.ensure_future(coro)
-    await drive(clock, task.done, step)
+    await drive(clock, task.done, step, sleepers)
     return task.result()
 
 
