@@ -202,8 +202,8 @@ async def test_test_send_does_not_move_the_next_send(
         await s.execute(update(Schedule).values(created_by_type="headquarters", created_by_id="HQ"))
     sender = RecordingSender(clock)
     sched = scheduler(with_settings(cfg), sessions, sender, clock)
-    first = await run(clock, sched.send_now(sid, kind="test"))
-    second = await run(clock, sched.send_now(sid, kind="manual"))
+    first = await run(clock, sched.send_now(sid, kind="test"), sleepers=2)
+    second = await run(clock, sched.send_now(sid, kind="manual"), sleepers=2)
     assert (first.status, second.status) == ("success", "success")
     assert [s.room for s in sender.sent] == [OTHER_ROOM, "1001"]
     assert await next_send_at(sessions, sid) == local(2026, 12, 1, 9, 30)
