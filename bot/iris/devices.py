@@ -17,11 +17,13 @@ Gates: before a picked request goes out, each of the queue's ``Gate``s is asked 
 (the breaker's pause, then the account budgets). A gate answers how long the device must
 still wait (0: go; a budget gate has then reserved the send). While a gate holds the device,
 the queue offers each waiting request to its ``handoff`` (a standby device that may take
-the room); a request the handoff does not take waits, and one whose ``deadline`` would pass
-meanwhile fails at once with ``Failure.LATE`` (never sent), so the caller applies its misfire
-rule; so does one that waited through a hold and finds its deadline passed when its turn
-comes. Waiting for the pacing gap alone never makes a request late: it is sent late, as the
-device's capacity allows (docs/operations.md, "Protecting the bot account").
+the room, unless the standby is held itself: by its gates' last answer, or by a pause it is
+known to be in even while idle); a request the handoff does not take waits, and one whose
+``deadline`` would pass meanwhile fails at once with ``Failure.LATE`` (never sent), so the
+caller applies its misfire rule; so does one that waited through a hold and finds its
+deadline passed when its turn comes. Waiting for the pacing gap alone never makes a request
+late: it is sent late, as the device's capacity allows (docs/operations.md, "Protecting the
+bot account").
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.sender import Failure, SendError, SendResult
 from core.clock import Clock
@@ -70,6 +72,15 @@ class Gate(Protocol):
         """Seconds ``device`` must still wait before its next send; 0 lets it go (and, for a
         budget, counts that send)."""
         ...
+
+
+@runtime_checkable
+class KnownHold(Protocol):
+    """A gate that can tell a hold it knows of without deciding a send (the breaker's pause,
+    ``bot.iris.breaker.PauseView``): so an idle device, whose gates were not asked lately, is
+    not taken for free."""
+
+    def left_s(self, device: str) -> float: ...
 
 
 @dataclass(order=True)
@@ -152,8 +163,10 @@ class DeviceQueue:
 
     @property
     def held_s(self) -> float:
-        """How long the gates still hold the device, as they last answered (0: not held)."""
-        return max(0.0, self._held_until - self._clock.monotonic())
+        """How long the gates still hold the device (0: not held): as they last answered, or
+        as a ``KnownHold`` gate knows now."""
+        known = [gate.left_s(self.name) for gate in self._gates if isinstance(gate, KnownHold)]
+        return max(0.0, self._held_until - self._clock.monotonic(), *known)
 
     def depth(self) -> int:
         """Requests waiting, not counting one on the wire."""

@@ -155,3 +155,16 @@ async def test_without_a_standby_every_room_waits_for_its_device(
             assert (await result(task)).device == "a" and b.calls == []
         finally:
             await sender.close()
+
+
+async def test_an_idle_standby_known_to_be_paused_is_not_handed_the_room(
+    rig: Rig, gate: HoldGate
+) -> None:
+    gate.hold("b", 60)  # paused while idle: its own gates have not been asked since
+    gate.hold("a", 20)
+    task = rig.send(KNOWN_SEEN, "기다림")
+    await rig.parked(1)  # waits on "a"'s gate, not on "b"'s
+    assert rig.sender.held_s("b") > 0 and rig.sender.queue_depth("b") == 0
+    await rig.advance_until(lambda: bool(rig.a.calls), parked=1)
+    assert (await result(task)).device == "a"  # when "a" was free, not after "b"'s 60 s
+    assert rig.b.calls == [] and rig.clock.monotonic() - 1000 < 60

@@ -19,4 +19,9 @@ class HoldGate:
         self.until.pop(device, None)
 
     async def hold_s(self, device: str) -> float:
+        return self.left_s(device)
+
+    def left_s(self, device: str) -> float:
+        """The hold known without asking (as the breaker's pause tells it): a
+        ``bot.iris.devices.KnownHold``."""
         return max(0.0, self.until.get(device, 0.0) - self._clock.monotonic())
