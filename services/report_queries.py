@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, Text, func, select, type_coerce
+from sqlalchemy import Result, Select, Text, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import from_local_naive, from_utc_naive, to_local_naive, to_utc_naive
-from services.logs import DateWindow, LogFilter, TargetRoom, matching, visible_to
-from services.report_math import SENT_STATUSES, hour_plan
+from services.logs import DateWindow, LogFilter, matching, visible_to
+from services.report_math import SENT_STATUSES, hour_plan, is_missed
 from storage.engagement_models import LinkClick, Reply, RoomActivity, ShortLink
-from storage.kbot_models import Campaign, ScheduleMeta
+from storage.kbot_models import Campaign, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
-from storage.send_kinds import COUNTED
+from storage.send_kinds import COUNTED, Ts
+from storage.types import datetime_text
 
 CLICK_DAYS = 7  # a click counts for the latest send to its room at most this long before it
 CHUNK = 500  # values per IN list
@@ -38,11 +39,15 @@ class LogFacts:
     api_response: str | None
     scheduled_at: datetime
     started_at: datetime
-    title: str | None  # None: the schedule is gone
-    schedule_room_id: str | None
-    room_name: str | None
-    campaign_id: int | None
-    campaign_title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """What a report names of the window rows' schedules, campaigns and rooms."""
+
+    schedules: dict[int, tuple[str, str]]  # (title, target room) of the schedules not deleted
+    campaigns: dict[int, tuple[int, str | None]]  # schedule -> (campaign, its title)
+    room_names: dict[str, str]  # of the registered rooms
 
 
 def window_rows(
@@ -64,29 +69,47 @@ def window_rows(
 
 
 async def read_rows(session: AsyncSession, ids: Select[int]) -> list[LogFacts]:
-    """The rows ``ids`` selects (a ``window_rows`` query), with what a report shows of them."""
-    query = (
-        ids.add_columns(
-            ScheduleLog.schedule_id,
-            ScheduleLog.target_room_id,
-            ScheduleLog.status,
-            ScheduleLog.error_message,
-            type_coerce(ScheduleLog.api_response, Text),
-            ScheduleLog.scheduled_at,
-            ScheduleLog.started_at,
-            Schedule.title,
-            Schedule.target_room_id,
-            TargetRoom.name,
-            ScheduleMeta.campaign_id,
-            Campaign.title,
+    """The rows ``ids`` selects (a ``window_rows`` query), in id order."""
+    query = ids.add_columns(
+        ScheduleLog.schedule_id,
+        ScheduleLog.target_room_id,
+        ScheduleLog.status,
+        ScheduleLog.error_message,
+        type_coerce(ScheduleLog.api_response, Text),
+        datetime_text(ScheduleLog.scheduled_at),
+        datetime_text(ScheduleLog.started_at),
+    ).order_by(ScheduleLog.id)
+    return [LogFacts(*row) for row in await _core(session, query)]
+
+
+async def read_labels(session: AsyncSession, rows: Sequence[LogFacts]) -> Labels:
+    """The titles, campaigns and room names of ``rows``, read once per schedule and room rather
+    than joined to every row."""
+    labels = Labels({}, {}, {})
+    for chunk in chunks(row.schedule_id for row in rows):
+        schedules = select(Schedule.id, Schedule.title, Schedule.target_room_id).where(
+            Schedule.id.in_(chunk)
         )
-        .outerjoin(Schedule, Schedule.id == ScheduleLog.schedule_id)
-        .outerjoin(ScheduleMeta, ScheduleMeta.schedule_id == ScheduleLog.schedule_id)
-        .outerjoin(Campaign, Campaign.id == ScheduleMeta.campaign_id)
-        .outerjoin(TargetRoom, TargetRoom.chat_id == ScheduleLog.target_room_id)
-        .order_by(ScheduleLog.id)
-    )
-    return [LogFacts(*row) for row in await session.execute(query)]
+        for schedule_id, title, room in await _core(session, schedules):
+            labels.schedules[schedule_id] = (title, room)
+        campaigns = (
+            select(ScheduleMeta.schedule_id, ScheduleMeta.campaign_id, Campaign.title)
+            .outerjoin(Campaign, Campaign.id == ScheduleMeta.campaign_id)
+            .where(ScheduleMeta.schedule_id.in_(chunk))
+        )
+        for schedule_id, campaign_id, title in await _core(session, campaigns):
+            if campaign_id is not None:
+                labels.campaigns[schedule_id] = (campaign_id, title)
+    for chunk in chunks(row.room_id for row in rows):
+        rooms = select(Room.chat_id, Room.name).where(Room.chat_id.in_(chunk))
+        for chat_id, name in await _core(session, rooms):
+            labels.room_names[chat_id] = name
+    return labels
+
+
+async def _core(session: AsyncSession, query: Select[*Ts]) -> Result[*Ts]:
+    """``query``'s plain rows, without the ORM's per-row result processing."""
+    return await (await session.connection()).execute(query)
 
 
 async def replies_by_log(session: AsyncSession, ids: Select[int]) -> dict[int, int]:
@@ -112,11 +135,11 @@ async def room_activity(
 ) -> tuple[dict[str, dict[datetime, int]], dict[str, datetime]]:
     """For sends given as (room, ``hour_of`` the send): the hourly counts they need (their
     hours and the same hours of 4 earlier weeks) and each room's first counted hour."""
+    pairs = set(sends)
+    rooms = {room for room, _ in pairs}
     hours: set[datetime] = set()
-    rooms: set[str] = set()
-    for room, hour in set(sends):
+    for hour in {hour for _, hour in pairs}:
         after, weeks = hour_plan(hour)
-        rooms.add(room)
         hours.update(after)
         hours.update(h for week in weeks for h in week)
     counts: dict[str, dict[datetime, int]] = defaultdict(dict)
@@ -127,42 +150,53 @@ async def room_activity(
             .where(RoomActivity.room_id.in_(room_chunk))
             .group_by(RoomActivity.room_id)
         )
-        first.update({room: hour for room, hour in await session.execute(query) if hour})
+        first.update({room: hour for room, hour in await _core(session, query) if hour})
         for hour_chunk in chunks(hours):
-            rows = select(RoomActivity.room_id, RoomActivity.hour, RoomActivity.messages).where(
-                RoomActivity.room_id.in_(room_chunk), RoomActivity.hour.in_(hour_chunk)
-            )
-            for room, hour, messages in await session.execute(rows):
+            rows = select(
+                RoomActivity.room_id, datetime_text(RoomActivity.hour), RoomActivity.messages
+            ).where(RoomActivity.room_id.in_(room_chunk), RoomActivity.hour.in_(hour_chunk))
+            for room, hour, messages in await _core(session, rows):
                 counts[room][hour] = max(0, int(messages or 0))
     return counts, first
 
 
 async def clicks_by_log(
-    session: AsyncSession, sends: Sequence[LogFacts], tz: ZoneInfo
+    session: AsyncSession, rows: Sequence[LogFacts], ids: Select[int], tz: ZoneInfo
 ) -> dict[int, int]:
-    """Clicks per sent row: each click on a schedule's link for a room goes to the latest
-    sent row of that schedule to that room at or before it, within ``CLICK_DAYS``. The sends
-    after the window take their clicks too, so every sent row of the schedules is read."""
+    """Clicks per sent row of ``rows`` (what ``ids`` selects): each click on a schedule's link
+    for a room goes to the latest sent row of that schedule to that room at or before it,
+    within ``CLICK_DAYS``. Every sent row of the schedules counts as such a send (also one
+    after the window, a test send or one the actor does not see): the window's are in
+    ``rows``, the others are read."""
+    sends = [r for r in rows if r.status in SENT_STATUSES and not is_missed(r.error_message)]
     if not sends:
         return {}
     start = min(row.started_at for row in sends)
     end = max(row.started_at for row in sends) + timedelta(days=CLICK_DAYS)
     schedule_ids = {row.schedule_id for row in sends}
     starts: dict[tuple[int, str], list[tuple[datetime, int]]] = defaultdict(list)
+    for row in rows:
+        if (
+            row.status in SENT_STATUSES
+            and row.schedule_id in schedule_ids
+            and start <= row.started_at <= end
+        ):
+            starts[(row.schedule_id, row.room_id)].append((row.started_at, row.log_id))
     clicks: list[tuple[int, str, datetime]] = []
     for chunk in chunks(schedule_ids):
-        sent = select(
+        others = select(
             ScheduleLog.schedule_id,
             ScheduleLog.target_room_id,
-            ScheduleLog.started_at,
+            datetime_text(ScheduleLog.started_at),
             ScheduleLog.id,
         ).where(
             ScheduleLog.schedule_id.in_(chunk),
             ScheduleLog.status.in_(SENT_STATUSES),
             ScheduleLog.started_at >= start,
             ScheduleLog.started_at <= end,
+            ScheduleLog.id.not_in(ids.scalar_subquery()),
         )
-        for schedule_id, room, at, log_id in await session.execute(sent):
+        for schedule_id, room, at, log_id in await _core(session, others):
             starts[(schedule_id, room)].append((at, log_id))
         clicked = (
             select(ShortLink.schedule_id, ShortLink.room_id, LinkClick.clicked_at)
@@ -173,7 +207,7 @@ async def clicks_by_log(
                 LinkClick.clicked_at <= utc_of(end, tz),
             )
         )
-        clicks += [(s, r, at) for s, r, at in await session.execute(clicked)]
+        clicks += [(s, r, at) for s, r, at in await _core(session, clicked)]
     for found in starts.values():
         found.sort()
     counted: dict[int, int] = defaultdict(int)
