@@ -1,6 +1,7 @@
-"""The reads behind a report (``services.reports``): the window's log rows with their schedule,
-campaign and room, and per row the replies, the room's hourly activity and the link clicks.
-Each is one grouped query (or a few chunked ``IN`` lists), never one per row."""
+"""The reads behind a report (``services.reports``): the window's log rows, their schedules',
+campaigns' and rooms' names, and per row the replies and the link clicks (the rooms' hourly
+activity: ``services.report_activity``). Each is one query (or a few chunked ``IN`` lists of
+schedules or rooms), never one per row; every value is fetched as a plain row."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Result, Select, Text, func, select, type_coerce
+from sqlalchemy import Row, Select, Text, func, not_, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import from_local_naive, from_utc_naive, to_local_naive, to_utc_naive
 from services.logs import DateWindow, LogFilter, matching, visible_to
-from services.report_math import SENT_STATUSES, hour_plan, is_missed
-from storage.engagement_models import LinkClick, Reply, RoomActivity, ShortLink
+from services.report_math import SENT_STATUSES, is_missed
+from storage.engagement_models import LinkClick, Reply, ShortLink
 from storage.kbot_models import Campaign, Room, ScheduleMeta
 from storage.models import Schedule, ScheduleLog
-from storage.send_kinds import COUNTED, Ts
+from storage.send_kinds import COUNTED, KIND, Ts, with_kind
 from storage.types import datetime_text
 
 CLICK_DAYS = 7  # a click counts for the latest send to its room at most this long before it
@@ -79,7 +80,7 @@ async def read_rows(session: AsyncSession, ids: Select[int]) -> list[LogFacts]:
         datetime_text(ScheduleLog.scheduled_at),
         datetime_text(ScheduleLog.started_at),
     ).order_by(ScheduleLog.id)
-    return [LogFacts(*row) for row in await _core(session, query)]
+    return [LogFacts(*row) for row in await plain_rows(session, query)]
 
 
 async def read_labels(session: AsyncSession, rows: Sequence[LogFacts]) -> Labels:
@@ -90,26 +91,26 @@ async def read_labels(session: AsyncSession, rows: Sequence[LogFacts]) -> Labels
         schedules = select(Schedule.id, Schedule.title, Schedule.target_room_id).where(
             Schedule.id.in_(chunk)
         )
-        for schedule_id, title, room in await _core(session, schedules):
+        for schedule_id, title, room in await plain_rows(session, schedules):
             labels.schedules[schedule_id] = (title, room)
         campaigns = (
             select(ScheduleMeta.schedule_id, ScheduleMeta.campaign_id, Campaign.title)
             .outerjoin(Campaign, Campaign.id == ScheduleMeta.campaign_id)
             .where(ScheduleMeta.schedule_id.in_(chunk))
         )
-        for schedule_id, campaign_id, title in await _core(session, campaigns):
+        for schedule_id, campaign_id, title in await plain_rows(session, campaigns):
             if campaign_id is not None:
                 labels.campaigns[schedule_id] = (campaign_id, title)
     for chunk in chunks(row.room_id for row in rows):
         rooms = select(Room.chat_id, Room.name).where(Room.chat_id.in_(chunk))
-        for chat_id, name in await _core(session, rooms):
+        for chat_id, name in await plain_rows(session, rooms):
             labels.room_names[chat_id] = name
     return labels
 
 
-async def _core(session: AsyncSession, query: Select[*Ts]) -> Result[*Ts]:
-    """``query``'s plain rows, without the ORM's per-row result processing."""
-    return await (await session.connection()).execute(query)
+async def plain_rows(session: AsyncSession, query: Select[*Ts]) -> Sequence[Row[*Ts]]:
+    """``query``'s rows, fetched at once and without the ORM's per-row result processing."""
+    return (await (await session.connection()).execute(query)).all()
 
 
 async def replies_by_log(session: AsyncSession, ids: Select[int]) -> dict[int, int]:
@@ -118,7 +119,9 @@ async def replies_by_log(session: AsyncSession, ids: Select[int]) -> dict[int, i
         .where(Reply.log_id.in_(ids.scalar_subquery()))
         .group_by(Reply.log_id)
     )
-    return {int(log_id): int(n) for log_id, n in await session.execute(query) if log_id is not None}
+    return {
+        int(log_id): int(n) for log_id, n in await plain_rows(session, query) if log_id is not None
+    }
 
 
 def chunks(values: Iterable[object]) -> list[list[object]]:
@@ -130,44 +133,15 @@ def utc_of(local: datetime, tz: ZoneInfo) -> datetime:
     return to_utc_naive(from_local_naive(local, tz))
 
 
-async def room_activity(
-    session: AsyncSession, sends: Iterable[tuple[str, datetime]]
-) -> tuple[dict[str, dict[datetime, int]], dict[str, datetime]]:
-    """For sends given as (room, ``hour_of`` the send): the hourly counts they need (their
-    hours and the same hours of 4 earlier weeks) and each room's first counted hour."""
-    pairs = set(sends)
-    rooms = {room for room, _ in pairs}
-    hours: set[datetime] = set()
-    for hour in {hour for _, hour in pairs}:
-        after, weeks = hour_plan(hour)
-        hours.update(after)
-        hours.update(h for week in weeks for h in week)
-    counts: dict[str, dict[datetime, int]] = defaultdict(dict)
-    first: dict[str, datetime] = {}
-    for room_chunk in chunks(rooms):
-        query = (
-            select(RoomActivity.room_id, func.min(RoomActivity.hour))
-            .where(RoomActivity.room_id.in_(room_chunk))
-            .group_by(RoomActivity.room_id)
-        )
-        first.update({room: hour for room, hour in await _core(session, query) if hour})
-        for hour_chunk in chunks(hours):
-            rows = select(
-                RoomActivity.room_id, datetime_text(RoomActivity.hour), RoomActivity.messages
-            ).where(RoomActivity.room_id.in_(room_chunk), RoomActivity.hour.in_(hour_chunk))
-            for room, hour, messages in await _core(session, rows):
-                counts[room][hour] = max(0, int(messages or 0))
-    return counts, first
-
-
 async def clicks_by_log(
-    session: AsyncSession, rows: Sequence[LogFacts], ids: Select[int], tz: ZoneInfo
+    session: AsyncSession, rows: Sequence[LogFacts], window: DateWindow, tz: ZoneInfo
 ) -> dict[int, int]:
-    """Clicks per sent row of ``rows`` (what ``ids`` selects): each click on a schedule's link
-    for a room goes to the latest sent row of that schedule to that room at or before it,
-    within ``CLICK_DAYS``. Every sent row of the schedules counts as such a send (also one
-    after the window, a test send or one the actor does not see): the window's are in
-    ``rows``, the others are read."""
+    """Clicks per sent row of ``rows`` (a ``window_rows`` query's, over ``window``): each click
+    on a schedule's link for a room goes to the latest sent row of that schedule to that room
+    at or before it, within ``CLICK_DAYS``. Every sent row of the schedules counts as such a
+    send, also one after the window or a test send: the window's are in ``rows``, the others
+    are read. A row the actor does not see is left out: visibility follows the (schedule,
+    room) of a row, so it never shares them with a row of ``rows``, never takes its clicks."""
     sends = [r for r in rows if r.status in SENT_STATUSES and not is_missed(r.error_message)]
     if not sends:
         return {}
@@ -194,12 +168,14 @@ async def clicks_by_log(
             ScheduleLog.status.in_(SENT_STATUSES),
             ScheduleLog.started_at >= start,
             ScheduleLog.started_at <= end,
-            ScheduleLog.id.not_in(ids.scalar_subquery()),
+            # not a row of the window: scheduled outside it or not a counted kind
+            or_(*(not_(c) for c in window.conditions()), KIND.not_in(COUNTED)),
         )
-        for schedule_id, room, at, log_id in await _core(session, others):
+        others = with_kind(others.select_from(ScheduleLog))
+        for schedule_id, room, at, log_id in await plain_rows(session, others):
             starts[(schedule_id, room)].append((at, log_id))
         clicked = (
-            select(ShortLink.schedule_id, ShortLink.room_id, LinkClick.clicked_at)
+            select(ShortLink.schedule_id, ShortLink.room_id, datetime_text(LinkClick.clicked_at))
             .join(LinkClick, LinkClick.link_id == ShortLink.id)
             .where(
                 ShortLink.schedule_id.in_(chunk),
@@ -207,7 +183,7 @@ async def clicks_by_log(
                 LinkClick.clicked_at <= utc_of(end, tz),
             )
         )
-        clicks += [(s, r, at) for s, r, at in await _core(session, clicked)]
+        clicks += [(s, r, at) for s, r, at in await plain_rows(session, clicked)]
     for found in starts.values():
         found.sort()
     counted: dict[int, int] = defaultdict(int)

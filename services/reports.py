@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.logs import DateWindow
+from services.report_activity import room_activity
 from services.report_math import (
     SENT_STATUSES,
     Numbers,
@@ -53,7 +54,6 @@ from services.report_queries import (
     read_labels,
     read_rows,
     replies_by_log,
-    room_activity,
     utc_of,
     window_rows,
 )
@@ -121,7 +121,7 @@ async def build_report(
     sent = [r for r in rows if r.status in SENT_STATUSES and not is_missed(r.error_message)]
     hours = {r.log_id: hour_of(utc_of(r.started_at, tz)) for r in sent}
     counts, first = await room_activity(session, ((r.room_id, hours[r.log_id]) for r in sent))
-    clicks = await clicks_by_log(session, rows, ids, tz)
+    clicks = await clicks_by_log(session, rows, window, tz)
     facts = {r.log_id: _fact(r, replies, clicks, counts, first, hours) for r in rows}
     return Report(window, _schedules(rows, facts, labels), _campaigns(rows, facts, labels))
 
