@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, Text, func, not_, or_, select, type_coerce
@@ -28,9 +29,9 @@ CLICK_DAYS = 7  # a click counts for the latest send to its room at most this lo
 CHUNK = 500  # values per IN list
 
 
-@dataclass(frozen=True, slots=True)
-class LogFacts:
-    """One window row as read (``api_response`` as raw text: it is input)."""
+class LogFacts(NamedTuple):
+    """One window row as read (``api_response`` as raw text: it is input); a named tuple, as
+    ``services.report_math.RowFact``, for the thousands of rows."""
 
     log_id: int
     schedule_id: int
@@ -80,7 +81,7 @@ async def read_rows(session: AsyncSession, ids: Select[int]) -> list[LogFacts]:
         datetime_text(ScheduleLog.scheduled_at),
         datetime_text(ScheduleLog.started_at),
     ).order_by(ScheduleLog.id)
-    return [LogFacts(*row) for row in await plain_rows(session, query)]
+    return [LogFacts._make(row) for row in await plain_rows(session, query)]
 
 
 async def read_labels(session: AsyncSession, rows: Sequence[LogFacts]) -> Labels:
