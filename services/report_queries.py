@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, Text, func, not_, or_, select, type_coerce
+from sqlalchemy import Row, Select, String, Text, func, not_, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.timeutil import from_local_naive, from_utc_naive, to_local_naive, to_utc_naive
@@ -75,7 +75,9 @@ async def read_rows(session: AsyncSession, ids: Select[int]) -> list[LogFacts]:
     query = ids.add_columns(
         ScheduleLog.schedule_id,
         ScheduleLog.target_room_id,
-        ScheduleLog.status,
+        # as text: the enum type's result processor looks every value up (MariaDB's ENUM
+        # already holds only its values, or "" for a value it refused)
+        type_coerce(ScheduleLog.status, String),
         ScheduleLog.error_message,
         type_coerce(ScheduleLog.api_response, Text),
         datetime_text(ScheduleLog.scheduled_at),
@@ -148,17 +150,25 @@ async def clicks_by_log(
         return {}
     start = min(row.started_at for row in sends)
     end = max(row.started_at for row in sends) + timedelta(days=CLICK_DAYS)
-    schedule_ids = {row.schedule_id for row in sends}
-    starts: dict[tuple[int, str], list[tuple[datetime, int]]] = defaultdict(list)
-    for row in rows:
-        if (
-            row.status in SENT_STATUSES
-            and row.schedule_id in schedule_ids
-            and start <= row.started_at <= end
-        ):
-            starts[(row.schedule_id, row.room_id)].append((row.started_at, row.log_id))
     clicks: list[tuple[int, str, datetime]] = []
-    for chunk in chunks(schedule_ids):
+    for chunk in chunks({row.schedule_id for row in sends}):
+        clicked = (
+            select(ShortLink.schedule_id, ShortLink.room_id, datetime_text(LinkClick.clicked_at))
+            .join(LinkClick, LinkClick.link_id == ShortLink.id)
+            .where(
+                ShortLink.schedule_id.in_(chunk),
+                LinkClick.clicked_at >= utc_of(start, tz),
+                LinkClick.clicked_at <= utc_of(end, tz),
+            )
+        )
+        clicks += [(s, r, at) for s, r, at in await plain_rows(session, clicked)]
+    # the sends only of the (schedule, room) pairs clicked: most schedules carry no link
+    starts: dict[tuple[int, str], list[tuple[datetime, int]]] = {(s, r): [] for s, r, _ in clicks}
+    for row in rows:
+        found = starts.get((row.schedule_id, row.room_id))
+        if found is not None and row.status in SENT_STATUSES and start <= row.started_at <= end:
+            found.append((row.started_at, row.log_id))
+    for chunk in chunks({s for s, _ in starts}):
         others = select(
             ScheduleLog.schedule_id,
             ScheduleLog.target_room_id,
@@ -174,17 +184,9 @@ async def clicks_by_log(
         )
         others = with_kind(others.select_from(ScheduleLog))
         for schedule_id, room, at, log_id in await plain_rows(session, others):
-            starts[(schedule_id, room)].append((at, log_id))
-        clicked = (
-            select(ShortLink.schedule_id, ShortLink.room_id, datetime_text(LinkClick.clicked_at))
-            .join(LinkClick, LinkClick.link_id == ShortLink.id)
-            .where(
-                ShortLink.schedule_id.in_(chunk),
-                LinkClick.clicked_at >= utc_of(start, tz),
-                LinkClick.clicked_at <= utc_of(end, tz),
-            )
-        )
-        clicks += [(s, r, at) for s, r, at in await plain_rows(session, clicked)]
+            found = starts.get((schedule_id, room))
+            if found is not None:
+                found.append((at, log_id))
     for found in starts.values():
         found.sort()
     counted: dict[int, int] = defaultdict(int)
