@@ -64,6 +64,7 @@ async def _read_counts(
     where = (RoomActivity.room_id.in_(rooms), RoomActivity.hour.in_(hours))
     packed = select(RoomActivity.room_id, func.count(), func.group_concat(_ITEM))
     cut: list[object] = []
+    parsed: dict[str, datetime] = {}
     for room, n, items in await plain_rows(
         session, packed.where(*where).group_by(RoomActivity.room_id)
     ):
@@ -73,8 +74,11 @@ async def _read_counts(
             continue
         in_room = counts[room]
         for item in found:
-            hour, _, messages = item.partition("=")
-            in_room[datetime.fromisoformat(hour)] = max(0, int(messages))
+            text, _, messages = item.partition("=")
+            hour = parsed.get(text)
+            if hour is None:  # the rooms share their hours: each text is parsed once
+                hour = parsed[text] = datetime.fromisoformat(text)
+            in_room[hour] = max(0, int(messages))
     if cut:
         plain = select(
             RoomActivity.room_id, datetime_text(RoomActivity.hour), RoomActivity.messages
