@@ -7,10 +7,11 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from storage.send_record import confirmation_of
 
@@ -78,16 +79,21 @@ def activity_of(
     if first_hour is None:
         return None
     after, weeks = hour_plan(hour)
-    compared = [week for week in weeks if week[0] >= first_hour]
+    get = counts.get
+    compared = before = 0
+    for week in weeks:  # one loop, no generators: this runs for every sent row of a report
+        if week[0] >= first_hour:
+            compared += 1
+            for h in week:
+                before += get(h, 0)
     if not compared:
         return None
-    baseline = sum(counts.get(h, 0) for week in compared for h in week) / len(compared)
-    return sum(counts.get(h, 0) for h in after), baseline
+    return sum([get(h, 0) for h in after]), before / compared
 
 
-@dataclass(frozen=True, slots=True)
-class RowFact:
-    """What a report needs of one log row, computed once."""
+class RowFact(NamedTuple):
+    """What a report needs of one log row, computed once (a named tuple: one is made per row,
+    several times faster than a frozen dataclass)."""
 
     log_id: int
     schedule_id: int
@@ -140,27 +146,41 @@ class Numbers:
 
 
 def tally(facts: Iterable[RowFact]) -> dict[str, Any]:
-    """The keyword arguments of ``Numbers`` for ``facts``."""
-    rows = list(facts)
-    counted = [f for f in rows if not f.missed]
-    late = [f.lateness_s for f in counted if f.lateness_s is not None]
-    compared = [f.activity for f in counted if f.activity is not None]
-    confirmations = [f.confirmation for f in counted]
+    """The keyword arguments of ``Numbers`` for ``facts`` (in one pass: a report tallies every
+    row three times, for its schedule, its campaign and its campaign's room)."""
+    missed = success = replies = clicks = after = 0
+    late: list[int] = []
+    baselines: list[float] = []  # summed in row order, as ever
+    confirmations: dict[str, int] = defaultdict(int)
+    for f in facts:
+        if f.missed:
+            missed += 1
+            continue
+        success += f.status == "success"
+        confirmations[f.confirmation] += 1
+        if f.lateness_s is not None:
+            late.append(f.lateness_s)
+        replies += f.replies
+        clicks += f.clicks
+        if f.activity is not None:
+            after += f.activity[0]
+            baselines.append(f.activity[1])
+    sends = sum(confirmations.values())
     return {
-        "sends": len(counted),
-        "success": sum(1 for f in counted if f.status == "success"),
-        "failed": sum(1 for f in counted if f.status != "success"),
-        "missed": len(rows) - len(counted),
-        "confirmed": confirmations.count("confirmed"),
-        "unconfirmed": confirmations.count("unconfirmed"),
-        "pending": confirmations.count("pending"),
+        "sends": sends,
+        "success": success,
+        "failed": sends - success,
+        "missed": missed,
+        "confirmed": confirmations["confirmed"],
+        "unconfirmed": confirmations["unconfirmed"],
+        "pending": confirmations["pending"],
         "on_time_rate": round(sum(1 for s in late if s <= ON_TIME_S) / len(late), 4)
         if late
         else None,
         "lateness_p50_s": percentile(late, 0.5),
         "lateness_p95_s": percentile(late, 0.95),
-        "replies": sum(f.replies for f in counted),
-        "clicks": sum(f.clicks for f in counted),
-        "activity_after": sum(a for a, _ in compared) if compared else None,
-        "activity_baseline": round(sum(b for _, b in compared), 2) if compared else None,
+        "replies": replies,
+        "clicks": clicks,
+        "activity_after": after if baselines else None,
+        "activity_baseline": round(sum(baselines), 2) if baselines else None,
     }

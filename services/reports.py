@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.logs import DateWindow
+from services.report_activity import room_activity
 from services.report_math import (
     SENT_STATUSES,
     Numbers,
@@ -47,11 +48,12 @@ from services.report_math import (
     tally,
 )
 from services.report_queries import (
+    Labels,
     LogFacts,
     clicks_by_log,
+    read_labels,
     read_rows,
     replies_by_log,
-    room_activity,
     utc_of,
     window_rows,
 )
@@ -112,13 +114,16 @@ async def build_report(
     subtree = await subtree_ids(session, org_id) if org_id is not None else None
     ids = window_rows(org_ids, window, subtree, schedule_ids)
     rows = await read_rows(session, ids)
-    replies = await replies_by_log(session, ids) if rows else {}
+    if not rows:
+        return Report(window, [], [])
+    labels = await read_labels(session, rows)
+    replies = await replies_by_log(session, ids)
     sent = [r for r in rows if r.status in SENT_STATUSES and not is_missed(r.error_message)]
     hours = {r.log_id: hour_of(utc_of(r.started_at, tz)) for r in sent}
     counts, first = await room_activity(session, ((r.room_id, hours[r.log_id]) for r in sent))
-    clicks = await clicks_by_log(session, sent, tz)
+    clicks = await clicks_by_log(session, rows, window, tz)
     facts = {r.log_id: _fact(r, replies, clicks, counts, first, hours) for r in rows}
-    return Report(window, _schedules(rows, facts), _campaigns(rows, facts))
+    return Report(window, _schedules(rows, facts, labels), _campaigns(rows, facts, labels))
 
 
 def _fact(
@@ -150,34 +155,44 @@ def _fact(
     )
 
 
-def _schedules(rows: list[LogFacts], facts: dict[int, RowFact]) -> list[ScheduleReport]:
+def _schedules(
+    rows: list[LogFacts], facts: dict[int, RowFact], labels: Labels
+) -> list[ScheduleReport]:
     by_schedule: dict[int, list[LogFacts]] = defaultdict(list)
     for row in rows:
         by_schedule[row.schedule_id].append(row)
     found: list[ScheduleReport] = []
     for schedule_id in sorted(by_schedule):
         group = by_schedule[schedule_id]
-        last = group[-1]
-        room = last.schedule_room_id or last.room_id
-        names = {r.room_id: r.room_name for r in group}
+        title, target = labels.schedules.get(schedule_id, (None, None))
+        room = target or group[-1].room_id
+        campaign_id, _ = labels.campaigns.get(schedule_id, (None, None))
         found.append(
             ScheduleReport(
                 schedule_id=schedule_id,
-                campaign_id=last.campaign_id,
-                title=last.title,
+                campaign_id=campaign_id,
+                title=title,
                 target_room_id=room,
-                room_name=names.get(room),
+                # the room's name only when a row went there (a schedule moved elsewhere)
+                room_name=labels.room_names.get(room)
+                if any(r.room_id == room for r in group)
+                else None,
                 **tally(facts[r.log_id] for r in group),
             )
         )
     return found
 
 
-def _campaigns(rows: list[LogFacts], facts: dict[int, RowFact]) -> list[CampaignReport]:
+def _campaigns(
+    rows: list[LogFacts], facts: dict[int, RowFact], labels: Labels
+) -> list[CampaignReport]:
     by_campaign: dict[int, list[LogFacts]] = defaultdict(list)
+    titles: dict[int, str | None] = {}
     for row in rows:
-        if row.campaign_id is not None:
-            by_campaign[row.campaign_id].append(row)
+        campaign = labels.campaigns.get(row.schedule_id)
+        if campaign is not None:
+            by_campaign[campaign[0]].append(row)
+            titles[campaign[0]] = titles.get(campaign[0]) or campaign[1] or None
     found: list[CampaignReport] = []
     for campaign_id in sorted(by_campaign):
         group = by_campaign[campaign_id]
@@ -187,7 +202,7 @@ def _campaigns(rows: list[LogFacts], facts: dict[int, RowFact]) -> list[Campaign
         room_rows = [
             RoomReport(
                 room_id=room,
-                room_name=in_room[0].room_name,
+                room_name=labels.room_names.get(room),
                 **tally(facts[r.log_id] for r in in_room),
             )
             for room, in_room in by_room.items()
@@ -196,7 +211,7 @@ def _campaigns(rows: list[LogFacts], facts: dict[int, RowFact]) -> list[Campaign
         found.append(
             CampaignReport(
                 campaign_id=campaign_id,
-                title=next((r.campaign_title for r in group if r.campaign_title), None),
+                title=titles[campaign_id],
                 rooms=len(by_room),
                 room_rows=room_rows,
                 **tally(facts[r.log_id] for r in group),
